@@ -1,0 +1,74 @@
+"""Settings from the environment (and .env), with the defaults a local run needs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Every setting the line reads, its default, and how to read it. .env.example documents each.
+DEFAULTS: dict[str, Any] = {
+    "TWILIO_AUTH_TOKEN": "",
+    "PUBLIC_BASE_URL": "",
+    "DATABASE_URL": f"sqlite:///{PROJECT_ROOT / 'instance' / 'line.db'}",
+    "PHONE_HASH_SECRET": "",
+    "TRANSFER_NUMBER": "",
+    "CONTACT_NUMBER": "",
+    "TWILIO_VOICE": "Polly.Joanna-Neural",
+    "VOICE_LANGUAGE": "en-US",
+    "SPEECH_RATE": "90%",
+    "WORDS_PER_MINUTE": 130,
+    "GATHER_TIMEOUT": 12,
+    "SPEECH_TIMEOUT": "3",
+    "CONTENT_DIR": str(PROJECT_ROOT / "content"),
+    "CONTENT_LANGUAGE": "en",
+    "SMS_OPT_OUT_BY_TWILIO": True,
+    "SIMULATOR_ENABLED": None,  # None: on only while no TWILIO_AUTH_TOKEN is set (local development)
+    "PREVIEW_DIR": str(PROJECT_ROOT / "preview"),
+}
+# No caller waits less than this for input, whatever the setting says.
+MIN_GATHER_TIMEOUT = 10
+DEV_HASH_SECRET = "local-development-only"
+
+
+def _as_bool(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The settings, each read from the environment when set there, else its default."""
+    environ = os.environ if environ is None else environ
+    settings: dict[str, Any] = {}
+    for name, default in DEFAULTS.items():
+        raw = environ.get(name)
+        if raw is None or raw == "":
+            settings[name] = default
+        elif isinstance(default, bool) or name == "SIMULATOR_ENABLED":
+            settings[name] = _as_bool(raw)
+        elif isinstance(default, int):
+            try:
+                settings[name] = int(raw)
+            except ValueError:
+                raise ValueError(f"setting {name} must be a whole number, not {raw!r}") from None
+        else:
+            settings[name] = raw.strip()
+    return settings
+
+
+def finish(settings: dict[str, Any]) -> list[str]:
+    """Apply the rules between settings; return warnings for the operator."""
+    warnings = []
+    settings["GATHER_TIMEOUT"] = max(int(settings["GATHER_TIMEOUT"]), MIN_GATHER_TIMEOUT)
+    if not settings["TWILIO_AUTH_TOKEN"]:
+        warnings.append("TWILIO_AUTH_TOKEN is not set: webhook signatures are NOT checked. "
+                        "This is only safe for local development.")
+    if not settings["PHONE_HASH_SECRET"]:
+        if settings["TWILIO_AUTH_TOKEN"]:
+            raise ValueError("PHONE_HASH_SECRET must be set when TWILIO_AUTH_TOKEN is set: "
+                             "it keys the hashes that stand in for phone numbers")
+        settings["PHONE_HASH_SECRET"] = DEV_HASH_SECRET
+    if settings["SIMULATOR_ENABLED"] is None:
+        settings["SIMULATOR_ENABLED"] = not settings["TWILIO_AUTH_TOKEN"]
+    return warnings

@@ -1,0 +1,615 @@
+"""Load the content folder into a frozen model, refusing broken files with the file and field named."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from . import gsm
+
+RESERVED_ACTIONS = ("next", "repeat", "back", "main", "person", "help", "goodbye")
+# Actions that must have a key, and the same key everywhere.
+KEYED_ACTIONS = ("next", "repeat", "back", "main", "person")
+REQUIRED_PHRASES = (
+    "greeting", "disclaimer", "help", "silence", "silence_more_help", "goodbye_after_silence",
+    "not_a_choice", "not_understood", "lost_place", "at_main_menu", "end_of_topic", "transfer",
+    "transfer_failed", "contact_number", "no_person", "error", "goodbye",
+)
+SMS_TEXTS = ("menu", "more_footer", "last_footer", "no_more", "help", "stop", "start", "error")
+SMS_KEYWORD_GROUPS = ("menu", "more", "help", "stop", "start")
+MAX_TOPIC_CHOICES = 4
+MAX_DEPTH = 3
+MAIN_MENU = "main"
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the content, located by file, line and field."""
+
+    file: str
+    line: int
+    field: str
+    message: str
+    severity: str = "error"  # "error" or "warning"
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.field}: {self.message}"
+
+
+class ContentError(Exception):
+    """The content cannot be used; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class Where:
+    """A place in a content file."""
+
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Source:
+    """A document a topic's claims come from."""
+
+    name: str
+    date: str
+    file: str
+
+
+@dataclass(frozen=True)
+class Part:
+    """One spoken part of a topic: short enough to hear before the caller gets a choice."""
+
+    title: str
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One subject the line explains, by voice (parts) and by text (sms messages)."""
+
+    id: str
+    title: str
+    label: str
+    phrases: tuple[str, ...]
+    sms_keyword: str
+    sms_synonyms: tuple[str, ...]
+    as_of: str
+    reviewed: dt.date
+    sources: tuple[Source, ...]
+    parts: tuple[Part, ...]
+    sms: tuple[str, ...]
+    file: str
+
+
+@dataclass(frozen=True)
+class Option:
+    """A numbered choice in a menu, leading to a topic or another menu."""
+
+    key: str
+    kind: str  # "topic" or "menu"
+    target: str
+
+
+@dataclass(frozen=True)
+class Menu:
+    """A list of up to four choices."""
+
+    id: str
+    title: str
+    label: str
+    phrases: tuple[str, ...]
+    options: tuple[Option, ...]
+
+
+@dataclass(frozen=True)
+class Reserved:
+    """A command that means the same in every menu: repeat, go back, main menu, a person..."""
+
+    action: str
+    key: str | None
+    label: str
+    phrases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SmsContent:
+    """The fixed text-message replies and the keywords that call them."""
+
+    texts: Mapping[str, str]
+    keywords: Mapping[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Line:
+    """Everything the line can say, loaded and checked once at start-up."""
+
+    name: str
+    sms_name: str
+    phrases: Mapping[str, str]
+    reserved: Mapping[str, Reserved]
+    menus: Mapping[str, Menu]
+    topics: Mapping[str, Topic]
+    pronunciations: tuple[tuple[str, str], ...]
+    jargon: Mapping[str, str]
+    sms: SmsContent
+    language: str
+    # Dotted field path -> where it is written, for messages that point editors at a line.
+    locations: Mapping[str, Where] = field(default_factory=dict)
+    # Node id -> menu path from the main menu (a topic's path ends with its own id).
+    paths: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    _pronouncer: Any = field(default=None, repr=False, compare=False)
+
+    def where(self, path: str) -> Where:
+        """The closest known location of a field path ("menus.main.options[1]")."""
+        while path:
+            if path in self.locations:
+                return self.locations[path]
+            path = re.sub(r"(\.[^.\[]*|\[\d+\])$", "", path)
+        return Where("content", 0)
+
+    def pronounce(self, text: str) -> str:
+        """Text as the voice should say it, with the pronunciation list applied."""
+        if self._pronouncer is None:
+            return text
+        lookup = dict(self.pronunciations)
+        return self._pronouncer.sub(lambda m: lookup[m.group(0)], text)
+
+    def topic_sms(self, topic: Topic, index: int) -> str:
+        """Text message number `index` of a topic, with its footer."""
+        return line_sms_text(self.sms.texts, topic, index)
+
+
+class _Collector:
+    """Gathers problems for one file so that all of them are reported at once."""
+
+    def __init__(self, file: str, lines: dict[str, int], problems: list[Problem]):
+        self.file, self.lines, self.problems = file, lines, problems
+
+    def line_of(self, path: str) -> int:
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = re.sub(r"(\.[^.\[]*|\[\d+\])$", "", path)
+        return 1
+
+    def error(self, path: str, message: str, line: int | None = None) -> None:
+        self.problems.append(Problem(self.file, line or self.line_of(path), path or "(file)", message))
+
+    def text(self, data: Mapping, key: str, path: str) -> str:
+        value = data.get(key) if isinstance(data, Mapping) else None
+        full = f"{path}.{key}" if path else key
+        if value is None or (isinstance(value, str) and not value.strip()):
+            self.error(full, "is missing or empty")
+            return ""
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            self.error(full, f"must be text, not {type(value).__name__}")
+            return ""
+        return " ".join(str(value).split())
+
+    def words(self, data: Mapping, key: str, path: str, required: bool = True) -> tuple[str, ...]:
+        value = data.get(key) if isinstance(data, Mapping) else None
+        full = f"{path}.{key}" if path else key
+        if value is None:
+            if required:
+                self.error(full, "is missing: give a list of words, like [one, two]")
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
+            self.error(full, "must be a list of words, like [one, two]")
+            return ()
+        return tuple(" ".join(str(v).split()) for v in value if str(v).strip())
+
+
+def _yaml_with_lines(text: str) -> tuple[Any, dict[str, int]]:
+    """Parse YAML and record the line where each field path starts."""
+    lines: dict[str, int] = {}
+
+    def walk(node: yaml.Node, path: str) -> None:
+        lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                key = str(key_node.value)
+                child = f"{path}.{key}" if path else key
+                lines[child] = key_node.start_mark.line + 1
+                walk(value_node, child)
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                walk(item, f"{path}[{index}]")
+
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    if node is not None:
+        walk(node, "")
+    return yaml.safe_load(text), lines
+
+
+def _read_yaml(path: Path, shown: str, problems: list[Problem]) -> tuple[Any, dict[str, int]] | None:
+    try:
+        return _yaml_with_lines(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(Problem(shown, 0, "(file)", "file is missing"))
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(shown, 1, "(file)", f"is not UTF-8 text ({exc.reason})"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        problems.append(Problem(shown, line, "(file)", f"is not valid YAML: {getattr(exc, 'problem', exc)}"))
+    return None
+
+
+def _sms_problems(check: _Collector, path: str, text: str) -> None:
+    """Refuse a text message that is not plain GSM-7 or too long for two segments."""
+    for position, ch, suggestion in gsm.non_gsm7_characters(text):
+        hint = f"; write {suggestion!r} instead" if suggestion else ""
+        check.error(path, f"character {ch!r} (U+{ord(ch):04X}) at position {position} is not plain GSM-7 text{hint}")
+    segments = gsm.segment_count(text)
+    if segments > gsm.MAX_SEGMENTS:
+        check.error(path, f"with its footer this message is {gsm.septet_length(text)} characters, "
+                          f"{segments} segments; the most is {gsm.MAX_CHARS} characters (2 segments)")
+
+
+def _parse_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+SOURCE_DATE = re.compile(r"^(19|20)\d\d(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+
+
+def _split_front_matter(text: str) -> tuple[str, str, int] | None:
+    """Split a topic file into its YAML front matter, body and the body's first line number."""
+    if not text.startswith("---"):
+        return None
+    lines = text.splitlines(keepends=True)
+    for index in range(1, len(lines)):
+        if lines[index].strip() == "---":
+            return "".join(lines[1:index]), "".join(lines[index + 1:]), index + 2
+    return None
+
+
+def _parse_parts(body: str, first_line: int, check: _Collector) -> tuple[Part, ...]:
+    """Split a Markdown body into parts, one per `## ` heading."""
+    parts: list[Part] = []
+    title, start, buffer = None, 0, []
+
+    def close() -> None:
+        if title is None:
+            return
+        words = " ".join(" ".join(buffer).split())
+        if not words:
+            check.error(f"part {len(parts) + 1} \"{title}\"", "has a heading but no words", start)
+        parts.append(Part(title, words, start))
+
+    for offset, raw in enumerate(body.splitlines()):
+        line_no = first_line + offset
+        stripped = raw.strip()
+        if stripped.startswith("## "):
+            close()
+            title, start, buffer = stripped[3:].strip(), line_no, []
+        elif stripped.startswith("#"):
+            check.error("body", "only '## ' headings are used: each one starts a spoken part", line_no)
+        elif stripped:
+            if title is None:
+                check.error("body", "text before the first '## ' heading belongs to no part", line_no)
+            else:
+                buffer.append(stripped)
+    close()
+    if not parts:
+        check.error("body", "has no parts: start each spoken part with a '## Title' line", first_line)
+    return tuple(parts)
+
+
+def _load_topic(path: Path, shown: str, problems: list[Problem], locations: dict[str, Where]) -> Topic | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(shown, 1, "(file)", f"is not UTF-8 text ({exc.reason})"))
+        return None
+    split = _split_front_matter(text)
+    if split is None:
+        problems.append(Problem(shown, 1, "(file)", "must start with a '---' line, the settings, and another '---' line"))
+        return None
+    front_text, body, body_line = split
+    try:
+        data, lines = _yaml_with_lines(front_text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problems.append(Problem(shown, (mark.line + 2) if mark else 1, "(settings)",
+                                f"is not valid YAML: {getattr(exc, 'problem', exc)}"))
+        return None
+    lines = {key: value + 1 for key, value in lines.items()}  # the first '---' line
+    check = _Collector(shown, lines, problems)
+    if not isinstance(data, dict):
+        check.error("(settings)", "the settings between the '---' lines must be 'name: value' lines")
+        return None
+    before = len(problems)
+    topic_id = check.text(data, "id", "")
+    if topic_id and topic_id != path.stem:
+        check.error("id", f"is {topic_id!r} but the file is named {path.name}; they must match")
+    sms_keyword = check.text(data, "sms_keyword", "").upper()
+    if sms_keyword and not re.fullmatch(r"[A-Z0-9]+", sms_keyword):
+        check.error("sms_keyword", "must be one word of letters or digits, like RISKS")
+    reviewed = _parse_date(data.get("reviewed"))
+    if reviewed is None:
+        check.error("reviewed", "must be the date a person last checked this topic, like 2026-11-20")
+    sources = []
+    raw_sources = data.get("sources")
+    if not isinstance(raw_sources, list) or not raw_sources:
+        check.error("sources", "must list at least one source, each with name, date and file")
+        raw_sources = []
+    for index, raw in enumerate(raw_sources):
+        where = f"sources[{index}]"
+        if not isinstance(raw, dict):
+            check.error(where, "must have name, date and file")
+            continue
+        date = str(raw.get("date", "")).strip()
+        if not SOURCE_DATE.match(date):
+            check.error(f"{where}.date", "must be a year, year-month or date, like 2025 or 2025-10")
+        sources.append(Source(check.text(raw, "name", where), date, check.text(raw, "file", where)))
+    raw_sms = data.get("sms")
+    sms: tuple[str, ...] = ()
+    if not isinstance(raw_sms, list) or not raw_sms or not all(isinstance(m, str) for m in raw_sms):
+        check.error("sms", "must list the text-message version, one message per entry")
+    else:
+        sms = tuple(" ".join(m.split()) for m in raw_sms)
+    parts = _parse_parts(body, body_line, check)
+    if len(problems) > before:
+        return None
+    for key, line in lines.items():
+        locations[f"topics.{topic_id}.{key}" if key else f"topics.{topic_id}"] = Where(shown, line)
+    for index, part in enumerate(parts):
+        locations[f"topics.{topic_id}.parts[{index}]"] = Where(shown, part.line)
+    return Topic(
+        id=topic_id, title=check.text(data, "title", ""), label=check.text(data, "label", ""),
+        phrases=check.words(data, "phrases", ""), sms_keyword=sms_keyword,
+        sms_synonyms=tuple(s.upper() for s in check.words(data, "sms_synonyms", "", required=False)),
+        as_of=check.text(data, "as_of", ""), reviewed=reviewed, sources=tuple(sources), parts=parts,
+        sms=sms, file=shown,
+    )
+
+
+def _load_menus(data: Any, check: _Collector) -> dict[str, Menu]:
+    menus: dict[str, Menu] = {}
+    if not isinstance(data, dict) or MAIN_MENU not in data:
+        check.error("menus", f"must define a menu called '{MAIN_MENU}'")
+        return menus
+    for menu_id, raw in data.items():
+        path = f"menus.{menu_id}"
+        if not isinstance(raw, dict):
+            check.error(path, "must have a title and options")
+            continue
+        options: list[Option] = []
+        raw_options = raw.get("options")
+        if not isinstance(raw_options, list) or not raw_options:
+            check.error(f"{path}.options", "must list at least one choice")
+            raw_options = []
+        for index, opt in enumerate(raw_options):
+            where = f"{path}.options[{index}]"
+            if not isinstance(opt, dict):
+                check.error(where, "must have a key and a topic or menu")
+                continue
+            key = str(opt.get("key", "")).strip()
+            if not re.fullmatch(r"[0-9]", key):
+                check.error(f"{where}.key", "must be one keypad digit, like \"1\"")
+            kinds = [kind for kind in ("topic", "menu") if opt.get(kind)]
+            if len(kinds) != 1:
+                check.error(where, "must name exactly one of 'topic' or 'menu'")
+                continue
+            options.append(Option(key, kinds[0], str(opt[kinds[0]]).strip()))
+        label = " ".join(str(raw.get("label", "")).split())
+        if menu_id != MAIN_MENU and not label:
+            check.error(f"{path}.label", "is missing: the words used for this menu in its parent menu")
+        menus[menu_id] = Menu(menu_id, check.text(raw, "title", path), label,
+                              check.words(raw, "phrases", path, required=menu_id != MAIN_MENU), tuple(options))
+    return menus
+
+
+def _check_structure(line: dict[str, Any], check: _Collector, topic_files: dict[str, str],
+                     problems: list[Problem]) -> dict[str, tuple[str, ...]]:
+    """Check references, keys and depth; return each node's path from the main menu."""
+    menus: dict[str, Menu] = line["menus"]
+    topics: dict[str, Topic] = line["topics"]
+    reserved: dict[str, Reserved] = line["reserved"]
+    reserved_keys = {r.key: name for name, r in reserved.items() if r.key and name != "next"}
+    for menu in menus.values():
+        path = f"menus.{menu.id}"
+        if len(menu.options) > MAX_TOPIC_CHOICES:
+            check.error(f"{path}.options", f"has {len(menu.options)} choices; the most is {MAX_TOPIC_CHOICES}")
+        seen: dict[str, int] = {}
+        for index, option in enumerate(menu.options):
+            where = f"{path}.options[{index}]"
+            if option.key in seen:
+                check.error(f"{where}.key", f"key {option.key} is already used by choice {seen[option.key] + 1}")
+            seen[option.key] = index
+            if option.key in reserved_keys:
+                check.error(f"{where}.key", f"key {option.key} is reserved for '{reserved_keys[option.key]}' in every menu")
+            known = topics if option.kind == "topic" else menus
+            if option.target not in known:
+                if option.kind == "topic" and option.target in topic_files:
+                    continue  # that topic file has its own errors, reported already
+                names = ", ".join(sorted(known)) or "none"
+                check.error(f"{where}.{option.kind}", f"there is no {option.kind} called '{option.target}' (known: {names})")
+    paths: dict[str, tuple[str, ...]] = {}
+    queue = [(MAIN_MENU, (MAIN_MENU,))] if MAIN_MENU in menus else []
+    while queue:
+        node, path = queue.pop(0)
+        if node in paths:
+            continue
+        paths[node] = path
+        if len(path) > MAX_DEPTH:
+            check.error(f"menus.{path[-2]}", f"'{node}' is {len(path)} levels deep; the most is {MAX_DEPTH}")
+        for option in menus[node].options if node in menus else ():
+            if option.target in menus or option.target in topics:
+                queue.append((option.target, path + (option.target,)))
+    for menu_id in menus:
+        if menu_id not in paths:
+            check.error(f"menus.{menu_id}", "no menu leads here, so callers can never reach it")
+    for topic in topics.values():
+        if topic.id not in paths:
+            problems.append(Problem(topic.file, 1, "id", f"no menu offers topic '{topic.id}', so callers can never reach it"))
+    return paths
+
+
+def _sms_keyword_problems(line: dict[str, Any], check: _Collector, problems: list[Problem]) -> None:
+    """Every SMS word must lead to exactly one place."""
+    owner: dict[str, str] = {}
+
+    def claim(word: str, who: str, report) -> None:
+        if word in owner and owner[word] != who:
+            report(f"the word {word} is already used by {owner[word]}")
+        owner.setdefault(word, who)
+
+    for group, words in line["sms"].keywords.items():
+        for word in words:
+            claim(word, f"sms.keywords.{group}", lambda m, g=group: check.error(f"sms.keywords.{g}", m))
+    for topic in line["topics"].values():
+        for word in (topic.sms_keyword, *topic.sms_synonyms):
+            claim(word, f"topic {topic.id}",
+                  lambda m, t=topic: problems.append(Problem(t.file, 1, "sms_keyword", m)))
+
+
+def load_line(content_dir: str | Path, language: str = "en") -> Line:
+    """Load and validate one language's content; raise ContentError listing every problem."""
+    root = Path(content_dir)
+    folder = root / language
+    shown_base = root.parent
+
+    def shown(path: Path) -> str:
+        try:
+            return str(path.relative_to(shown_base))
+        except ValueError:
+            return str(path)
+
+    problems: list[Problem] = []
+    if not folder.is_dir():
+        raise ContentError([Problem(shown(folder), 0, "(folder)", f"no content folder for language '{language}'")])
+    line_file = folder / "line.yaml"
+    parsed = _read_yaml(line_file, shown(line_file), problems)
+    data, lines = parsed if parsed else ({}, {})
+    check = _Collector(shown(line_file), lines, problems)
+    if parsed and not isinstance(data, dict):
+        check.error("(file)", "must be 'name: value' lines")
+        data = {}
+    locations: dict[str, Where] = {key: Where(shown(line_file), value) for key, value in lines.items()}
+
+    phrases_raw = data.get("phrases") if isinstance(data.get("phrases"), dict) else {}
+    if parsed and not phrases_raw:
+        check.error("phrases", "is missing")
+    phrases = {name: check.text(phrases_raw, name, "phrases") for name in REQUIRED_PHRASES} if phrases_raw else {}
+
+    reserved: dict[str, Reserved] = {}
+    reserved_raw = data.get("reserved") if isinstance(data.get("reserved"), dict) else {}
+    for action in RESERVED_ACTIONS:
+        raw = reserved_raw.get(action)
+        path = f"reserved.{action}"
+        if not isinstance(raw, dict):
+            if parsed:
+                check.error(path, "is missing: every menu needs this command")
+            continue
+        key = str(raw.get("key", "")).strip() or None
+        if action in KEYED_ACTIONS and (key is None or not re.fullmatch(r"[0-9*#]", key)):
+            check.error(f"{path}.key", "must be one keypad key, like \"9\"")
+        reserved[action] = Reserved(action, key, check.text(raw, "label", path),
+                                    tuple(p.lower() for p in check.words(raw, "phrases", path)))
+    keyed = [(r.key, r.action) for r in reserved.values() if r.key and r.action != "next"]
+    for key in {k for k, _ in keyed}:
+        users = [a for k, a in keyed if k == key]
+        if len(users) > 1:
+            check.error(f"reserved.{users[1]}.key", f"key {key} is also used by '{users[0]}'")
+
+    sms_raw = data.get("sms") if isinstance(data.get("sms"), dict) else {}
+    if parsed and not sms_raw:
+        check.error("sms", "is missing")
+    sms_texts = {name: check.text(sms_raw, name, "sms") for name in SMS_TEXTS} if sms_raw else {}
+    keywords_raw = sms_raw.get("keywords") if isinstance(sms_raw.get("keywords"), dict) else {}
+    sms_keywords = {group: tuple(w.upper() for w in check.words(keywords_raw, group, "sms.keywords"))
+                    for group in SMS_KEYWORD_GROUPS}
+    for name, text in sms_texts.items():
+        if name not in ("more_footer", "last_footer"):
+            _sms_problems(check, f"sms.{name}", text)
+
+    menus = _load_menus(data.get("menus"), check) if parsed else {}
+
+    topics: dict[str, Topic] = {}
+    topic_files = {p.stem: shown(p) for p in sorted((folder / "topics").glob("*.md"))}
+    if not topic_files:
+        problems.append(Problem(shown(folder / "topics"), 0, "(folder)", "has no topic files (*.md)"))
+    for stem, file_shown in topic_files.items():
+        topic = _load_topic(folder / "topics" / f"{stem}.md", file_shown, problems, locations)
+        if topic:
+            topics[topic.id] = topic
+            topic_check = _Collector(topic.file, {k.split(".", 2)[2]: w.line for k, w in locations.items()
+                                                  if k.startswith(f"topics.{topic.id}.")}, problems)
+            for index in range(len(topic.sms)):
+                _sms_problems(topic_check, f"sms[{index}]", line_sms_text(sms_texts, topic, index))
+
+    pronunciations: list[tuple[str, str]] = []
+    pron_file = folder / "pronunciations.yaml"
+    if pron_file.exists():
+        parsed_pron = _read_yaml(pron_file, shown(pron_file), problems)
+        if parsed_pron:
+            pron_data, pron_lines = parsed_pron
+            pron_check = _Collector(shown(pron_file), pron_lines, problems)
+            if not isinstance(pron_data, dict):
+                pron_check.error("(file)", "must be 'term: how to say it' lines")
+            else:
+                for term, spoken in pron_data.items():
+                    if not isinstance(spoken, (str, int)) or not str(spoken).strip():
+                        pron_check.error(str(term), "must say how to pronounce it")
+                    else:
+                        pronunciations.append((str(term), str(spoken)))
+                        locations[f"pronunciations.{term}"] = Where(shown(pron_file), pron_lines.get(str(term), 1))
+
+    jargon: dict[str, str] = {}
+    jargon_file = folder / "jargon.yaml"
+    if jargon_file.exists():
+        parsed_jargon = _read_yaml(jargon_file, shown(jargon_file), problems)
+        if parsed_jargon:
+            jargon_data, jargon_lines = parsed_jargon
+            if isinstance(jargon_data, dict):
+                jargon = {str(k).lower(): str(v) for k, v in jargon_data.items()}
+                for term in jargon_data:
+                    locations[f"jargon.{str(term).lower()}"] = Where(shown(jargon_file), jargon_lines.get(str(term), 1))
+            elif jargon_data is not None:
+                _Collector(shown(jargon_file), jargon_lines, problems).error("(file)", "must be 'term: explanation' lines")
+
+    parts = {"menus": menus, "topics": topics, "reserved": reserved, "sms": SmsContent(sms_texts, sms_keywords)}
+    paths = _check_structure(parts, check, topic_files, problems) if menus else {}
+    _sms_keyword_problems(parts, check, problems)
+    if problems:
+        raise ContentError(problems)
+
+    pronouncer = None
+    if pronunciations:
+        # Longest terms first, so "CAR-T" wins over "CAR"; whole words only.
+        terms = sorted((t for t, _ in pronunciations), key=len, reverse=True)
+        pronouncer = re.compile(r"(?<![\w-])(" + "|".join(re.escape(t) for t in terms) + r")(?![\w-])")
+    return Line(
+        name=check.text(data, "name", ""), sms_name=check.text(data, "sms_name", ""), phrases=phrases,
+        reserved=reserved, menus=menus, topics=topics, pronunciations=tuple(pronunciations), jargon=jargon,
+        sms=SmsContent(sms_texts, sms_keywords), language=language, locations=locations, paths=paths,
+        _pronouncer=pronouncer,
+    )
+
+
+def line_sms_text(sms_texts: Mapping[str, str], topic: Topic, index: int) -> str:
+    """A topic's text message with the footer the line adds to it."""
+    last = index == len(topic.sms) - 1
+    return f"{topic.sms[index]} {sms_texts.get('last_footer' if last else 'more_footer', '')}".strip()

@@ -1,0 +1,374 @@
+"""The call flow as a pure state machine: (state, caller input) -> Turn. No web, no Twilio."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, replace
+from typing import Mapping
+
+from .content import MAIN_MENU, Line, Menu, Topic
+
+MAX_SILENCES = 3
+# Pauses, in milliseconds, that give a tired listener time between ideas.
+PAUSE_SHORT = 400
+PAUSE_LONG = 800
+DIGIT_WORDS = {
+    "zero": "0", "oh": "0", "one": "1", "won": "1", "two": "2", "to": "2", "too": "2", "three": "3",
+    "tree": "3", "four": "4", "for": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
+    "nine": "9",
+}
+# Words callers wrap around a number: "press two", "number 3", "option four please".
+NUMBER_FILLERS = {"press", "number", "option", "choice", "key", "please", "pressing", "the", "i", "want",
+                  "um", "uh", "ok", "okay"}
+FUZZY_CUTOFF = 0.8
+
+
+@dataclass(frozen=True)
+class State:
+    """Where a call is: the menu path to the current node, the part heard, silences in a row."""
+
+    path: tuple[str, ...] = (MAIN_MENU,)
+    part: int = 0
+    silences: int = 0
+
+    def to_params(self) -> dict[str, str]:
+        """The state as URL query parameters."""
+        params = {"at": "/".join(self.path)}
+        if self.part:
+            params["part"] = str(self.part)
+        if self.silences:
+            params["quiet"] = str(self.silences)
+        return params
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str]) -> "State | None":
+        """Read a state back from URL parameters; None when they make no sense."""
+        at = params.get("at", "")
+        if not at or len(at) > 200:
+            return None
+        path = tuple(at.split("/"))
+        if not all(re.fullmatch(r"[a-z0-9-]{1,60}", step) for step in path):
+            return None
+        try:
+            part = int(params.get("part", "0") or 0)
+            silences = int(params.get("quiet", "0") or 0)
+        except ValueError:
+            return None
+        if not (0 <= part < 100 and 0 <= silences <= MAX_SILENCES):
+            return None
+        return cls(path, part, silences)
+
+
+@dataclass(frozen=True)
+class Input:
+    """What the caller did: pressed keys, said something, or stayed silent."""
+
+    kind: str  # "digits", "speech" or "silence"
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of speech and the pause after it; phone numbers are read slowly."""
+
+    text: str
+    pause_ms: int = PAUSE_SHORT
+    kind: str = "text"  # "text" or "phone_number"
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What the line does next: say these segments, then wait at `state`, hang up or transfer."""
+
+    segments: tuple[Segment, ...]
+    state: State | None
+    node: str
+    hints: tuple[str, ...] = ()
+    hangup: bool = False
+    transfer_to: str | None = None
+
+    @property
+    def text(self) -> str:
+        """Everything said in this turn, as plain text."""
+        return " ".join(s.text for s in self.segments)
+
+
+def normalize(text: str) -> str:
+    """Lower-case words only, for matching what a caller said."""
+    return " ".join(re.sub(r"[^a-z0-9' ]+", " ", text.lower().replace("-", " ")).split())
+
+
+class CallFlow:
+    """Decides every turn of a phone call from the content; holds no per-call state."""
+
+    def __init__(self, line: Line, transfer_number: str | None = None, contact_number: str | None = None):
+        self.line = line
+        self.transfer_number = transfer_number or None
+        self.contact_number = contact_number or None
+        self._reserved_phrases = {
+            action: tuple(normalize(p) for p in reserved.phrases) for action, reserved in line.reserved.items()
+        }
+        self._key_actions = {r.key: r.action for r in line.reserved.values() if r.key and r.action != "next"}
+        # Every topic and menu can be chosen by name from anywhere in the call.
+        self._node_phrases: dict[str, tuple[str, ...]] = {}
+        for topic in line.topics.values():
+            self._node_phrases[topic.id] = self._unique(topic.label, topic.title, *topic.phrases)
+        for menu in line.menus.values():
+            if menu.id != MAIN_MENU:
+                self._node_phrases[menu.id] = self._unique(menu.label, menu.title, *menu.phrases)
+
+    @staticmethod
+    def _unique(*phrases: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(normalize(p) for p in phrases if normalize(p)))
+
+    # ----- entry points -------------------------------------------------------------------
+
+    def start(self) -> Turn:
+        """The first turn of a call: greeting, then the main menu."""
+        greeting = Segment(self.line.phrases["greeting"], PAUSE_LONG)
+        return self._menu_turn((MAIN_MENU,), lead=(greeting,), announce_title=False)
+
+    def respond(self, state: State | None, heard: Input) -> Turn:
+        """The next turn, given where the call was and what the caller did."""
+        if state is None or not self._valid(state):
+            return self._menu_turn((MAIN_MENU,), lead=(Segment(self.line.phrases["lost_place"]),))
+        if heard.kind == "silence" or (heard.kind in ("digits", "speech") and not heard.value.strip()):
+            return self._silence(state)
+        state = replace(state, silences=0)
+        if heard.kind == "digits":
+            return self._digits(state, heard.value.strip())
+        if heard.kind == "speech":
+            return self._speech(state, heard.value)
+        return self._prompt_again(state, self.line.phrases["not_understood"])
+
+    def after_transfer(self, state: State | None, completed: bool) -> Turn:
+        """The turn after a transfer to a person ends or fails."""
+        if completed:
+            return Turn((Segment(self.line.phrases["goodbye"]),), None, "goodbye", hangup=True)
+        lead = (Segment(self.line.phrases["transfer_failed"]),)
+        return self._menu_turn((MAIN_MENU,), lead=lead, announce_title=False)
+
+    def error_turn(self) -> Turn:
+        """What to do after something broke on our side: apologise and offer the main menu."""
+        return self._menu_turn((MAIN_MENU,), lead=(Segment(self.line.phrases["error"]),), announce_title=False)
+
+    # ----- input handling -----------------------------------------------------------------
+
+    def _valid(self, state: State) -> bool:
+        node = state.path[-1]
+        if self.line.paths.get(node) != state.path:
+            return False
+        if node in self.line.topics:
+            return state.part < len(self.line.topics[node].parts)
+        return state.part == 0
+
+    def _digits(self, state: State, digits: str) -> Turn:
+        if len(digits) != 1:
+            return self._prompt_again(state, self.line.phrases["not_a_choice"])
+        if digits in self._key_actions:
+            return self._action(state, self._key_actions[digits])
+        node = state.path[-1]
+        if node in self.line.topics:
+            if digits == self.line.reserved["next"].key:
+                return self._action(state, "next")
+            return self._prompt_again(state, self.line.phrases["not_a_choice"])
+        for option in self.line.menus[node].options:
+            if option.key == digits:
+                return self._choose(state.path + (option.target,))
+        return self._prompt_again(state, self.line.phrases["not_a_choice"])
+
+    def _speech(self, state: State, said: str) -> Turn:
+        words = normalize(said[:500])
+        if not words:
+            return self._prompt_again(state, self.line.phrases["not_understood"])
+        digit = self._spoken_digit(words)
+        if digit is not None:
+            return self._digits(state, digit)
+        action, node = self._match_phrase(state, words)
+        if action:
+            return self._action(state, action)
+        if node:
+            return self._choose(self.line.paths[node])
+        return self._prompt_again(state, self.line.phrases["not_understood"])
+
+    @staticmethod
+    def _spoken_digit(words: str) -> str | None:
+        """A number said on its own or with filler words ("press two", "number 3")."""
+        tokens = [t for t in words.split() if t not in NUMBER_FILLERS]
+        if len(tokens) == 1:
+            token = tokens[0]
+            if re.fullmatch(r"[0-9]", token):
+                return token
+            return DIGIT_WORDS.get(token)
+        return None
+
+    def _match_phrase(self, state: State, words: str) -> tuple[str | None, str | None]:
+        """The command or node whose phrase best fits what was said: longest exact match, then fuzzy."""
+        in_topic = state.path[-1] in self.line.topics
+        here = set()
+        if not in_topic:
+            here = {o.target for o in self.line.menus[state.path[-1]].options}
+        candidates: list[tuple[str | None, str | None, str]] = []
+        for action, phrases in self._reserved_phrases.items():
+            if action == "next" and not in_topic:
+                continue
+            candidates += [(action, None, p) for p in phrases]
+        for node, phrases in self._node_phrases.items():
+            candidates += [(None, node, p) for p in phrases]
+
+        padded = f" {words} "
+        best: tuple[int, int, int] | None = None
+        chosen: tuple[str | None, str | None] = (None, None)
+        for action, node, phrase in candidates:
+            if f" {phrase} " in padded:
+                # Longer phrases win; then choices offered here; then commands.
+                rank = (len(phrase.split()), 1 if node in here else 0, 1 if action else 0)
+                if best is None or rank > best:
+                    best, chosen = rank, (action, node)
+        if best is not None:
+            return chosen
+        close = difflib.get_close_matches(words, [p for _, _, p in candidates], n=1, cutoff=FUZZY_CUTOFF)
+        if close:
+            for action, node, phrase in candidates:
+                if phrase == close[0]:
+                    return action, node
+        return None, None
+
+    # ----- actions --------------------------------------------------------------------------
+
+    def _action(self, state: State, action: str) -> Turn:
+        node = state.path[-1]
+        phrases = self.line.phrases
+        if action == "repeat":
+            if node in self.line.topics:
+                return self._part_turn(state.path, state.part, confirm=False)
+            return self._menu_turn(state.path)
+        if action == "back":
+            if len(state.path) == 1:
+                return self._menu_turn(state.path, lead=(Segment(phrases["at_main_menu"]),), announce_title=False)
+            return self._menu_turn(state.path[:-1])
+        if action == "main":
+            lead = (Segment(phrases["at_main_menu"]),) if len(state.path) == 1 else ()
+            return self._menu_turn((MAIN_MENU,), lead=lead, announce_title=not lead)
+        if action == "next":
+            topic = self.line.topics[node]
+            if state.part + 1 < len(topic.parts):
+                return self._part_turn(state.path, state.part + 1, confirm=False)
+            return self._menu_turn(state.path[:-1])
+        if action == "help":
+            return self._prompt_again(state, phrases["help"], with_commands=True)
+        if action == "goodbye":
+            return Turn((Segment(phrases["goodbye"]),), None, "goodbye", hangup=True)
+        if action == "person":
+            return self._person(state)
+        raise ValueError(f"unknown action {action!r}")
+
+    def _person(self, state: State) -> Turn:
+        phrases = self.line.phrases
+        if self.transfer_number:
+            return Turn((Segment(phrases["transfer"]),), state, "transfer", transfer_to=self.transfer_number)
+        if self.contact_number:
+            lead = (Segment(phrases["contact_number"]),
+                    Segment(self.contact_number, PAUSE_LONG, kind="phone_number"),
+                    Segment(phrases["contact_number"]),
+                    Segment(self.contact_number, PAUSE_LONG, kind="phone_number"))
+        else:
+            lead = (Segment(phrases["no_person"], PAUSE_LONG),)
+        return self._prompt_again(state, None, lead=lead)
+
+    def _choose(self, path: tuple[str, ...]) -> Turn:
+        if path[-1] in self.line.topics:
+            return self._part_turn(path, 0, confirm=True)
+        return self._menu_turn(path)
+
+    def _silence(self, state: State) -> Turn:
+        silences = state.silences + 1
+        if silences >= MAX_SILENCES:
+            return Turn((Segment(self.line.phrases["goodbye_after_silence"]),), None, "silence-goodbye", hangup=True)
+        lead = [Segment(self.line.phrases["silence"])]
+        if silences >= 2:
+            lead.append(Segment(self.line.phrases["silence_more_help"]))
+        return self._prompt_again(replace(state, silences=silences), None, lead=tuple(lead))
+
+    def _prompt_again(self, state: State, message: str | None, lead: tuple[Segment, ...] = (),
+                      with_commands: bool = False) -> Turn:
+        """Say a short message, then the current choices again (not the whole part)."""
+        lead = lead + ((Segment(message),) if message else ())
+        if with_commands:
+            lead = lead + (Segment(self._spoken_commands()),)
+        node = state.path[-1]
+        if node in self.line.topics:
+            topic = self.line.topics[node]
+            turn = Turn(lead + self._part_choices(topic, state.part), state,
+                        f"topic:{node}:{state.part + 1}", hints=self._hints(state.path))
+            return turn
+        return self._menu_turn(state.path, lead=lead, announce_title=False, silences=state.silences)
+
+    # ----- building what is said --------------------------------------------------------
+
+    def _menu_turn(self, path: tuple[str, ...], lead: tuple[Segment, ...] = (), announce_title: bool = True,
+                   silences: int = 0) -> Turn:
+        menu: Menu = self.line.menus[path[-1]]
+        segments = list(lead)
+        if announce_title:
+            segments.append(Segment(f"{menu.title}.", PAUSE_SHORT))
+        for option in menu.options:
+            label = self._label(option.kind, option.target)
+            segments.append(Segment(f"For {label}, press {option.key}, or say {label}.", PAUSE_SHORT))
+        segments += self._command_segments(at_main=len(path) == 1)
+        return Turn(tuple(segments), State(path, 0, silences), f"menu:{menu.id}", hints=self._hints(path))
+
+    def _part_turn(self, path: tuple[str, ...], part: int, confirm: bool) -> Turn:
+        topic: Topic = self.line.topics[path[-1]]
+        segments = []
+        if confirm:
+            segments.append(Segment(f"{topic.title}.", PAUSE_SHORT))
+        count = len(topic.parts)
+        heading = f"Part {part + 1} of {count}. {topic.parts[part].title}." if count > 1 else f"{topic.parts[part].title}."
+        segments.append(Segment(heading, PAUSE_SHORT))
+        segments.append(Segment(topic.parts[part].text, PAUSE_LONG))
+        segments += self._part_choices(topic, part)
+        return Turn(tuple(segments), State(path, part, 0), f"topic:{topic.id}:{part + 1}", hints=self._hints(path))
+
+    def _part_choices(self, topic: Topic, part: int) -> tuple[Segment, ...]:
+        reserved = self.line.reserved
+        nxt = reserved["next"]
+        say_next = nxt.phrases[0] if nxt.phrases else "next"
+        if part + 1 < len(topic.parts):
+            lead = [Segment(f"{nxt.label.capitalize()}, press {nxt.key}, or say {say_next}.")]
+        else:
+            lead = [Segment(self.line.phrases["end_of_topic"], PAUSE_SHORT),
+                    Segment(self.line.phrases["disclaimer"], PAUSE_LONG),
+                    Segment(f"To choose another topic, press {nxt.key}, or say {say_next}.")]
+        return tuple(lead) + self._command_segments(at_main=False)
+
+    def _command_segments(self, at_main: bool) -> list[Segment]:
+        """The reserved keys, announced the same way everywhere (back and main menu only off the main menu)."""
+        segments = []
+        for action in ("repeat", "back", "main", "person"):
+            if at_main and action in ("back", "main"):
+                continue
+            reserved = self.line.reserved[action]
+            segments.append(Segment(f"{reserved.label.capitalize()}, press {reserved.key}.", PAUSE_SHORT))
+        return segments
+
+    def _spoken_commands(self) -> str:
+        words = [self.line.reserved[a].phrases[0] for a in ("repeat", "back", "main", "person")
+                 if self.line.reserved[a].phrases]
+        return "At any time you can say " + ", ".join(words[:-1]) + f", or {words[-1]}."
+
+    def _label(self, kind: str, target: str) -> str:
+        return self.line.topics[target].label if kind == "topic" else self.line.menus[target].label
+
+    def _hints(self, path: tuple[str, ...]) -> tuple[str, ...]:
+        """Phrases worth telling the speech recogniser about at this point in the call."""
+        node = path[-1]
+        hints: list[str] = []
+        if node in self.line.menus:
+            for option in self.line.menus[node].options:
+                hints += self._node_phrases.get(option.target, ())
+        for action, phrases in self._reserved_phrases.items():
+            if action != "next" or node in self.line.topics:
+                hints += phrases
+        return tuple(dict.fromkeys(hints))

@@ -1,0 +1,140 @@
+"""What the line remembers, through SQLAlchemy Core: opt-outs, texters' places, anonymous counts.
+
+Phone numbers are never stored: only a keyed HMAC of the number, so a leaked database does not
+reveal who called.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from pathlib import Path
+
+from sqlalchemy import (Column, Date, DateTime, Integer, MetaData, String, Table, create_engine, func, select,
+                        text, update)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from .texting import Position
+
+metadata = MetaData()
+
+opt_outs = Table(
+    "opt_outs", metadata,
+    Column("number_hash", String(64), primary_key=True),
+    Column("opted_out_at", DateTime(timezone=True), nullable=False),
+)
+
+sms_positions = Table(
+    "sms_positions", metadata,
+    Column("number_hash", String(64), primary_key=True),
+    Column("topic", String(80), nullable=False),
+    Column("next_part", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+usage_counts = Table(
+    "usage_counts", metadata,
+    Column("day", Date, primary_key=True),
+    Column("channel", String(10), primary_key=True),
+    Column("node", String(120), primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def make_engine(url: str) -> Engine:
+    """An SQLAlchemy engine for the URL; a SQLite file gets its folder made and safe settings."""
+    if url.startswith("postgres://"):  # the old scheme some hosts still hand out
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        return create_engine(url, connect_args={"timeout": 15})
+    return create_engine(url, pool_pre_ping=True)
+
+
+class Store:
+    """The line's database; every method is one short transaction."""
+
+    def __init__(self, url: str, hash_secret: str):
+        self.engine = make_engine(url)
+        self._secret = hash_secret.encode()
+        metadata.create_all(self.engine)
+
+    def number_key(self, number: str) -> str:
+        """A keyed HMAC of a phone number: stable for the same number, useless without the secret."""
+        canonical = "".join(ch for ch in number if ch.isdigit() or ch == "+")
+        return hmac.new(self._secret, canonical.encode(), hashlib.sha256).hexdigest()
+
+    def opt_out(self, number: str) -> None:
+        """Record that this number wants no more messages (idempotent)."""
+        key = self.number_key(number)
+        with self.engine.begin() as conn:
+            if conn.execute(select(opt_outs.c.number_hash).where(opt_outs.c.number_hash == key)).first() is None:
+                try:
+                    conn.execute(opt_outs.insert().values(number_hash=key, opted_out_at=_now()))
+                except IntegrityError:  # another worker recorded it first: the same outcome
+                    pass
+            conn.execute(sms_positions.delete().where(sms_positions.c.number_hash == key))
+
+    def opt_in(self, number: str) -> None:
+        """Forget an opt-out after START."""
+        with self.engine.begin() as conn:
+            conn.execute(opt_outs.delete().where(opt_outs.c.number_hash == self.number_key(number)))
+
+    def is_opted_out(self, number: str) -> bool:
+        """Whether this number has said STOP and not START since."""
+        with self.engine.connect() as conn:
+            query = select(opt_outs.c.number_hash).where(opt_outs.c.number_hash == self.number_key(number))
+            return conn.execute(query).first() is not None
+
+    def position(self, number: str) -> Position | None:
+        """Where this texter is in a topic, for MORE."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(sms_positions.c.topic, sms_positions.c.next_part)
+                               .where(sms_positions.c.number_hash == self.number_key(number))).first()
+        return Position(row.topic, row.next_part) if row else None
+
+    def set_position(self, number: str, position: Position | None) -> None:
+        """Remember (or forget) where this texter is."""
+        key = self.number_key(number)
+        with self.engine.begin() as conn:
+            conn.execute(sms_positions.delete().where(sms_positions.c.number_hash == key))
+            if position is not None:
+                conn.execute(sms_positions.insert().values(
+                    number_hash=key, topic=position.topic, next_part=position.next_part, updated_at=_now()))
+
+    def count(self, channel: str, node: str) -> None:
+        """Add one to today's anonymous count for a menu node or topic part."""
+        day = _now().date()
+        where = (usage_counts.c.day == day) & (usage_counts.c.channel == channel) & (usage_counts.c.node == node[:120])
+        with self.engine.begin() as conn:
+            if conn.execute(update(usage_counts).where(where).values(count=usage_counts.c.count + 1)).rowcount:
+                return
+            try:
+                with conn.begin_nested():
+                    conn.execute(usage_counts.insert().values(day=day, channel=channel, node=node[:120], count=1))
+            except IntegrityError:
+                conn.execute(update(usage_counts).where(where).values(count=usage_counts.c.count + 1))
+
+    def counts(self) -> list[tuple[dt.date, str, str, int]]:
+        """All usage counts, newest day first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(usage_counts).order_by(usage_counts.c.day.desc(), usage_counts.c.node))
+            return [(r.day, r.channel, r.node, r.count) for r in rows]
+
+    def ping(self) -> bool:
+        """Whether the database answers."""
+        with self.engine.connect() as conn:
+            return conn.execute(text("SELECT 1")).scalar() == 1
+
+    def opt_out_total(self) -> int:
+        """How many numbers are opted out (for the health page)."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(opt_outs)).scalar_one()
