@@ -343,7 +343,7 @@ class CallFlow:
                     Segment(f"To choose another topic, press {nxt.key}, or say {say_next}.")]
         return tuple(lead) + self._command_segments(at_main=False)
 
-    def _command_segments(self, at_main: bool) -> list[Segment]:
+    def _command_segments(self, at_main: bool) -> tuple[Segment, ...]:
         """The reserved keys, announced the same way everywhere (back and main menu only off the main menu)."""
         segments = []
         for action in ("repeat", "back", "main", "person"):
@@ -351,7 +351,7 @@ class CallFlow:
                 continue
             reserved = self.line.reserved[action]
             segments.append(Segment(f"{reserved.label.capitalize()}, press {reserved.key}.", PAUSE_SHORT))
-        return segments
+        return tuple(segments)
 
     def _spoken_commands(self) -> str:
         words = [self.line.reserved[a].phrases[0] for a in ("repeat", "back", "main", "person")
