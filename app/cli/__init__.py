@@ -1,0 +1,26 @@
+"""Command-line adapters: `flask content ...` for editors, `flask call` to try the line in a terminal.
+
+The `content` group is a Flask plugin command (see pyproject.toml), so it runs even when the
+content is broken and the app itself would refuse to start.
+"""
+
+from __future__ import annotations
+
+import click
+
+from .. import load_settings
+
+
+@click.group("content")
+def content() -> None:
+    """Check, hear and inspect the line's content files."""
+
+
+def editor_settings() -> dict:
+    """The same settings the app would use (.env, environment, defaults), without starting it."""
+    settings, _warnings = load_settings()
+    return settings
+
+
+def register(app) -> None:
+    """Add the commands that need a running app (`flask call`)."""
