@@ -1,0 +1,49 @@
+"""Shared fixtures: the real content, and apps built on a fresh database per test."""
+
+from __future__ import annotations
+
+import pytest
+
+from app import create_app
+from app.config import PROJECT_ROOT
+from app.content import load_line
+
+CONTENT_DIR = PROJECT_ROOT / "content"
+
+
+@pytest.fixture(scope="session")
+def line():
+    """The real content, loaded once."""
+    return load_line(CONTENT_DIR)
+
+
+@pytest.fixture
+def make_app(tmp_path, monkeypatch):
+    """Build an app on a fresh SQLite file; keyword arguments override settings."""
+    # Keep the developer's own .env and environment out of the tests.
+    for name in ("TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL", "DATABASE_URL", "PHONE_HASH_SECRET", "TRANSFER_NUMBER",
+                 "CONTACT_NUMBER", "SIMULATOR_ENABLED", "SMS_OPT_OUT_BY_TWILIO"):
+        monkeypatch.delenv(name, raising=False)
+
+    def build(**overrides):
+        config = {"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'line.db'}",
+                  "PHONE_HASH_SECRET": "test-secret", "PREVIEW_DIR": str(tmp_path / "preview")}
+        config.update(overrides)
+        return create_app(config)
+
+    return build
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
