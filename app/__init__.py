@@ -47,8 +47,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     settings, warnings = load_settings(test_config)
     app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
     app.config.update(settings)
-    if not app.logger.handlers or app.logger.level == logging.NOTSET:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if app.logger.level == logging.NOTSET:
+        app.logger.setLevel(logging.INFO)
     for warning in warnings:
         app.logger.warning(warning)
 
