@@ -209,6 +209,10 @@ class _Collector:
         if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
             self.error(full, "must be a list of words, like [one, two]")
             return ()
+        if any(isinstance(v, bool) for v in value):
+            # YAML reads bare yes/no/on/off as true/false, which no caller ever says.
+            self.error(full, "has yes, no, on or off without quotes; write them in quotes, like \"yes\"")
+            return ()
         return tuple(" ".join(str(v).split()) for v in value if str(v).strip())
 
 
