@@ -154,10 +154,9 @@ class Line:
 
     def where(self, path: str) -> Where:
         """The closest known location of a field path ("menus.main.options[1]")."""
-        while path:
-            if path in self.locations:
-                return self.locations[path]
-            path = re.sub(r"(\.[^.\[]*|\[\d+\])$", "", path)
+        for candidate in _enclosing_paths(path):
+            if candidate in self.locations:
+                return self.locations[candidate]
         return Where("content", 0)
 
     def pronounce(self, text: str) -> str:
@@ -172,6 +171,18 @@ class Line:
         return line_sms_text(self.sms.texts, topic, index)
 
 
+def _enclosing_paths(path: str) -> list[str]:
+    """A field path and each path that contains it: "a.b[2].c", "a.b[2]", "a.b", "a"."""
+    paths = []
+    while path:
+        paths.append(path)
+        shorter = re.sub(r"(\.[^.\[]*|\[\d+\])$", "", path)
+        if shorter == path:
+            break
+        path = shorter
+    return paths
+
+
 class _Collector:
     """Gathers problems for one file so that all of them are reported at once."""
 
@@ -179,10 +190,9 @@ class _Collector:
         self.file, self.lines, self.problems = file, lines, problems
 
     def line_of(self, path: str) -> int:
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            path = re.sub(r"(\.[^.\[]*|\[\d+\])$", "", path)
+        for candidate in _enclosing_paths(path):
+            if candidate in self.lines:
+                return self.lines[candidate]
         return 1
 
     def error(self, path: str, message: str, line: int | None = None) -> None:

@@ -1,0 +1,124 @@
+"""The content loader: the real content loads; broken files are refused with file, line and field."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from app.content import ContentError, load_line
+from conftest import CONTENT_DIR
+
+
+@pytest.fixture
+def content(tmp_path) -> Path:
+    """A copy of the real content that a test may break."""
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, target)
+    return target
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def problems_of(content: Path) -> list[str]:
+    with pytest.raises(ContentError) as caught:
+        load_line(content)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_real_content_has_five_subjects_within_the_menu_rules(line):
+    assert set(line.topics) == {"what-is-car-t", "car-t-for-ms-today", "risks", "find-a-trial",
+                                "questions-for-your-doctor"}
+    for menu in line.menus.values():
+        assert len(menu.options) <= 4
+    assert max(len(path) for path in line.paths.values()) <= 3
+    for topic in line.topics.values():
+        assert topic.sources and all(s.date for s in topic.sources)
+        assert topic.reviewed and "late 2025" in topic.parts[0].text
+
+
+def test_pronunciations_apply_to_whole_words_only(line):
+    assert line.pronounce("CAR-T and ICANS in MS") == "car tee and eye cans in M S"
+    assert line.pronounce("SMS and CARS stay") == "SMS and CARS stay"
+
+
+def test_missing_field_names_file_line_and_field(content):
+    edit(content / "en/topics/risks.md", "sms_keyword: RISKS\n", "")
+    [problem] = problems_of(content)
+    assert problem.startswith("content/en/topics/risks.md:1: sms_keyword: is missing")
+
+
+def test_menu_pointing_to_unknown_topic(content):
+    edit(content / "en/line.yaml", "topic: risks", "topic: riskz")
+    problems = problems_of(content)
+    assert any("line.yaml" in p and "menus.main.options[2].topic: there is no topic called 'riskz'" in p
+               for p in problems)
+    # The orphaned topic is reported too: no menu leads to it.
+    assert any("risks.md" in p and "can never reach it" in p for p in problems)
+
+
+def test_line_numbers_point_at_the_field(content):
+    edit(content / "en/line.yaml", 'key: "3"', 'key: "9"')
+    problems = problems_of(content)
+    lines = (content / "en/line.yaml").read_text().splitlines()
+    [problem] = [p for p in problems if "reserved" in p]
+    number = int(problem.split(":")[1])
+    assert 'key: "9"' in lines[number - 1]
+    assert "options[2].key: key 9 is reserved for 'repeat'" in problem
+
+
+def test_too_many_choices_and_duplicate_keys(content):
+    edit(content / "en/line.yaml", '      - key: "4"\n        menu: trials-and-doctor',
+         '      - key: "4"\n        menu: trials-and-doctor\n      - key: "4"\n        topic: find-a-trial')
+    problems = problems_of(content)
+    assert any("menus.main.options: has 5 choices; the most is 4" in p for p in problems)
+    assert any("options[4].key: key 4 is already used by choice 4" in p for p in problems)
+
+
+def test_too_deep(content):
+    (content / "en/line.yaml").write_text((content / "en/line.yaml").read_text().replace(
+        "        topic: questions-for-your-doctor",
+        "        menu: deeper\n  deeper:\n    title: Deeper\n    label: deeper\n    phrases: [deeper]\n"
+        "    options:\n      - key: \"1\"\n        topic: questions-for-your-doctor"))
+    assert any("is 4 levels deep; the most is 3" in p for p in problems_of(content))
+
+
+def test_text_message_with_curly_quote_and_too_long(content):
+    edit(content / "en/line.yaml", "Msg & data rates may apply.\n  stop:", "Msg \u2019n data rates may apply.\n  stop:")
+    edit(content / "en/topics/risks.md", "    As of late 2025, CAR-T studies", "    " + "very long words " * 20 + "As of late 2025, CAR-T studies")
+    problems = problems_of(content)
+    assert any("sms.help: character '\u2019' (U+2019) at position" in p and "write \"'\" instead" in p
+               for p in problems)
+    assert any("risks.md" in p and "sms[0]: with its footer this message is" in p for p in problems)
+
+
+def test_bad_yaml_and_bare_yes(content):
+    edit(content / "en/topics/risks.md", "title:", "title: [unclosed\nlabel2:")
+    edit(content / "en/line.yaml", '"yes"', "yes")
+    problems = problems_of(content)
+    assert any("risks.md" in p and "(settings): is not valid YAML" in p for p in problems)
+    assert any("reserved.next.phrases: has yes, no, on or off without quotes" in p for p in problems)
+
+
+def test_topic_file_without_parts_or_front_matter(content):
+    (content / "en/topics/risks.md").write_text("Just words, no settings.\n")
+    (content / "en/topics/extra.md").write_text("---\nid: other\n---\nno heading\n")
+    problems = problems_of(content)
+    assert any(p.startswith("content/en/topics/risks.md:1: (file): must start with a '---' line") for p in problems)
+    assert any("extra.md" in p and "id: is 'other' but the file is named extra.md" in p for p in problems)
+    assert any("extra.md:4: body: text before the first '## ' heading" in p for p in problems)
+
+
+def test_sms_keyword_used_twice(content):
+    edit(content / "en/topics/risks.md", "sms_keyword: RISKS", "sms_keyword: TRIALS")
+    assert any("the word TRIALS is already used by topic" in p for p in problems_of(content))
+
+
+def test_missing_language_folder(tmp_path):
+    with pytest.raises(ContentError, match="no content folder for language 'fr'"):
+        load_line(CONTENT_DIR, "fr")
