@@ -372,8 +372,8 @@ def play_wav(path: Path) -> None:
 
         winsound.PlaySound(str(path), winsound.SND_FILENAME)
         return
-    for player in (["afplay"] if system == "Darwin" else []) + [["aplay", "-q"], ["paplay"], ["play", "-q"]]:
-        player = [player] if isinstance(player, str) else player
+    players = ([["afplay"]] if system == "Darwin" else []) + [["aplay", "-q"], ["paplay"], ["play", "-q"]]
+    for player in players:
         if shutil.which(player[0]):
             subprocess.run([*player, str(path)], check=True)
             return
