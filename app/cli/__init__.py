@@ -24,3 +24,10 @@ def editor_settings() -> dict:
 
 def register(app) -> None:
     """Add the commands that need a running app (`flask call`)."""
+
+
+from .preview import preview_command, say_command, voices_command  # noqa: E402  (they use editor_settings)
+
+content.add_command(preview_command)
+content.add_command(say_command)
+content.add_command(voices_command)

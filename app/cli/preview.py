@@ -1,0 +1,140 @@
+"""`flask content preview`, `say` and `voices`: hear every prompt offline before callers do."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import click
+
+from .. import preview
+from ..content import ContentError, Line, load_line
+from ..engine import CallFlow
+from . import editor_settings
+
+rate_option = click.option("--rate", type=click.IntRange(60, 450), default=None,
+                           help="Words per minute (default: the WORDS_PER_MINUTE setting).")
+voice_option = click.option("--voice", default=None,
+                            help='An espeak voice id or name, like "en-us" or "English (America)" '
+                                 "(default: the VOICE_LANGUAGE setting). See `flask content voices`.")
+
+
+def make_speaker(voice: str, rate: int) -> preview.Speaker:
+    """The speaker the commands use (tests replace this)."""
+    return preview.Pyttsx3Speaker(voice, rate)
+
+
+@contextmanager
+def _speaker(settings: dict[str, Any], voice: str | None, rate: int | None) -> Iterator[preview.Speaker]:
+    """A speaker with the chosen or configured voice and rate, closed afterwards."""
+    speaker = make_speaker(voice or str(settings["VOICE_LANGUAGE"]).lower(), rate or int(settings["WORDS_PER_MINUTE"]))
+    try:
+        yield speaker
+    finally:
+        close = getattr(speaker, "close", None)
+        if close:
+            close()
+
+
+def _flow(settings: dict[str, Any]) -> tuple[Line, CallFlow]:
+    """The content and call flow, as the app would build them; a clear error when the content is broken."""
+    try:
+        line = load_line(settings["CONTENT_DIR"], settings["CONTENT_LANGUAGE"])
+    except ContentError as error:
+        raise click.ClickException("the content has problems; fix them first (`flask content check`):\n"
+                                   + "\n".join(str(p) for p in error.problems)) from None
+    return line, CallFlow(line, settings["TRANSFER_NUMBER"], settings["CONTACT_NUMBER"])
+
+
+def _progress(texts: list[str]) -> Iterable[str]:
+    """Show a progress bar while prompts are rendered."""
+    if not texts:
+        return
+    with click.progressbar(texts, label=f"Rendering {len(texts)} prompt{'' if len(texts) == 1 else 's'}",
+                           item_show_func=lambda t: (t[:40] + "...") if t and len(t) > 40 else t) as bar:
+        yield from bar
+
+
+def _fail_on(failures: dict[str, str]) -> None:
+    """Exit non-zero, naming each prompt that could not be rendered."""
+    if failures:
+        lines = [f'  "{text}"\n    {reason}' for text, reason in failures.items()]
+        raise click.ClickException(f"{len(failures)} prompt(s) could not be rendered:\n" + "\n".join(lines))
+
+
+@click.command("preview")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The folder for the audio and index.html (default: the PREVIEW_DIR setting).")
+@rate_option
+@voice_option
+def preview_command(out: Path | None, rate: int | None, voice: str | None) -> None:
+    """Render every prompt to audio and write index.html to listen to them all."""
+    started = time.perf_counter()
+    settings = editor_settings()
+    line, flow = _flow(settings)
+    folder = out or Path(settings["PREVIEW_DIR"])
+    prompts = preview.collect_prompts(flow)
+    with _speaker(settings, voice, rate) as speaker:
+        try:
+            result = preview.build_preview(line, prompts, speaker, folder, progress=_progress)
+        except preview.SpeakerError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"{len(prompts)} prompts: {len(result.rendered)} rendered, {result.reused} unchanged, "
+               f"{result.removed} old files removed, in {time.perf_counter() - started:.1f} s.")
+    unsaid = preview.unsaid_phrases(line, prompts)
+    if unsaid:
+        click.echo(f"Not said with these settings (TRANSFER_NUMBER, CONTACT_NUMBER): {', '.join(unsaid)}.")
+    click.echo(f"Open {(folder / preview.INDEX).resolve()} in a web browser to listen.")
+    _fail_on(result.failures)
+
+
+@click.command("say")
+@click.argument("topic")
+@click.option("--to", "to", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write one WAV file instead of playing it aloud.")
+@rate_option
+@voice_option
+def say_command(topic: str, to: Path | None, rate: int | None, voice: str | None) -> None:
+    """Say one topic, all its parts with their pauses, aloud or into a WAV file."""
+    settings = editor_settings()
+    line, flow = _flow(settings)
+    if topic not in line.topics:
+        raise click.BadParameter(f"no topic {topic!r}; the topics are: {', '.join(line.topics)}", param_hint="TOPIC")
+    segments = preview.topic_segments(flow, topic)
+    spoken = [preview.spoken_text(line, s) for s in segments]
+    folder = Path(settings["PREVIEW_DIR"])
+    with _speaker(settings, voice, rate) as speaker:
+        try:
+            _seconds, _rendered, failures = preview.ensure_audio(spoken, speaker, folder, progress=_progress)
+        except preview.SpeakerError as error:
+            raise click.ClickException(str(error)) from None
+        _fail_on(failures)
+        parts = [(folder / preview.audio_file(text, speaker.voice, speaker.rate), s.pause_ms)
+                 for text, s in zip(spoken, segments)]
+    if to is not None:
+        seconds = preview.join_wavs(parts, to)
+        click.echo(f"Wrote {to} ({seconds:.1f} s).")
+        return
+    with tempfile.TemporaryDirectory() as scratch:
+        joined = Path(scratch) / f"{topic}.wav"
+        seconds = preview.join_wavs(parts, joined)
+        click.echo(f"Saying {line.topics[topic].title} ({seconds:.0f} s)...")
+        try:
+            preview.play_wav(joined)
+        except preview.SpeakerError as error:
+            raise click.ClickException(str(error)) from None
+
+
+@click.command("voices")
+def voices_command() -> None:
+    """List the voices this computer can use with --voice."""
+    with preview.Pyttsx3Speaker("en", 140) as speaker:
+        try:
+            voices = speaker.voices()
+        except (preview.SpeakerError, preview.RenderError) as error:
+            raise click.ClickException(str(error)) from None
+    for voice in voices:
+        click.echo(f"{voice['id']:<28} {voice['name']:<36} {', '.join(voice['languages'])}")
