@@ -1,0 +1,159 @@
+"""The call flow's transitions, on the real content, without any web layer."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.engine import CallFlow, Input, State
+
+KEYS = {"what-is-car-t": ["1"], "car-t-for-ms-today": ["2"], "risks": ["3"],
+        "find-a-trial": ["4", "1"], "questions-for-your-doctor": ["4", "2"]}
+
+
+@pytest.fixture
+def flow(line):
+    return CallFlow(line)
+
+
+def walk(flow, *inputs):
+    turn = flow.start()
+    for kind, value in inputs:
+        turn = flow.respond(turn.state, Input(kind, value))
+    return turn
+
+
+def test_greeting_is_short_and_says_what_the_line_is(flow, line):
+    turn = flow.start()
+    greeting = line.phrases["greeting"]
+    assert turn.segments[0].text == greeting
+    assert len(greeting.split()) / 150 * 60 < 15  # under 15 seconds at 150 words a minute
+    for words in ("not medical advice", "911", "press a key", "say"):
+        assert words in greeting
+
+
+def test_main_menu_says_topic_first_then_key_and_announces_reserved_keys(flow):
+    text = flow.start().text
+    assert "For side effects, press 3, or say side effects." in text
+    assert "To hear this again, press 9." in text and "To reach a person, press 0." in text
+    # Going back and the main menu mean nothing at the main menu, so they are not offered there...
+    assert "press 8" not in text and "press 7" not in text
+    # ...but a submenu offers every reserved key.
+    sub = walk(flow, ("digits", "4")).text
+    for key in "9870":
+        assert f"press {key}." in sub
+
+
+@pytest.mark.parametrize("topic", KEYS)
+def test_every_subject_by_keypad_alone(flow, line, topic):
+    turn = walk(flow, *[("digits", k) for k in KEYS[topic]])
+    assert turn.state.path[-1] == topic
+    assert turn.segments[0].text == f"{line.topics[topic].title}."  # the choice is confirmed
+    assert line.topics[topic].parts[0].text in turn.text
+
+
+@pytest.mark.parametrize("said, topic", [
+    ("what is car t", "what-is-car-t"), ("is it approved", "car-t-for-ms-today"),
+    ("um what are the side effects", "risks"), ("side affects", "risks"),
+    ("how do I find a trial", "find-a-trial"), ("questions to ask", "questions-for-your-doctor"),
+])
+def test_every_subject_by_speech_alone_from_the_main_menu(flow, said, topic):
+    assert walk(flow, ("speech", said)).state.path[-1] == topic
+
+
+def test_parts_go_on_repeat_and_end_with_the_disclaimer(flow, line):
+    topic = line.topics["risks"]
+    turn = walk(flow, ("digits", "3"))
+    for index in range(1, len(topic.parts)):
+        turn = flow.respond(turn.state, Input("speech", "next"))
+        assert turn.state.part == index and topic.parts[index].text in turn.text
+    assert line.phrases["disclaimer"] in turn.text and "911" in turn.text
+    again = flow.respond(turn.state, Input("digits", "9"))
+    assert again.state == turn.state and topic.parts[-1].text in again.text
+    after = flow.respond(turn.state, Input("digits", "1"))
+    assert after.state.path == ("main",)
+
+
+def test_back_and_main_menu_from_a_nested_topic(flow):
+    turn = walk(flow, ("digits", "4"), ("digits", "2"))
+    back = flow.respond(turn.state, Input("digits", "8"))
+    assert back.state.path == ("main", "trials-and-doctor")
+    main = flow.respond(turn.state, Input("speech", "main menu please"))
+    assert main.state.path == ("main",) and main.text.startswith("Main menu.")
+    at_main = flow.respond(main.state, Input("digits", "8"))
+    assert at_main.text.startswith("You are at the main menu.")
+
+
+def test_wrong_key_says_what_the_choices_are(flow):
+    turn = flow.respond(State(), Input("digits", "6"))
+    assert turn.text.startswith("Sorry, that key is not one of the choices.")
+    assert "press 3" in turn.text and turn.state == State()
+
+
+@pytest.mark.parametrize("digits", ["12", "*", "#", "a", "\u0663"])
+def test_odd_digits_are_not_a_choice(flow, digits):
+    assert "not one of the choices" in flow.respond(State(), Input("digits", digits)).text
+
+
+def test_three_silences_end_the_call_saying_how_to_come_back(flow):
+    turn = flow.start()
+    first = flow.respond(turn.state, Input("silence"))
+    assert first.state.silences == 1 and "Take your time" in first.text and not first.hangup
+    second = flow.respond(first.state, Input("silence"))
+    assert "press a key on your phone's keypad" in second.text and not second.hangup
+    third = flow.respond(second.state, Input("silence"))
+    assert third.hangup and third.state is None
+    assert "call this number again" in third.text and "MENU" in third.text
+    # Any input resets the count.
+    assert flow.respond(second.state, Input("digits", "9")).state.silences == 0
+
+
+def test_help_lists_what_can_be_said(flow):
+    turn = flow.respond(State(), Input("speech", "help"))
+    assert "say repeat, go back, main menu, or person" in turn.text and "press 3" in turn.text
+
+
+def test_unknown_speech_is_not_understood(flow):
+    turn = flow.respond(State(), Input("speech", "x" * 5000 + " \u2603 <Say>"))
+    assert turn.text.startswith("Sorry, I did not understand that.") and turn.state == State()
+
+
+def test_spoken_numbers_choose_keys(flow):
+    assert walk(flow, ("speech", "press three")).state.path[-1] == "risks"
+    assert walk(flow, ("speech", "number 4")).state.path[-1] == "trials-and-doctor"
+
+
+@pytest.mark.parametrize("params", [
+    {}, {"at": "nowhere"}, {"at": "main/risks", "part": "99"}, {"at": "main/risks", "part": "x"},
+    {"at": "risks"}, {"at": "main/trials-and-doctor/risks"}, {"at": "main", "quiet": "-1"},
+    {"at": "../../etc"}, {"at": "main", "part": "2"},
+])
+def test_a_state_that_makes_no_sense_starts_again_at_the_main_menu(flow, params):
+    turn = flow.respond(State.from_params(params), Input("digits", "1"))
+    assert turn.text.startswith("Sorry, I lost our place.") and turn.state == State()
+
+
+def test_state_round_trips_through_url_parameters():
+    state = State(("main", "trials-and-doctor", "find-a-trial"), 2, 1)
+    assert State.from_params(state.to_params()) == state
+
+
+def test_person_transfers_when_a_number_is_set(line):
+    turn = CallFlow(line, transfer_number="+15550001111").respond(State(), Input("digits", "0"))
+    assert turn.transfer_to == "+15550001111" and turn.state == State()
+
+
+def test_person_reads_the_contact_number_twice_slowly(line):
+    turn = CallFlow(line, contact_number="+1 555 000 2222").respond(State(), Input("speech", "operator"))
+    numbers = [s for s in turn.segments if s.kind == "phone_number"]
+    assert len(numbers) == 2 and turn.state == State() and "press 3" in turn.text
+
+
+def test_person_without_numbers_says_so_and_stays(flow):
+    turn = flow.respond(State(), Input("digits", "0"))
+    assert "no one can take calls" in turn.text and turn.state == State()
+
+
+def test_goodbye_ends_the_call_politely(flow):
+    turn = flow.respond(State(), Input("speech", "bye"))
+    assert turn.hangup and "Goodbye" in turn.text
+
