@@ -15,7 +15,7 @@ class Voice:
 
     @property
     def said(self) -> str:
-        return " ".join(" ".join(say.itertext()).split() for say in self.root.iter("Say"))
+        return " ".join(" ".join(" ".join(say.itertext()) for say in self.root.iter("Say")).split())
 
     @property
     def gather(self) -> ET.Element | None:
