@@ -50,12 +50,10 @@ class TextFlow:
     def __init__(self, line: Line):
         self.line = line
         self.topic_order = self._topics_in_menu_order()
-        self.words: dict[str, str] = {}
-        for topic in line.topics.values():
-            for word in (topic.sms_keyword, *topic.sms_synonyms):
-                self.words[word] = topic.id
+        self.keywords = {topic.sms_keyword: topic.id for topic in line.topics.values()}
+        self.synonyms = {word: topic.id for topic in line.topics.values() for word in topic.sms_synonyms}
         for index, topic_id in enumerate(self.topic_order, start=1):
-            self.words.setdefault(str(index), topic_id)
+            self.keywords.setdefault(str(index), topic_id)
 
     def _topics_in_menu_order(self, menu_id: str = MAIN_MENU) -> list[str]:
         """Topics in the order a caller meets them in the menus, so texters can reply 1, 2, 3..."""
@@ -84,20 +82,21 @@ class TextFlow:
         return self._menu()
 
     def _find_topic(self, text: str) -> str | None:
-        if text in self.words:
-            return self.words[text]
+        """The topic a message asks for: a whole keyword, a keyword in a short sentence, then a typo."""
+        for words in (self.keywords, self.synonyms):
+            if text in words:
+                return words[text]
         tokens = text.split()[:MAX_WORDS_READ]
-        # A known word inside a short sentence ("tell me about RISKS").
-        for size in (3, 2, 1):
-            for start in range(len(tokens) - size + 1):
-                phrase = " ".join(tokens[start:start + size])
-                if phrase in self.words and not phrase.isdigit():
-                    return self.words[phrase]
-        # A typo of a keyword ("RISKES", "TRAILS").
+        # Keywords before synonyms, so "tell me ABOUT TRIALS" finds trials, not the basics.
+        for words in (self.keywords, self.synonyms):
+            for token in tokens:
+                if token in words and not token.isdigit():
+                    return words[token]
+        known = [w for w in (*self.keywords, *self.synonyms) if len(w) > 2]
         for token in tokens:
-            close = difflib.get_close_matches(token, [w for w in self.words if len(w) > 2], n=1, cutoff=FUZZY_CUTOFF)
+            close = difflib.get_close_matches(token, known, n=1, cutoff=FUZZY_CUTOFF)
             if close:
-                return self.words[close[0]]
+                return self.keywords.get(close[0]) or self.synonyms[close[0]]
         return None
 
     def _menu(self) -> Reply:
@@ -108,11 +107,10 @@ class TextFlow:
             return self._menu()
         topic = self.line.topics[position.topic]
         if position.next_part >= len(topic.sms):
-            return Reply("no_more", self.line.sms.texts["no_more"], None, f"topic:{topic.id}:end")
+            return Reply("no_more", self.line.sms.texts["no_more"], position, f"topic:{topic.id}:end")
         return self._send(topic.id, position.next_part, "more")
 
     def _send(self, topic_id: str, index: int, kind: str) -> Reply:
         topic = self.line.topics[topic_id]
-        following = index + 1
-        position = Position(topic_id, following) if following < len(topic.sms) else None
-        return Reply(kind, self.line.topic_sms(topic, index), position, f"topic:{topic_id}:{index + 1}")
+        return Reply(kind, self.line.topic_sms(topic, index), Position(topic_id, index + 1),
+                     f"topic:{topic_id}:{index + 1}")

@@ -1,0 +1,129 @@
+"""The SMS webhook and text flow: keywords, MORE, HELP, STOP that survives restarts."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app import gsm
+from app.texting import Position, TextFlow
+from twiml import messages
+
+NUMBER = "+15551234567"
+
+
+def send(client, body, number=NUMBER):
+    return messages(client.post("/sms", data={"From": number, "Body": body, "MessageSid": "SM1"}))
+
+
+@pytest.mark.parametrize("body", ["MENU", "hi", "Info", "", "   ", "huh?", "\u2603" * 3000, "<Message>x"])
+def test_menu_words_and_anything_unknown_get_the_list(client, line, body):
+    assert send(client, body) == [line.sms.texts["menu"]]
+
+
+@pytest.mark.parametrize("body, topic", [
+    ("RISKS", "risks"), ("risks", "risks"), (" Risks! ", "risks"), ("RISKES", "risks"), ("3", "risks"),
+    ("side effects", "risks"), ("tell me about trials please", "find-a-trial"), ("TRAILS", "find-a-trial"),
+    ("1", "what-is-car-t"), ("5", "questions-for-your-doctor"), ("status", "car-t-for-ms-today"),
+])
+def test_topic_words_typos_and_digits_find_the_topic(client, line, body, topic):
+    assert send(client, body) == [line.topic_sms(line.topics[topic], 0)]
+
+
+def test_menu_lists_a_keyword_for_every_topic(line):
+    for topic in line.topics.values():
+        assert topic.sms_keyword in line.sms.texts["menu"]
+
+
+def test_more_walks_through_a_topic_then_says_it_is_done(client, line):
+    topic = line.topics["risks"]
+    assert send(client, "RISKS") == [line.topic_sms(topic, 0)]
+    for index in range(1, len(topic.sms)):
+        assert send(client, "more") == [line.topic_sms(topic, index)]
+    assert "911" in line.topic_sms(topic, len(topic.sms) - 1)
+    assert send(client, "MORE") == [line.sms.texts["no_more"]]
+    assert send(client, "MORE", number="+15559999999") == [line.sms.texts["menu"]]
+
+
+def test_every_reply_is_plain_gsm7_within_two_segments(line):
+    flow = TextFlow(line)
+    replies = [line.sms.texts[name] for name in ("menu", "no_more", "help", "stop", "start", "error")]
+    for topic in line.topics.values():
+        replies += [line.topic_sms(topic, i) for i in range(len(topic.sms))]
+        assert flow.reply(topic.sms_keyword, None).body == replies[-len(topic.sms)]
+    for reply in replies:
+        assert not gsm.non_gsm7_characters(reply), reply
+        assert gsm.segment_count(reply) <= 2, reply
+
+
+def test_help_answers_as_carriers_require(make_app, line):
+    client = make_app(SMS_OPT_OUT_BY_TWILIO=False).test_client()
+    [reply] = send(client, "HELP")
+    for words in ("CAR-T and MS info line", "not medical advice", "STOP", "Msg & data rates may apply"):
+        assert words in reply
+
+
+def test_stop_is_recorded_and_nothing_more_is_sent_until_start(make_app, line):
+    client = make_app(SMS_OPT_OUT_BY_TWILIO=False).test_client()
+    assert send(client, "Stop") == [line.sms.texts["stop"]]
+    for body in ("MENU", "RISKS", "HELP", "more", "hello?"):
+        assert send(client, body) == []
+    assert send(client, "STOP") == [line.sms.texts["stop"]]  # asked again, told again, once
+    assert send(client, "start") == [line.sms.texts["start"]]
+    assert send(client, "RISKS") == [line.topic_sms(line.topics["risks"], 0)]
+
+
+@pytest.mark.parametrize("word", ["STOP", "stopall", "UNSUBSCRIBE", "cancel", "END", "quit"])
+def test_every_standard_opt_out_word_works(client, word):
+    send(client, word)
+    assert send(client, "MENU") == []
+
+
+def test_with_twilio_handling_opt_outs_we_send_no_second_confirmation(client):
+    # The default: Twilio's own opt-out handling answers STOP, START and HELP itself.
+    assert send(client, "STOP") == []
+    assert send(client, "MENU") == []
+    assert send(client, "START") == []
+    assert send(client, "HELP") == []
+    assert send(client, "MENU") != []
+
+
+def test_stop_survives_a_restart(make_app, tmp_path):
+    send(make_app().test_client(), "STOP")
+    restarted = make_app().test_client()  # a new app on the same database file
+    assert send(restarted, "MENU") == []
+    assert send(restarted, "MENU", number="+15550000000") != []
+
+
+def test_stop_in_a_longer_message_is_not_an_opt_out_but_reads_as_menu(client, line):
+    assert send(client, "please don't stop") == [line.sms.texts["menu"]]
+
+
+def test_no_phone_number_or_body_is_stored(make_app, tmp_path):
+    client = make_app().test_client()
+    send(client, "RISKS")
+    send(client, "STOP", number="+15557654321")
+    engine = create_engine(f"sqlite:///{tmp_path / 'line.db'}")
+    with engine.connect() as conn:
+        dump = " ".join(str(row) for table in ("opt_outs", "sms_positions", "usage_counts")
+                        for row in conn.execute(text(f"SELECT * FROM {table}")))
+    assert "5551234567" not in dump and "7654321" not in dump and "RISKS" not in dump
+    assert "topic:risks:1" in dump  # anonymous counts by node
+
+
+def test_an_error_gets_an_apology_but_never_after_stop(app, monkeypatch, line):
+    from app import services
+
+    with app.app_context():
+        store = services().store
+    monkeypatch.setattr(store, "position", lambda *a: 1 / 0)
+    monkeypatch.setattr(store, "opt_out", lambda *a: 1 / 0)
+    client = app.test_client()
+    assert send(client, "RISKS") == [line.sms.texts["error"]]
+    assert send(client, "STOP") == []
+
+
+def test_text_flow_more_without_a_position_gives_the_menu(line):
+    flow = TextFlow(line)
+    assert flow.reply("MORE", None).kind == "menu"
+    assert flow.reply("MORE", Position("gone", 1)).kind == "menu"
