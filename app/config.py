@@ -19,7 +19,7 @@ DEFAULTS: dict[str, Any] = {
     "TWILIO_VOICE": "Polly.Joanna-Neural",
     "VOICE_LANGUAGE": "en-US",
     "SPEECH_RATE": "90%",
-    "WORDS_PER_MINUTE": 140,  # for estimates: about 150 a minute, a little slower at SPEECH_RATE 90%
+    "WORDS_PER_MINUTE": 140,  # estimates: about 150 a minute, a little slower at 90%
     "GATHER_TIMEOUT": 12,
     "SPEECH_TIMEOUT": "3",
     "CONTENT_DIR": str(PROJECT_ROOT / "content"),
