@@ -406,6 +406,13 @@ class Phone:
         self.validator = RequestValidator(auth_token) if auth_token else None
         self.line_number = line_number
 
+    @classmethod
+    def for_app(cls, app: Any, base_url: str | None = None) -> "Phone":
+        """A phone wired to a Flask app in this process, signing with the app's own token."""
+        config = app.config
+        return cls(app.test_client(), config["PUBLIC_BASE_URL"] or base_url or "http://localhost/",
+                   config["TWILIO_AUTH_TOKEN"])
+
     def call(self, caller: str = DEFAULT_CALLER, path: str = "/voice") -> Call:
         """Place a call to the line; the call then waits at the first menu (or has ended)."""
         call = Call(self, "CA" + secrets.token_hex(16), caller, self.line_number)
