@@ -21,6 +21,11 @@ def _width() -> int:
     return min(shutil.get_terminal_size((MAX_WIDTH, 24)).columns, MAX_WIDTH)
 
 
+def explain(text: str) -> None:
+    """Print a wrapped paragraph of instructions."""
+    click.echo(textwrap.fill(text, _width()) + "\n")
+
+
 def show(who: str, paragraphs: list[str]) -> None:
     """Print one speaker's words, each paragraph wrapped and indented under the speaker's name."""
     click.secho(f"{who}:", bold=True)
@@ -56,8 +61,8 @@ def _phone() -> Phone:
 @with_appcontext
 def call_command(caller: str) -> None:
     """Call the line in this terminal: type a key, some words, or nothing (silence) at each turn."""
-    click.echo(f"Calling the line. Each turn: a key (0-9, * or #), words to say, an empty line to stay "
-               f"silent, or {QUIT} to hang up.\n")
+    explain(f"Calling the line. Each turn: a key (0-9, * or #), words to say, an empty line to stay silent, "
+            f"or {QUIT} to hang up.")
     call = _phone().call(caller)
     show_events(call.events)
     while not call.ended:
@@ -79,7 +84,7 @@ def call_command(caller: str) -> None:
 @with_appcontext
 def text_command(sender: str) -> None:
     """Text the line in this terminal: each line you type is one message; the replies are printed."""
-    click.echo(f"Texting the line. Type a message and press Enter; {QUIT} or an empty line ends.\n")
+    explain(f"Texting the line. Type a message and press Enter; {QUIT} or an empty line ends.")
     phone = _phone()
     while True:
         try:

@@ -19,6 +19,7 @@ from ..phone import DEFAULT_LINE_NUMBER, Call, CallEnded, Event, Phone, Position
 bp = Blueprint("simulator", __name__, url_prefix="/simulator", static_folder="../static", static_url_path="/static")
 MAX_SPEECH = 500
 MAX_MESSAGE = 1600
+AUDIO_FOLDER = "audio"  # inside PREVIEW_DIR, as `flask content preview` writes it
 
 
 class BadRequest(ValueError):
@@ -45,16 +46,24 @@ def preview_prompts() -> dict[str, dict[str, Any]]:
     return prompts if isinstance(prompts, dict) else {}
 
 
+def audio_name(file: Any) -> str | None:
+    """The name of a recording in the preview's audio folder ("audio/<key>.wav"), or None for anything else."""
+    if not isinstance(file, str):
+        return None
+    folder, _, name = file.partition("/")
+    return name if folder == AUDIO_FOLDER and name.endswith(".wav") and "/" not in name else None
+
+
 def event_json(event: Event, prompts: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """An event for the page: each utterance with the preview recording of it, when there is one."""
     utterances = []
     for utterance in event.utterances:
-        recording = prompts.get(utterance.text) or {}
-        audio = recording.get("file") if isinstance(recording, dict) else None
+        recording = prompts.get(utterance.text)
+        name = audio_name(recording.get("file")) if isinstance(recording, dict) else None
         utterances.append({"text": utterance.text, "pause_ms": utterance.pause_ms,
                            "interpret_as": utterance.interpret_as,
-                           "audio": url_for(".audio", name=audio) if audio else None,
-                           "seconds": recording.get("seconds") if audio else None})
+                           "audio": url_for(".audio", name=name) if name else None,
+                           "seconds": recording.get("seconds") if name else None})
     return {"who": event.who, "text": event.text, "utterances": utterances}
 
 
@@ -127,12 +136,12 @@ def send_text():
     return jsonify({"replies": replies})
 
 
-@bp.get("/audio/<path:name>")
+@bp.get("/audio/<name>")
 def audio(name: str):
-    """A preview recording from PREVIEW_DIR (only its audio/ folder)."""
-    if not name.startswith("audio/"):
+    """A preview recording from PREVIEW_DIR's audio folder."""
+    if not name.endswith(".wav"):
         abort(404)
-    return send_from_directory(current_app.config["PREVIEW_DIR"], name)
+    return send_from_directory(Path(current_app.config["PREVIEW_DIR"]) / AUDIO_FOLDER, name, mimetype="audio/wav")
 
 
 @bp.errorhandler(ValueError)
