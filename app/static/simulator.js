@@ -103,16 +103,24 @@
       paragraph.textContent = text;
       item.appendChild(paragraph);
     }
-    log.appendChild(item);
-    log.scrollTop = log.scrollHeight;
+    log.querySelector("ol").appendChild(item);
+    return item;
+  }
+
+  // Scroll a transcript so the first new entry starts at the top: reading begins where the news does.
+  function reveal(log, item) {
+    if (item) log.scrollTop = item.offsetTop - log.clientTop;
   }
 
   function showEvents(events) {
+    let first = null;
     for (const event of events) {
       const paragraphs = event.utterances.length ? event.utterances.map((u) => u.text) : [event.text];
-      addEntry(callLog, WHO[event.who] || event.who, event.who, paragraphs);
+      const item = addEntry(callLog, WHO[event.who] || event.who, event.who, paragraphs);
+      first = first || item;
       if (event.who === "line") enqueue(event.utterances);
     }
+    reveal(callLog, first);
   }
 
   // ----- talking to the simulator endpoints ----------------------------------------------
@@ -140,7 +148,10 @@
   }
 
   async function step(url, body) {
-    if (busy) return;
+    if (busy) {
+      status.textContent = "One moment: the line is still answering.";
+      return;
+    }
     busy = true;
     stopSound(); // the caller's input interrupts the line, as on a real call
     try {
@@ -149,7 +160,7 @@
       showEvents(data.events);
       setCallState(!data.ended);
     } catch (error) {
-      addEntry(callLog, "Simulator", "error", [error.message]);
+      reveal(callLog, addEntry(callLog, "Simulator", "error", [error.message]));
     } finally {
       busy = false;
     }
@@ -176,7 +187,7 @@
   hangupButton.addEventListener("click", () => {
     stopSound();
     position = null;
-    addEntry(callLog, WHO.network, "network", ["You hung up."]);
+    reveal(callLog, addEntry(callLog, WHO.network, "network", ["You hung up."]));
     setCallState(false);
   });
   document.querySelectorAll(".key").forEach((button) => {
@@ -210,7 +221,7 @@
     const body = input.value.trim();
     if (!body) { input.focus(); return; }
     input.value = "";
-    addEntry(textLog, "You", "caller", [body]);
+    reveal(textLog, addEntry(textLog, "You", "caller", [body]));
     try {
       const data = await post(urls.text, { from: caller, body: body });
       if (data.replies.length === 0) addEntry(textLog, "The line", "network", ["(no reply)"]);
