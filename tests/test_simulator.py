@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -154,3 +155,23 @@ def test_simulator_is_off_when_disabled(make_app):
 
 def test_simulator_is_off_by_default_when_a_token_is_set(make_app):
     assert make_app(TWILIO_AUTH_TOKEN=TOKEN).test_client().get("/simulator").status_code == 404
+
+
+def test_every_utterance_is_found_in_a_manifest_the_preview_builds(make_app):
+    from app import services
+    from app.preview import MANIFEST, build_manifest, collect_prompts
+
+    app = make_app(CONTACT_NUMBER="+1 202-555-0123")
+    with app.app_context():
+        prompts = collect_prompts(services().calls)
+    manifest = build_manifest(prompts, {p.spoken: 1.0 for p in prompts}, "test", 140)
+    preview_dir = Path(app.config["PREVIEW_DIR"])
+    preview_dir.mkdir()
+    (preview_dir / MANIFEST).write_text(json.dumps(manifest))
+    client = app.test_client()
+
+    first = start(client)
+    person = turn(client, first["position"], action="press", key="0")
+    utterances = [u for data in (first, person) for e in data["events"] for u in e["utterances"]]
+    assert any(u["interpret_as"] == "telephone" for u in utterances)
+    assert [u["text"] for u in utterances if not u["audio"]] == []

@@ -13,13 +13,15 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_from_directory, url_for
 
-from ..phone import DEFAULT_LINE_NUMBER, Call, CallEnded, Event, Phone, Position, WebhookError
+from .. import services
+from ..engine import Segment
+from ..phone import DEFAULT_LINE_NUMBER, Call, CallEnded, Event, Phone, Position, Utterance, WebhookError
+from ..preview import AUDIO_DIR, MANIFEST, spoken_text
 
 # Static files belong to the blueprint, so they are not served when the simulator is off.
 bp = Blueprint("simulator", __name__, url_prefix="/simulator", static_folder="../static", static_url_path="/static")
 MAX_SPEECH = 500
 MAX_MESSAGE = 1600
-AUDIO_FOLDER = "audio"  # inside PREVIEW_DIR, as `flask content preview` writes it
 
 
 class BadRequest(ValueError):
@@ -38,7 +40,7 @@ def fictional_number() -> str:
 
 def preview_prompts() -> dict[str, dict[str, Any]]:
     """The preview manifest's prompts (spoken text -> file and seconds); empty when there are none yet."""
-    manifest = Path(current_app.config["PREVIEW_DIR"]) / "manifest.json"
+    manifest = Path(current_app.config["PREVIEW_DIR"]) / MANIFEST
     try:
         prompts = json.loads(manifest.read_text(encoding="utf-8")).get("prompts", {})
     except (OSError, ValueError, AttributeError):
@@ -51,14 +53,21 @@ def audio_name(file: Any) -> str | None:
     if not isinstance(file, str):
         return None
     folder, _, name = file.partition("/")
-    return name if folder == AUDIO_FOLDER and name.endswith(".wav") and "/" not in name else None
+    return name if folder == AUDIO_DIR and name.endswith(".wav") and "/" not in name else None
+
+
+def preview_key(utterance: Utterance) -> str:
+    """The text the preview recorded an utterance under: phone numbers are read digit by digit."""
+    if utterance.interpret_as == "telephone":
+        return spoken_text(services().line, Segment(utterance.text, kind="phone_number"))
+    return utterance.text
 
 
 def event_json(event: Event, prompts: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """An event for the page: each utterance with the preview recording of it, when there is one."""
     utterances = []
     for utterance in event.utterances:
-        recording = prompts.get(utterance.text)
+        recording = prompts.get(preview_key(utterance))
         name = audio_name(recording.get("file")) if isinstance(recording, dict) else None
         utterances.append({"text": utterance.text, "pause_ms": utterance.pause_ms,
                            "interpret_as": utterance.interpret_as,
@@ -141,7 +150,7 @@ def audio(name: str):
     """A preview recording from PREVIEW_DIR's audio folder."""
     if not name.endswith(".wav"):
         abort(404)
-    return send_from_directory(Path(current_app.config["PREVIEW_DIR"]) / AUDIO_FOLDER, name, mimetype="audio/wav")
+    return send_from_directory(Path(current_app.config["PREVIEW_DIR"]) / AUDIO_DIR, name, mimetype="audio/wav")
 
 
 @bp.errorhandler(ValueError)
