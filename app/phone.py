@@ -282,7 +282,7 @@ class Position:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Position":
+    def from_dict(cls, data: Mapping[str, Any]) -> Position:
         """Read a position back from `to_dict`; ValueError when it is incomplete."""
         try:
             on_silence = data.get("on_silence")
@@ -296,7 +296,7 @@ class Position:
 class Call:
     """One simulated phone call: press, say or wait at each turn, as Twilio would pass it on."""
 
-    phone: "Phone"
+    phone: Phone
     call_sid: str
     caller: str
     line_number: str
@@ -407,7 +407,7 @@ class Phone:
         self.line_number = line_number
 
     @classmethod
-    def for_app(cls, app: Any, base_url: str | None = None) -> "Phone":
+    def for_app(cls, app: Any, base_url: str | None = None) -> Phone:
         """A phone wired to a Flask app in this process, signing with the app's own token."""
         config = app.config
         return cls(app.test_client(), config["PUBLIC_BASE_URL"] or base_url or "http://localhost/",

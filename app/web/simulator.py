@@ -17,11 +17,11 @@ from .. import services
 from ..engine import Segment
 from ..phone import DEFAULT_LINE_NUMBER, Call, CallEnded, Event, Phone, Position, Utterance, WebhookError
 from ..preview import AUDIO_DIR, MANIFEST, spoken_text
+from .sms import MAX_BODY
 
 # Static files belong to the blueprint, so they are not served when the simulator is off.
 bp = Blueprint("simulator", __name__, url_prefix="/simulator", static_folder="../static", static_url_path="/static")
 MAX_SPEECH = 500
-MAX_MESSAGE = 1600
 
 
 class BadRequest(ValueError):
@@ -68,7 +68,8 @@ def event_json(event: Event, prompts: dict[str, dict[str, Any]]) -> dict[str, An
     utterances = []
     for utterance in event.utterances:
         recording = prompts.get(preview_key(utterance))
-        name = audio_name(recording.get("file")) if isinstance(recording, dict) else None
+        recording = recording if isinstance(recording, dict) else {}
+        name = audio_name(recording.get("file"))
         utterances.append({"text": utterance.text, "pause_ms": utterance.pause_ms,
                            "interpret_as": utterance.interpret_as,
                            "audio": url_for(".audio", name=name) if name else None,
@@ -76,10 +77,10 @@ def event_json(event: Event, prompts: dict[str, dict[str, Any]]) -> dict[str, An
     return {"who": event.who, "text": event.text, "utterances": utterances}
 
 
-def call_json(call: Call, since: int = 0) -> dict[str, Any]:
-    """What the page needs after a step: the new events and where the call now waits."""
+def call_json(call: Call) -> dict[str, Any]:
+    """What the page needs after a step: its events and where the call now waits."""
     prompts = preview_prompts()
-    return {"events": [event_json(e, prompts) for e in call.events[since:]],
+    return {"events": [event_json(e, prompts) for e in call.events],
             "position": call.position.to_dict() if call.position else None,
             "ended": call.ended}
 
@@ -141,7 +142,7 @@ def send_text():
     """Send a text message to the line; the replies come back (none after STOP)."""
     body = json_body()
     sender = text_field(body, "from", 20) or fictional_number()
-    replies = phone().send_sms(text_field(body, "body", MAX_MESSAGE), sender)
+    replies = phone().send_sms(text_field(body, "body", MAX_BODY), sender)
     return jsonify({"replies": replies})
 
 
