@@ -70,6 +70,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(voice.bp)
     app.register_blueprint(sms.bp)
     app.register_blueprint(health.bp)
+    if app.config["SIMULATOR_ENABLED"]:
+        from .web import simulator
+
+        app.register_blueprint(simulator.bp)
     from . import cli
 
     cli.register(app)

@@ -1,4 +1,4 @@
-"""Command-line adapters: `flask content ...` for editors, `flask call` to try the line in a terminal.
+"""Command-line adapters: `flask content ...` for editors, `flask call` and `flask text` to try the line in a terminal.
 
 The `content` group is a Flask plugin command (see pyproject.toml), so it runs even when the
 content is broken and the app itself would refuse to start.
@@ -23,7 +23,11 @@ def editor_settings() -> dict:
 
 
 def register(app) -> None:
-    """Add the commands that need a running app (`flask call`)."""
+    """Add the commands that need a running app (`flask call`, `flask text`)."""
+    from .call import call_command, text_command
+
+    app.cli.add_command(call_command)
+    app.cli.add_command(text_command)
 
 
 from .preview import preview_command, say_command, voices_command  # noqa: E402  (they use editor_settings)
