@@ -7,13 +7,15 @@ from sqlalchemy import create_engine, text
 
 from app import gsm
 from app.texting import Position, TextFlow
-from twiml import messages
+from app.phone import parse_messages
 
 NUMBER = "+15551234567"
 
 
-def send(client, body, number=NUMBER):
-    return messages(client.post("/sms", data={"From": number, "Body": body, "MessageSid": "SM1"}))
+def send(client, body, number=NUMBER) -> list[str]:
+    response = client.post("/sms", data={"From": number, "Body": body, "MessageSid": "SM1"})
+    assert response.status_code == 200 and response.mimetype == "text/xml"
+    return parse_messages(response.get_data(as_text=True))
 
 
 @pytest.mark.parametrize("body", ["MENU", "hi", "Info", "", "   ", "huh?", "\u2603" * 3000, "<Message>x"])

@@ -2,62 +2,76 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlsplit
+
 import pytest
 from twilio.request_validator import RequestValidator
 
-from twiml import voice
+from app.phone import VoiceResponse, parse_voice
 
 TOKEN = "test-auth-token"
 
 
-def call(client, url, data=None, **kwargs):
+def voice(response) -> VoiceResponse:
+    """The TwiML of a successful response, parsed."""
+    assert response.status_code == 200, response.data
+    assert response.mimetype == "text/xml"
+    return parse_voice(response.get_data(as_text=True))
+
+
+def call(client, url, data=None, **kwargs) -> VoiceResponse:
     return voice(client.post(url, data=data or {}, **kwargs))
+
+
+def at(reply: VoiceResponse) -> str:
+    """The menu path the line will be at when the caller answers."""
+    return dict(parse_qsl(urlsplit(reply.gather.action).query))["at"]
 
 
 def test_incoming_call_gathers_keys_and_speech_without_time_pressure(client):
     reply = call(client, "/voice", {"CallSid": "CA1", "From": "+15551230000"})
     gather = reply.gather
-    assert gather.get("input") == "dtmf speech" and gather.get("numDigits") == "1"
-    assert int(gather.get("timeout")) >= 10
-    assert "side effects" in gather.get("hints") and "repeat" in gather.get("hints")
-    say = gather.find("Say")
-    assert say.get("voice") == "Polly.Joanna-Neural" and say.find("prosody").get("rate") == "90%"
-    assert say.find("prosody").find("break") is not None  # pauses between options
-    assert "car tee and M S information line" in reply.said  # pronunciations applied to speech
-    assert reply.at == "main"
+    assert gather.input == ("dtmf", "speech") and gather.num_digits == 1
+    assert gather.timeout >= 10
+    assert "side effects" in gather.hints and "repeat" in gather.hints
+    [say] = gather.says
+    assert say.voice == "Polly.Joanna-Neural" and say.rate == "90%"
+    assert all(u.pause_ms >= 400 for u in say.utterances)  # pauses between options
+    assert "car tee and M S information line" in reply.text  # pronunciations applied to speech
+    assert at(reply) == "main"
     # No input: Twilio falls through to the redirect, which reports the silence.
-    assert reply.redirect.startswith("/voice/turn?") and "event=silence" in reply.redirect
+    assert reply.redirect.url.startswith("/voice/turn?") and "event=silence" in reply.redirect.url
 
 
 def test_the_voice_and_rate_are_settings(make_app):
     client = make_app(TWILIO_VOICE="Polly.Matthew-Neural", SPEECH_RATE="85%").test_client()
-    say = call(client, "/voice").gather.find("Say")
-    assert say.get("voice") == "Polly.Matthew-Neural" and say.find("prosody").get("rate") == "85%"
+    [say] = call(client, "/voice").gather.says
+    assert say.voice == "Polly.Matthew-Neural" and say.rate == "85%"
 
 
 def test_gather_timeout_never_below_ten_seconds(make_app):
-    assert call(make_app(GATHER_TIMEOUT=3).test_client(), "/voice").gather.get("timeout") == "10"
+    assert call(make_app(GATHER_TIMEOUT=3).test_client(), "/voice").gather.timeout == 10
 
 
 def test_keypad_walk_through_a_topic(client):
     reply = call(client, "/voice/turn?at=main", {"Digits": "3"})
-    assert reply.said.startswith("Risks and side effects.") and reply.at == "main/risks"
-    reply = call(client, reply.action, {"Digits": "1"})
-    assert "Part 2 of" in reply.said and "part=1" in reply.action
+    assert reply.text.startswith("Risks and side effects.") and at(reply) == "main/risks"
+    reply = call(client, reply.gather.action, {"Digits": "1"})
+    assert "Part 2 of" in reply.text and "part=1" in reply.gather.action
 
 
 def test_speech_result_chooses_a_topic(client):
     reply = call(client, "/voice/turn?at=main", {"SpeechResult": "Side effects.", "Confidence": "0.9"})
-    assert reply.at == "main/risks"
+    assert at(reply) == "main/risks"
 
 
 def test_silence_then_goodbye_with_a_way_back(client):
     reply = call(client, "/voice")
     for _ in range(2):
-        reply = call(client, reply.redirect)
-        assert reply.gather is not None and "Take your time" in reply.said
-    reply = call(client, reply.redirect)
-    assert reply.hung_up and reply.gather is None and "call this number again" in reply.said
+        reply = call(client, reply.redirect.url)
+        assert reply.gather is not None and "Take your time" in reply.text
+    reply = call(client, reply.redirect.url)
+    assert reply.hangs_up and reply.gather is None and "call this number again" in reply.text
 
 
 @pytest.mark.parametrize("url, data", [
@@ -74,7 +88,7 @@ def test_silence_then_goodbye_with_a_way_back(client):
 ])
 def test_bad_input_always_gets_valid_twiml(client, url, data):
     reply = call(client, url, data)
-    assert reply.gather is not None and reply.said
+    assert reply.gather is not None and reply.text
 
 
 def test_an_error_inside_a_request_is_an_apology_not_a_500(app, monkeypatch):
@@ -84,7 +98,7 @@ def test_an_error_inside_a_request_is_an_apology_not_a_500(app, monkeypatch):
         flow = services().calls
     monkeypatch.setattr(flow, "respond", lambda *a: 1 / 0)
     reply = call(app.test_client(), "/voice/turn?at=main", {"Digits": "1"})
-    assert reply.said.startswith("Sorry, something went wrong on our side.") and reply.at == "main"
+    assert reply.text.startswith("Sorry, something went wrong on our side.") and at(reply) == "main"
 
 
 def test_when_even_the_apology_fails_the_caller_hears_goodbye(app, monkeypatch):
@@ -95,26 +109,26 @@ def test_when_even_the_apology_fails_the_caller_hears_goodbye(app, monkeypatch):
     monkeypatch.setattr(flow, "respond", lambda *a: 1 / 0)
     monkeypatch.setattr(flow, "error_turn", lambda *a: 1 / 0)
     reply = call(app.test_client(), "/voice/turn?at=main", {"Digits": "1"})
-    assert reply.hung_up and "Please call again later" in reply.said
+    assert reply.hangs_up and "Please call again later" in reply.text
 
 
 def test_transfer_dials_the_configured_number(make_app):
     client = make_app(TRANSFER_NUMBER="+15550001111").test_client()
     reply = call(client, "/voice/turn?at=main", {"Digits": "0"})
-    dial = reply.root.find("Dial")
-    assert dial.text == "+15550001111" and dial.get("action").startswith("/voice/transfer-done")
-    assert "Connecting you to a person" in reply.said
-    done = call(client, dial.get("action"), {"DialCallStatus": "completed"})
-    assert done.hung_up and "Goodbye" in done.said
-    failed = call(client, dial.get("action"), {"DialCallStatus": "busy"})
-    assert "no one could take your call" in failed.said and failed.at == "main"
+    dial = reply.dial
+    assert dial.number == "+15550001111" and dial.action.startswith("/voice/transfer-done")
+    assert "Connecting you to a person" in reply.text
+    done = call(client, dial.action, {"DialCallStatus": "completed"})
+    assert done.hangs_up and "Goodbye" in done.text
+    failed = call(client, dial.action, {"DialCallStatus": "busy"})
+    assert "no one could take your call" in failed.text and at(failed) == "main"
 
 
 def test_contact_number_is_read_as_a_telephone_number(make_app):
     client = make_app(CONTACT_NUMBER="+15550002222").test_client()
     reply = call(client, "/voice/turn?at=main", {"Digits": "0"})
-    numbers = reply.root.findall(".//say-as")
-    assert len(numbers) == 2 and numbers[0].get("interpret-as") == "telephone"
+    numbers = [u for u in reply.utterances if u.interpret_as]
+    assert len(numbers) == 2 and numbers[0].interpret_as == "telephone"
 
 
 def test_health_reports_content_and_database(client):
@@ -137,7 +151,7 @@ def test_valid_signature_is_accepted(secure):
     params = {"CallSid": "CA1", "Digits": "3"}
     url = "http://localhost/voice/turn?at=main"
     response = secure.post("/voice/turn?at=main", data=params, headers={"X-Twilio-Signature": signed(url, params)})
-    assert voice(response).at == "main/risks"
+    assert at(voice(response)) == "main/risks"
 
 
 @pytest.mark.parametrize("headers", [{}, {"X-Twilio-Signature": "forged"}])
@@ -165,7 +179,7 @@ def test_signature_with_public_base_url(make_app):
     url = "https://calls.example.org/voice/turn?at=main"
     ok = client.post("/voice/turn?at=main", data={"Digits": "2"},
                      headers={"X-Twilio-Signature": signed(url, {"Digits": "2"})})
-    assert voice(ok).at == "main/car-t-for-ms-today"
+    assert at(voice(ok)) == "main/car-t-for-ms-today"
     wrong_host = signed("http://localhost/voice/turn?at=main", {"Digits": "2"})
     assert client.post("/voice/turn?at=main", data={"Digits": "2"},
                        headers={"X-Twilio-Signature": wrong_host}).status_code == 403
