@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import math
 import re
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -307,7 +308,7 @@ def speaking_time_problems(line: Line, words_per_minute: int) -> Iterator[Proble
     for topic in line.topics.values():
         for index, part in enumerate(topic.parts):
             seconds = speaking_seconds(line, part.text, words_per_minute)
-            said = f"takes about {seconds:.0f} seconds to say at {words_per_minute} words a minute"
+            said = f"takes about {math.ceil(seconds)} seconds to say at {words_per_minute} words a minute"
             if seconds > PART_SECONDS_ERROR:
                 yield problem_at(line, part_path(topic.id, index), f"{said}; the most is {PART_SECONDS_ERROR}")
             elif seconds > PART_SECONDS_WARNING:
