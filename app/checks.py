@@ -167,20 +167,14 @@ def spoken_choices(line: Line) -> Iterator[tuple[str, str, str]]:
     for action, reserved in line.reserved.items():
         for index, phrase in enumerate(reserved.phrases):
             yield normalize(phrase), f"the '{action}' command", f"reserved.{action}.phrases[{index}]"
-    for menu in line.menus.values():
-        if menu.id == MAIN_MENU:
-            continue
-        base = f"menus.{menu.id}"
-        named = [(menu.label, f"{base}.label"), (menu.title, f"{base}.title")]
-        named += [(p, f"{base}.phrases[{i}]") for i, p in enumerate(menu.phrases)]
-        for phrase, path in named:
-            yield normalize(phrase), f"menu '{menu.id}'", path
-    for topic in line.topics.values():
-        base = f"topics.{topic.id}"
-        named = [(topic.label, f"{base}.label"), (topic.title, f"{base}.title")]
-        named += [(p, f"{base}.phrases[{i}]") for i, p in enumerate(topic.phrases)]
-        for phrase, path in named:
-            yield normalize(phrase), f"topic '{topic.id}'", path
+    nodes = [(f"menu '{m.id}'", f"menus.{m.id}", m) for m in line.menus.values() if m.id != MAIN_MENU]
+    nodes += [(f"topic '{t.id}'", f"topics.{t.id}", t) for t in line.topics.values()]
+    for target, base, node in nodes:
+        # Like the call flow, a menu or topic can be chosen by its label, its title or any of its phrases.
+        yield normalize(node.label), target, f"{base}.label"
+        yield normalize(node.title), target, f"{base}.title"
+        for index, phrase in enumerate(node.phrases):
+            yield normalize(phrase), target, f"{base}.phrases[{index}]"
 
 
 def phrase_collisions(line: Line) -> Iterator[Problem]:
