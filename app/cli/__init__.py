@@ -35,3 +35,7 @@ from .preview import preview_command, say_command, voices_command  # noqa: E402 
 content.add_command(preview_command)
 content.add_command(say_command)
 content.add_command(voices_command)
+
+from .check import check  # noqa: E402  (it uses editor_settings)
+
+content.add_command(check)

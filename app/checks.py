@@ -1,0 +1,363 @@
+"""Editorial checks on the content, beyond what the loader refuses: structure, plain language,
+speech, text messages and trust. Pure: imports neither Flask, click nor Twilio."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+import re
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import textstat
+
+from .content import MAIN_MENU, ContentError, Line, Problem, load_line
+from .engine import DIGIT_WORDS, normalize
+
+MAX_PART_GRADE = 8.0
+MAX_TOPIC_GRADE = 6.0
+MAX_SENTENCE_WORDS = 20
+PART_SECONDS_ERROR = 45
+PART_SECONDS_WARNING = 40
+REVIEW_WARNING_MONTHS = 6
+REVIEW_ERROR_MONTHS = 12
+# How far after a jargon word's first use its explanation may come: that sentence and the next two.
+EXPLANATION_WINDOW = 3
+# Words that show a sentence explains something ("Myelin is the coating...", "a marker called CD19").
+EXPLANATION_CUES = re.compile(
+    r"\b(is an?|is the|is when|is where|are|means|that is|called|call this|sold as|short for|kind of|like an?)\b",
+    re.IGNORECASE,
+)
+# A sentence that explains the one before it: "That is an immune reaction...", "It is a strong...".
+POINTER_START = re.compile(r"^(that|this|these|it)\b", re.IGNORECASE)
+# Shared phrases the engine says just before the main menu's choices.
+MAIN_MENU_PHRASES = ("greeting", "at_main_menu", "lost_place", "transfer_failed", "error")
+KEY_WORDS = {**DIGIT_WORDS, "star": "*", "pound": "#", "hash": "#"}
+PROMISED_KEY = re.compile(r"\bpress(?:ing)?\s+(?:the\s+)?([0-9*#]|[a-z]+)\b", re.IGNORECASE)
+SMS_NUMBER_RANGE = re.compile(r"\b(\d+)\s*(?:-|to|through)\s*(\d+)\b", re.IGNORECASE)
+# What a voice reads badly: web and e-mail addresses, and symbols.
+UNSPEAKABLE = re.compile(r"https?:|\bwww\b|\.(?:com|gov|org|net)\b|[%&/@#+=]", re.IGNORECASE)
+WORD_TOKEN = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
+SPOKEN_TOKEN = re.compile(r"[A-Za-z]+(?:['\u2019-][A-Za-z]+)*|\d+(?:[.,]\d+)*")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+# ----- entry points --------------------------------------------------------------------------------
+
+def check_content(content_dir: str | Path, language: str, today: dt.date, words_per_minute: int) -> list[Problem]:
+    """Every problem in one language's content: the loader's refusals if it cannot load, else the checks."""
+    try:
+        line = load_line(content_dir, language)
+    except ContentError as error:
+        return in_report_order(error.problems)
+    return in_report_order(check_line(line, today, words_per_minute))
+
+
+def check_line(line: Line, today: dt.date, words_per_minute: int) -> list[Problem]:
+    """The editorial problems of content the loader accepted."""
+    return [
+        *phrase_collisions(line), *promised_key_problems(line), *sms_menu_number_problems(line),
+        *plain_language_problems(line), *jargon_problems(line),
+        *speaking_time_problems(line, words_per_minute), *unspeakable_problems(line), *abbreviation_warnings(line),
+        *review_date_problems(line, today),
+    ]
+
+
+def in_report_order(problems: Iterable[Problem]) -> list[Problem]:
+    """Errors first, then warnings; each group by file and line."""
+    return sorted(problems, key=lambda p: (p.severity != "error", p.file, p.line))
+
+
+def format_problem(problem: Problem) -> str:
+    """One report line: `file:line: field: message`, with `warning:` after the location for warnings."""
+    if problem.severity == "warning":
+        return f"{problem.file}:{problem.line}: warning: {problem.field}: {problem.message}"
+    return str(problem)
+
+
+def summary(problems: list[Problem]) -> str:
+    """The closing line of a report, like "0 errors, 3 warnings"."""
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    return f"{_count(errors, 'error')}, {_count(warnings, 'warning')}"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+# ----- locating problems -------------------------------------------------------------------------
+
+def problem_at(line: Line, path: str, message: str, severity: str = "error") -> Problem:
+    """A problem at a dotted field path, located through the loader's record of where fields are written."""
+    where = line.where(path)
+    return Problem(where.file, where.line, field_name(line, path), message, severity)
+
+
+def field_name(line: Line, path: str) -> str:
+    """How a field is named in a report: topic fields relative to their file, parts by number and title."""
+    match = re.fullmatch(r"topics\.([^.]+)(?:\.(.*))?", path)
+    if not match:
+        return path
+    topic_id, rest = match.groups()
+    if not rest:
+        return "body"
+    part = re.fullmatch(r"parts\[(\d+)\](.*)", rest)
+    if part and topic_id in line.topics:
+        index = int(part.group(1))
+        return f"part {index + 1} \"{line.topics[topic_id].parts[index].title}\"{part.group(2)}"
+    return rest
+
+
+def part_path(topic_id: str, index: int) -> str:
+    """The field path of a topic's spoken part."""
+    return f"topics.{topic_id}.parts[{index}]"
+
+
+# ----- what the voice says -----------------------------------------------------------------------
+
+def spoken_texts(line: Line) -> Iterator[tuple[str, str]]:
+    """Every piece of content the voice says, as (field path, text as written)."""
+    for name, text in line.phrases.items():
+        yield f"phrases.{name}", text
+    for action, reserved in line.reserved.items():
+        yield f"reserved.{action}.label", reserved.label
+    for menu in line.menus.values():
+        yield f"menus.{menu.id}.title", menu.title
+        if menu.label:
+            yield f"menus.{menu.id}.label", menu.label
+    for topic in line.topics.values():
+        yield f"topics.{topic.id}.title", topic.title
+        yield f"topics.{topic.id}.label", topic.label
+        for index, part in enumerate(topic.parts):
+            yield f"{part_path(topic.id, index)}.title", part.title
+            yield part_path(topic.id, index), part.text
+
+
+def sentences(text: str) -> list[str]:
+    """A text split after each full stop, question or exclamation mark."""
+    return [s for s in SENTENCE_END.split(text.strip()) if s]
+
+
+def spoken_word_count(spoken: str) -> int:
+    """Words a voice says, with numbers counted as said: 12 is one word, 2025 two, 101 three."""
+    return sum(number_word_count(token) if token[0].isdigit() else 1 for token in SPOKEN_TOKEN.findall(spoken))
+
+
+def number_word_count(number: str) -> int:
+    """Words it takes to say a number: one under 100, two for a year, else about one a digit."""
+    digits = re.sub(r"\D", "", number)
+    if len(digits) <= 2:
+        return 1
+    if len(digits) == 4 and 1100 <= int(digits) <= 2099:
+        return 2
+    return len(digits)
+
+
+def speaking_seconds(line: Line, text: str, words_per_minute: int) -> float:
+    """Estimated seconds to say a text, after the pronunciation list is applied."""
+    return spoken_word_count(line.pronounce(text)) * 60 / words_per_minute
+
+
+# ----- structure -----------------------------------------------------------------------------------
+
+def spoken_choices(line: Line) -> Iterator[tuple[str, str, str]]:
+    """Each phrase a caller can say, normalized, as (phrase, where it leads, field path)."""
+    for action, reserved in line.reserved.items():
+        for index, phrase in enumerate(reserved.phrases):
+            yield normalize(phrase), f"the '{action}' command", f"reserved.{action}.phrases[{index}]"
+    nodes = [(f"menu '{m.id}'", f"menus.{m.id}", m) for m in line.menus.values() if m.id != MAIN_MENU]
+    nodes += [(f"topic '{t.id}'", f"topics.{t.id}", t) for t in line.topics.values()]
+    for target, base, node in nodes:
+        # Like the call flow, a menu or topic can be chosen by its label, its title or any of its phrases.
+        yield normalize(node.label), target, f"{base}.label"
+        yield normalize(node.title), target, f"{base}.title"
+        for index, phrase in enumerate(node.phrases):
+            yield normalize(phrase), target, f"{base}.phrases[{index}]"
+
+
+def phrase_collisions(line: Line) -> Iterator[Problem]:
+    """A phrase a caller may say must lead to one place only."""
+    first: dict[str, tuple[str, str]] = {}
+    for phrase, target, path in spoken_choices(line):
+        if not phrase:
+            continue
+        if phrase in first and first[phrase][0] != target:
+            other_target, other_path = first[phrase]
+            where = line.where(other_path)
+            yield problem_at(line, path, f"saying '{phrase}' leads here and also to {other_target} "
+                                         f"({where.file}:{where.line}); use it for one of them only")
+        first.setdefault(phrase, (target, path))
+
+
+def keys_that_work(line: Line, path: str) -> set[str]:
+    """The keys a caller can press where the text at `path` is said."""
+    everywhere = {r.key for r in line.reserved.values() if r.key and r.action != "next"}
+    menu = re.fullmatch(r"menus\.([^.]+)\.title", path)
+    if menu:
+        return everywhere | {o.key for o in line.menus[menu.group(1)].options}
+    if path.startswith("topics."):
+        return everywhere | {line.reserved["next"].key}
+    if path.removeprefix("phrases.") in MAIN_MENU_PHRASES:
+        return everywhere | {o.key for o in line.menus[MAIN_MENU].options}
+    return everywhere
+
+
+def promised_key_problems(line: Line) -> Iterator[Problem]:
+    """A spoken "press 5" must name a key that works where it is said."""
+    for path, text in spoken_texts(line):
+        for match in PROMISED_KEY.finditer(text):
+            key = KEY_WORDS.get(match.group(1).lower(), match.group(1))
+            if not re.fullmatch(r"[0-9*#]", key):
+                continue
+            if key not in keys_that_work(line, path):
+                works = ", ".join(sorted(keys_that_work(line, path)))
+                yield problem_at(line, path, f"says '{match.group(0)}' but key {key} does nothing where this "
+                                             f"is said (keys that work there: {works})")
+
+
+def sms_menu_number_problems(line: Line) -> Iterator[Problem]:
+    """The text menu's "reply 1-5" must match the topics a texter can choose by number."""
+    topic_count = len(line.topics)
+    for match in SMS_NUMBER_RANGE.finditer(line.sms.texts.get("menu", "")):
+        low, high = int(match.group(1)), int(match.group(2))
+        if (low, high) != (1, topic_count):
+            yield problem_at(line, "sms.menu", f"offers '{match.group(0)}' but there are {topic_count} topics, "
+                                               f"numbered 1-{topic_count}")
+
+
+# ----- plain language ----------------------------------------------------------------------------
+
+def reading_grade(text: str) -> float:
+    """Flesch-Kincaid grade level of a text."""
+    return round(textstat.flesch_kincaid_grade(text), 1)
+
+
+def plain_language_problems(line: Line) -> Iterator[Problem]:
+    """Reading grade per part and per topic, and long sentences in everything spoken."""
+    for topic in line.topics.values():
+        for index, part in enumerate(topic.parts):
+            grade = reading_grade(part.text)
+            if grade > MAX_PART_GRADE:
+                yield problem_at(line, part_path(topic.id, index),
+                                 f"reads at grade {grade}; the most for a part is {MAX_PART_GRADE:g}")
+        grade = reading_grade(" ".join(part.text for part in topic.parts))
+        if grade > MAX_TOPIC_GRADE:
+            yield problem_at(line, f"topics.{topic.id}",
+                             f"the topic reads at grade {grade}; the most for a whole topic is {MAX_TOPIC_GRADE:g}")
+    for path, text in spoken_texts(line):
+        for sentence in sentences(text):
+            count = len(sentence.split())
+            if count > MAX_SENTENCE_WORDS:
+                yield problem_at(line, path, f"sentence \"{brief(sentence)}\" has {count} words; "
+                                             f"the most is {MAX_SENTENCE_WORDS}")
+
+
+def brief(sentence: str, words: int = 8) -> str:
+    """The start of a sentence, enough to find it."""
+    parts = sentence.split()
+    return " ".join(parts[:words]) + (" ..." if len(parts) > words else "")
+
+
+def term_pattern(term: str) -> re.Pattern[str]:
+    """A jargon term as a whole word, any case, plural allowed ("clinical trials")."""
+    body = r"\s+".join(re.escape(word) for word in term.split())
+    return re.compile(rf"(?<![\w-]){body}s?(?![\w-])", re.IGNORECASE)
+
+
+def explains(sentence: str, term: re.Pattern[str]) -> bool:
+    """True when a sentence explains the term: it names the term or points back ("That is..."), with a cue."""
+    if not (term.search(sentence) or POINTER_START.match(sentence)):
+        return False
+    if EXPLANATION_CUES.search(sentence):
+        return True
+    return any(re.match(r",\s+an?\b", sentence[m.end():]) for m in term.finditer(sentence))
+
+
+def jargon_problems(line: Line) -> Iterator[Problem]:
+    """Each jargon term must be explained where a topic first uses it (that sentence or the next two)."""
+    for topic in line.topics.values():
+        for term, explanation in line.jargon.items():
+            pattern = term_pattern(term)
+            for index, part in enumerate(topic.parts):
+                said = sentences(part.text)
+                first = next((i for i, s in enumerate(said) if pattern.search(s)), None)
+                if first is None:
+                    continue
+                window = said[first:first + EXPLANATION_WINDOW]
+                if not any(explains(s, pattern) for s in window):
+                    written = pattern.search(said[first]).group(0)
+                    yield problem_at(line, part_path(topic.id, index),
+                                     f"'{written}' is not explained where this topic first uses it "
+                                     f"(\"{brief(said[first])}\"); in that sentence or the next two, say what "
+                                     f"it is, like \"{written} is ...\" (jargon.yaml: {explanation})")
+                break
+
+
+# ----- speech -------------------------------------------------------------------------------------
+
+def speaking_time_problems(line: Line, words_per_minute: int) -> Iterator[Problem]:
+    """A spoken part must fit in about 45 seconds before the caller gets a choice."""
+    for topic in line.topics.values():
+        for index, part in enumerate(topic.parts):
+            seconds = speaking_seconds(line, part.text, words_per_minute)
+            said = f"takes about {math.ceil(seconds)} seconds to say at {words_per_minute} words a minute"
+            if seconds > PART_SECONDS_ERROR:
+                yield problem_at(line, part_path(topic.id, index), f"{said}; the most is {PART_SECONDS_ERROR}")
+            elif seconds > PART_SECONDS_WARNING:
+                yield problem_at(line, part_path(topic.id, index),
+                                 f"{said}; close to the most, {PART_SECONDS_ERROR}", "warning")
+
+
+def unspeakable_problems(line: Line) -> Iterator[Problem]:
+    """Web addresses, e-mail addresses and symbols the voice would read badly, after pronunciations."""
+    for path, text in spoken_texts(line):
+        found = dict.fromkeys(m.group(0) for m in UNSPEAKABLE.finditer(line.pronounce(text)))
+        if found:
+            shown = ", ".join(f"'{s}'" for s in found)
+            yield problem_at(line, path, f"the voice would read {shown} badly; write it in words, "
+                                         f"like \"clinical trials dot gov\" or \"percent\"")
+
+
+def looks_like_abbreviation(word: str) -> bool:
+    """Two or more capitals (BCMA), or letters mixed with digits (CD19, KYV-101)."""
+    capitals = sum(1 for ch in word if ch.isupper())
+    has_letter = any(ch.isalpha() for ch in word)
+    has_digit = any(ch.isdigit() for ch in word)
+    return capitals >= 2 or (has_letter and has_digit)
+
+
+def abbreviation_warnings(line: Line) -> Iterator[Problem]:
+    """Abbreviations that pronunciations.yaml does not say how to speak, once each where first used."""
+    seen: set[str] = set()
+    for path, text in spoken_texts(line):
+        for word in WORD_TOKEN.findall(text):
+            if word in seen or not looks_like_abbreviation(word) or line.pronounce(word) != word:
+                continue
+            seen.add(word)
+            yield problem_at(line, path, f"'{word}' looks like an abbreviation and is not in pronunciations.yaml; "
+                                         f"add how the voice should say it", "warning")
+
+
+# ----- trust --------------------------------------------------------------------------------------
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The same day `months` calendar months earlier (or the month's last day)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def review_date_problems(line: Line, today: dt.date) -> Iterator[Problem]:
+    """A topic's reviewed date: a warning after 6 months, an error after 12 or in the future."""
+    for topic in line.topics.values():
+        path = f"topics.{topic.id}.reviewed"
+        if topic.reviewed > today:
+            yield problem_at(line, path, f"{topic.reviewed} is after today ({today})")
+        elif topic.reviewed < months_before(today, REVIEW_ERROR_MONTHS):
+            yield problem_at(line, path, f"{topic.reviewed} is more than {REVIEW_ERROR_MONTHS} months ago; "
+                                         f"check the topic against its sources and update the date")
+        elif topic.reviewed < months_before(today, REVIEW_WARNING_MONTHS):
+            yield problem_at(line, path, f"{topic.reviewed} is more than {REVIEW_WARNING_MONTHS} months ago; "
+                                         f"check the topic against its sources soon", "warning")

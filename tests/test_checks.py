@@ -1,0 +1,347 @@
+"""`flask content check`: each check fires on a small broken copy of the real content."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from app import checks
+from app.cli import content as content_group
+from app.cli.check import check as check_command
+from app.config import PROJECT_ROOT
+from app.content import Problem
+
+TODAY = dt.date(2026, 11, 22)  # the day the real topics were last reviewed
+WORDS_PER_MINUTE = 140
+SIMPLE_SENTENCE = "The cells go back in. "  # 5 words, about 2 seconds, grade 0
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    """A copy of the real content folder to break."""
+    return Path(shutil.copytree(PROJECT_ROOT / "content", tmp_path / "content"))
+
+
+def edit(root: Path, relative: str, old: str, new: str) -> None:
+    """Replace text that must be in a content file exactly once."""
+    path = root / "en" / relative
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} is not in {relative} exactly once"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def replace_body(root: Path, topic: str, body: str) -> None:
+    """Give a topic new spoken parts, keeping its settings."""
+    path = root / "en" / "topics" / f"{topic}.md"
+    settings = path.read_text(encoding="utf-8").split("\n---\n", 1)[0]
+    path.write_text(f"{settings}\n---\n\n{body}\n", encoding="utf-8")
+
+
+def run(root: Path, today: dt.date = TODAY) -> list[Problem]:
+    return checks.check_content(root, "en", today, WORDS_PER_MINUTE)
+
+
+def errors(problems: list[Problem]) -> list[str]:
+    return [str(p) for p in problems if p.severity == "error"]
+
+
+def warnings(problems: list[Problem]) -> list[str]:
+    return [str(p) for p in problems if p.severity == "warning"]
+
+
+def only_error(root: Path, pattern: str) -> str:
+    """The one error whose report line matches `pattern`; fails showing every error otherwise."""
+    found = errors(run(root))
+    matching = [e for e in found if re.search(pattern, e)]
+    assert len(matching) == 1, "\n".join(found)
+    return matching[0]
+
+
+# ----- the real content -------------------------------------------------------------------------
+
+def test_real_content_has_no_errors():
+    problems = checks.check_content(PROJECT_ROOT / "content", "en", TODAY, WORDS_PER_MINUTE)
+    assert errors(problems) == []
+
+
+# ----- structure: the loader's refusals are reported, located -----------------------------------
+
+def test_broken_reference_is_reported(root):
+    edit(root, "line.yaml", "topic: risks", "topic: riskz")
+    report = errors(run(root))
+    assert any(re.match(r"content/en/line\.yaml:\d+: menus\.main\.options\[2\]\.topic: there is no topic "
+                        r"called 'riskz'", e) for e in report), report
+
+
+def test_unreachable_menu_is_reported(root):
+    edit(root, "line.yaml", 'menu: trials-and-doctor', 'topic: find-a-trial')
+    assert any("no menu leads here" in e for e in errors(run(root)))
+
+
+def test_duplicate_menu_key_is_reported(root):
+    edit(root, "line.yaml", '- key: "2"\n        topic: car-t', '- key: "1"\n        topic: car-t')
+    assert any("key 1 is already used by choice 1" in e for e in errors(run(root)))
+
+
+def test_menu_with_more_than_four_choices_is_reported(root):
+    edit(root, "line.yaml", '        menu: trials-and-doctor\n',
+         '        menu: trials-and-doctor\n      - key: "5"\n        topic: find-a-trial\n')
+    assert any("has 5 choices; the most is 4" in e for e in errors(run(root)))
+
+
+def test_menu_deeper_than_three_levels_is_reported(root):
+    edit(root, "line.yaml", '      - key: "2"\n        topic: questions-for-your-doctor\n',
+         '      - key: "2"\n        menu: deeper\n'
+         '  deeper:\n    title: Deeper\n    label: deeper\n    phrases: [deeper]\n'
+         '    options:\n      - key: "1"\n        topic: questions-for-your-doctor\n')
+    assert any("is 4 levels deep; the most is 3" in e for e in errors(run(root)))
+
+
+def test_reserved_key_used_by_a_menu_is_reported(root):
+    edit(root, "line.yaml", '- key: "4"\n        menu:', '- key: "9"\n        menu:')
+    assert any("key 9 is reserved for 'repeat'" in e for e in errors(run(root)))
+
+
+def test_missing_reserved_command_is_reported(root):
+    edit(root, "line.yaml", '  back:\n    key: "8"\n', '  backward:\n    key: "8"\n')
+    assert any("reserved.back: is missing" in e for e in errors(run(root)))
+
+
+def test_sms_keyword_collision_is_reported(root):
+    edit(root, "topics/risks.md", "sms_keyword: RISKS", "sms_keyword: TRIALS")
+    assert any("the word TRIALS is already used by" in e for e in errors(run(root)))
+
+
+def test_spoken_phrase_leading_to_two_places_is_reported(root):
+    edit(root, "topics/risks.md", "phrases: [side effects,", "phrases: [side effects, Start over,")
+    report = only_error(root, "saying 'start over'")
+    assert report.startswith("content/en/topics/risks.md:")
+    assert "phrases[1]" in report and "the 'main' command (content/en/line.yaml:" in report
+
+
+def test_spoken_phrase_shared_by_two_topics_is_reported(root):
+    edit(root, "topics/risks.md", "phrases: [side effects,", "phrases: [side effects, find a trial,")
+    assert "also to topic 'find-a-trial'" in only_error(root, "saying 'find a trial'")
+
+
+def test_prompt_promising_a_missing_key_is_reported(root):
+    edit(root, "line.yaml", "    You can press a key, or just say what you want.",
+         "    You can press 5 for the news, or just say what you want.")
+    report = only_error(root, "press 5")
+    assert report.startswith("content/en/line.yaml:") and "phrases.greeting" in report
+    assert "key 5 does nothing" in report
+
+
+def test_prompt_promising_a_key_that_works_there_is_fine(root):
+    edit(root, "line.yaml", "    You can press a key, or just say what you want.",
+         "    Press four for trials, or press 0 for a person.")
+    assert errors(run(root)) == []
+
+
+def test_sms_menu_numbers_must_match_the_topics(root):
+    edit(root, "line.yaml", "Or reply 1-5.", "Or reply 1-6.")
+    assert "there are 5 topics, numbered 1-5" in only_error(root, r"sms\.menu: offers '1-6'")
+
+
+# ----- text messages ----------------------------------------------------------------------------
+
+def test_non_gsm_character_is_reported_with_position_and_replacement(root):
+    edit(root, "topics/risks.md", "As of late 2025, CAR-T studies in MS", "As of late 2025, CAR-T studies in MS\u2019")
+    report = only_error(root, "not plain GSM-7")
+    assert re.match(r"content/en/topics/risks\.md:\d+: sms\[0\]: character '\u2019' \(U\+2019\) at position 37 ", report)
+    assert "write \"'\" instead" in report
+
+
+def test_text_message_over_two_segments_is_reported(root):
+    edit(root, "topics/risks.md", "Making the cells is slow.", "Making the cells is slow. " + "More words here. " * 10)
+    assert "2 segments" in only_error(root, r"risks\.md:\d+: sms\[2\]: with its footer")
+
+
+# ----- plain language ---------------------------------------------------------------------------
+
+def test_part_above_grade_eight_is_reported(root):
+    replace_body(root, "risks", "## Hard words\n\nImmunotherapeutic interventions necessitate comprehensive "
+                                "neurological evaluation beforehand. Manufacturing complications occasionally "
+                                "postpone administration considerably.")
+    report = only_error(root, "the most for a part")
+    assert re.search(r"risks\.md:\d+: part 1 \"Hard words\": reads at grade \d+\.\d; the most for a part is 8", report)
+
+
+def test_topic_above_grade_six_is_reported_even_when_each_part_is_below_eight(root):
+    replace_body(root, "risks", "## Studies\n\nDoctors are studying whether this treatment could help people "
+                                "with multiple sclerosis. The first studies looked at safety in small groups of people.")
+    report = only_error(root, "grade")
+    assert re.search(r"risks\.md:\d+: body: the topic reads at grade 7\.\d; the most for a whole topic is 6", report)
+
+
+def test_sentence_over_twenty_words_is_quoted(root):
+    edit(root, "topics/risks.md", "Blood pressure can drop.",
+         "Blood pressure can drop and you may feel dizzy or weak or tired or sick for a day or two after it.")
+    report = only_error(root, "sentence")
+    assert 'part 2 "Fever and low blood pressure": sentence "Blood pressure can drop and you may feel ..." ' \
+           'has 22 words; the most is 20' in report
+
+
+def test_jargon_not_explained_at_first_use_is_reported(root):
+    edit(root, "topics/what-is-car-t.md", "Myelin is the coating that protects your nerves.", "That hurts nerves.")
+    report = only_error(root, "not explained")
+    assert re.search(r"what-is-car-t\.md:\d+: part 1 \"In short\": 'myelin' is not explained where this topic "
+                     r"first uses it \(\"In MS, it attacks myelin by mistake.\"\)", report)
+    assert "jargon.yaml: The coating that protects your nerves." in report
+
+
+def test_jargon_explained_too_late_is_reported(root):
+    # The explanation exists, but three sentences after the first use is too late.
+    edit(root, "topics/what-is-car-t.md", "In MS, it attacks myelin by mistake.",
+         "In MS, it attacks myelin by mistake. It does harm. MS can get worse over time.")
+    assert "'myelin' is not explained" in only_error(root, "not explained")
+
+
+@pytest.mark.parametrize("sentences", [
+    ["Myelin is the coating that protects your nerves."],
+    ["It harms myelin.", "That is the coating that protects your nerves."],
+    ["Most B cells carry a marker called myelin."],
+    ["It aims at myelin, a coating on nerves."],
+    ["It aims at myelin.", "CAR-T is safe.", "Myelin means the coating on nerves."],
+])
+def test_explanations_that_follow_the_rule(sentences):
+    pattern = checks.term_pattern("myelin")
+    first = next(i for i, s in enumerate(sentences) if pattern.search(s))
+    assert any(checks.explains(s, pattern) for s in sentences[first:first + checks.EXPLANATION_WINDOW])
+
+
+def test_plural_and_case_match_a_jargon_term():
+    pattern = checks.term_pattern("clinical trial")
+    assert pattern.search("It is given in Clinical Trials.")
+    assert not checks.term_pattern("car-t").search("A CAR-Treg is different.")
+
+
+# ----- speech -----------------------------------------------------------------------------------
+
+def test_numbers_count_as_the_words_said():
+    # In, twenty twenty-five, twelve, people, joined, trial, one oh one
+    assert checks.spoken_word_count("In 2025, 12 people joined trial 101.") == 1 + 2 + 1 + 1 + 1 + 1 + 3
+
+
+def test_part_over_45_seconds_is_an_error(root):
+    replace_body(root, "risks", "## Long\n\n" + SIMPLE_SENTENCE * 22)  # 110 words
+    assert "takes about 48 seconds to say at 140 words a minute; the most is 45" in only_error(root, "seconds")
+
+
+def test_part_over_40_seconds_is_a_warning(root):
+    replace_body(root, "risks", "## Longish\n\n" + SIMPLE_SENTENCE * 20)  # 100 words
+    problems = run(root)
+    assert errors(problems) == []
+    assert any(re.search(r'risks\.md:\d+: part 1 "Longish": takes about 43 seconds', w) for w in warnings(problems))
+
+
+def test_speaking_time_is_measured_after_pronunciations(root):
+    # "BCMA" is said "B C M A": 90 written words, 180 spoken, 77 seconds (35 before pronunciation).
+    replace_body(root, "risks", "## Letters\n\n" + "BCMA is found. " * 30)
+    assert "takes about 78 seconds" in only_error(root, "seconds")
+
+
+def test_web_address_and_symbols_in_speech_are_reported(root):
+    edit(root, "topics/find-a-trial.md", "Big research centers also share news about their trials.",
+         "See www.example.com for 50% & more.")
+    report = only_error(root, "badly")
+    assert "part 3 \"How to look for a trial\": the voice would read 'www', '.com', '%', '&' badly" in report
+
+
+def test_address_in_the_pronunciation_list_is_fine(root):
+    edit(root, "topics/find-a-trial.md", "a public website called clinical trials dot gov",
+         "a public website called ClinicalTrials.gov")
+    assert errors(run(root)) == []
+
+
+def test_abbreviation_missing_from_pronunciations_is_a_warning(root):
+    edit(root, "topics/risks.md", "Doctors call this ICANS.", "Doctors call this ICANS, or XQ-7.")
+    problems = run(root)
+    assert errors(problems) == []
+    assert any(re.search(r"risks\.md:\d+: part 3 .*'XQ-7' looks like an abbreviation", w) for w in warnings(problems))
+    assert not any("'ICANS'" in w for w in warnings(problems))
+
+
+# ----- trust ------------------------------------------------------------------------------------
+
+def test_review_older_than_six_months_is_a_warning(root):
+    problems = run(root, today=dt.date(2027, 6, 1))
+    assert errors(problems) == []
+    assert sum("reviewed: 2026-11-22 is more than 6 months ago" in w for w in warnings(problems)) == 5
+
+
+def test_review_older_than_twelve_months_is_an_error(root):
+    problems = run(root, today=dt.date(2027, 11, 23))
+    assert sum("reviewed: 2026-11-22 is more than 12 months ago" in e for e in errors(problems)) == 5
+
+
+def test_review_in_the_future_is_an_error(root):
+    edit(root, "topics/risks.md", "reviewed: 2026-11-22", "reviewed: 2026-12-01")
+    assert re.match(r"content/en/topics/risks\.md:\d+: reviewed: 2026-12-01 is after today",
+                    only_error(root, "after today"))
+
+
+def test_missing_sources_and_reviewed_date_are_reported(root):
+    edit(root, "topics/risks.md", "reviewed: 2026-11-22\n", "")
+    assert "reviewed: must be the date" in only_error(root, "reviewed")
+
+
+def test_months_before_handles_short_months():
+    assert checks.months_before(dt.date(2027, 8, 31), 6) == dt.date(2027, 2, 28)
+    assert checks.months_before(dt.date(2027, 3, 15), 12) == dt.date(2026, 3, 15)
+
+
+# ----- the report and the command ---------------------------------------------------------------
+
+def test_report_puts_errors_first_and_marks_warnings():
+    warning = Problem("a.md", 1, "part 1", "long", "warning")
+    error = Problem("b.md", 9, "part 2", "hard")
+    ordered = checks.in_report_order([warning, error])
+    assert [checks.format_problem(p) for p in ordered] == ["b.md:9: part 2: hard", "a.md:1: warning: part 1: long"]
+    assert checks.summary(ordered) == "1 error, 1 warning"
+    assert checks.summary([]) == "0 errors, 0 warnings"
+
+
+def invoke(root: Path, *args: str):
+    env = {"CONTENT_DIR": str(root), "CONTENT_LANGUAGE": "en", "WORDS_PER_MINUTE": str(WORDS_PER_MINUTE),
+           "TWILIO_AUTH_TOKEN": ""}
+    return CliRunner().invoke(check_command, list(args), env=env)
+
+
+def test_command_is_in_the_content_group():
+    assert content_group.commands["check"] is check_command
+
+
+def test_command_passes_the_real_content(root):
+    result = invoke(root, "--today", "2026-11-22")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^0 errors, \d+ warnings$", result.output, re.MULTILINE)
+
+
+def test_command_fails_on_errors_and_lists_them_first(root):
+    edit(root, "topics/risks.md", "Blood pressure can drop.", "Blood pressure can drop by 30%.")
+    result = invoke(root, "--today", "2027-06-01")
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert "the voice would read '%' badly" in lines[0]
+    assert all(": warning: " in line for line in lines[1:-1])
+    assert re.fullmatch(r"1 error, \d+ warnings", lines[-1])
+
+
+def test_command_reports_content_the_loader_refuses(root):
+    edit(root, "line.yaml", "topic: risks", "topic: riskz")
+    result = invoke(root, "--today", "2026-11-22")
+    assert result.exit_code == 1
+    assert "there is no topic called 'riskz'" in result.output
+    assert "no menu offers topic 'risks'" in result.output
+    assert result.output.splitlines()[-1] == "2 errors, 0 warnings"
+
+
+def test_command_rejects_a_badly_written_date(root):
+    result = invoke(root, "--today", "22/11/2026")
+    assert result.exit_code == 2
