@@ -12,6 +12,7 @@ from typing import Iterable, Iterator
 
 import textstat
 
+from . import speech
 from .content import MAIN_MENU, ContentError, Line, Problem, load_line
 from .engine import DIGIT_WORDS, normalize
 
@@ -39,7 +40,6 @@ SMS_NUMBER_RANGE = re.compile(r"\b(\d+)\s*(?:-|to|through)\s*(\d+)\b", re.IGNORE
 # What a voice reads badly: web and e-mail addresses, and symbols.
 UNSPEAKABLE = re.compile(r"https?:|\bwww\b|\.(?:com|gov|org|net)\b|[%&/@#+=]", re.IGNORECASE)
 WORD_TOKEN = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
-SPOKEN_TOKEN = re.compile(r"[A-Za-z]+(?:['\u2019-][A-Za-z]+)*|\d+(?:[.,]\d+)*")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -140,24 +140,9 @@ def sentences(text: str) -> list[str]:
     return [s for s in SENTENCE_END.split(text.strip()) if s]
 
 
-def spoken_word_count(spoken: str) -> int:
-    """Words a voice says, with numbers counted as said: 12 is one word, 2025 two, 101 three."""
-    return sum(number_word_count(token) if token[0].isdigit() else 1 for token in SPOKEN_TOKEN.findall(spoken))
-
-
-def number_word_count(number: str) -> int:
-    """Words it takes to say a number: one under 100, two for a year, else about one a digit."""
-    digits = re.sub(r"\D", "", number)
-    if len(digits) <= 2:
-        return 1
-    if len(digits) == 4 and 1100 <= int(digits) <= 2099:
-        return 2
-    return len(digits)
-
-
 def speaking_seconds(line: Line, text: str, words_per_minute: int) -> float:
     """Estimated seconds to say a text, after the pronunciation list is applied."""
-    return spoken_word_count(line.pronounce(text)) * 60 / words_per_minute
+    return speech.speaking_seconds(line.pronounce(text), words_per_minute)
 
 
 # ----- structure -----------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Protocol, Sequence
 
 from .content import Line
+from .speech import speaking_seconds
 from .engine import CallFlow, Input, Segment, State, Turn
 
 AUDIO_DIR = "audio"
@@ -170,11 +171,6 @@ def where(line: Line, node: str) -> str:
 
 # ----- checking audio -----------------------------------------------------------------------
 
-def estimate_seconds(text: str, rate: int) -> float:
-    """How long a text should take at `rate` words per minute."""
-    return len(text.split()) * 60.0 / rate
-
-
 def check_wav(path: Path, text: str, rate: int) -> float:
     """The duration of a rendered file in seconds; RenderError unless it is a plausible WAV of `text`."""
     if not path.exists():
@@ -187,7 +183,7 @@ def check_wav(path: Path, text: str, rate: int) -> float:
     if frames == 0 or framerate == 0:
         raise RenderError(f"{path.name} holds no sound (0 frames)")
     seconds = frames / framerate
-    estimate = estimate_seconds(text, rate)
+    estimate = speaking_seconds(text, rate)
     low, high = MIN_DURATION_FACTOR * estimate, MAX_DURATION_FACTOR * estimate + END_PAUSE_ALLOWANCE
     if not low <= seconds <= high:
         raise RenderError(f"{path.name} lasts {seconds:.2f} s, but {len(text.split())} words at {rate} words "
@@ -419,7 +415,7 @@ class Pyttsx3Speaker:
             self._set_up()
             try:
                 self._send({"op": "render", "text": text, "path": str(path)},
-                           timeout=self.timeout + MAX_DURATION_FACTOR * estimate_seconds(text, self.rate))
+                           timeout=self.timeout + MAX_DURATION_FACTOR * speaking_seconds(text, self.rate))
                 check_wav(path, text, self.rate)
                 return
             except RenderError as exc:

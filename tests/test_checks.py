@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from app import checks
+from app import checks, speech
 from app.cli import content as content_group
 from app.cli.check import check as check_command
 from app.config import PROJECT_ROOT
@@ -225,7 +225,7 @@ def test_plural_and_case_match_a_jargon_term():
 
 def test_numbers_count_as_the_words_said():
     # In, twenty twenty-five, twelve, people, joined, trial, one oh one
-    assert checks.spoken_word_count("In 2025, 12 people joined trial 101.") == 1 + 2 + 1 + 1 + 1 + 1 + 3
+    assert speech.spoken_word_count("In 2025, 12 people joined trial 101.") == 1 + 2 + 1 + 1 + 1 + 1 + 3
 
 
 def test_part_over_45_seconds_is_an_error(root):

@@ -19,6 +19,7 @@ from app.cli import preview as preview_cli
 from app.config import PROJECT_ROOT
 from app.engine import CallFlow, Segment
 from app.preview import Prompt
+from app.speech import speaking_seconds
 
 CONTENT_DIR = PROJECT_ROOT / "content"
 
@@ -85,7 +86,7 @@ class FakeSpeaker:
     def render(self, text: str, path: Path) -> None:
         self.said.append(text)
         if self.mode == "good":
-            write_wav(path, preview.estimate_seconds(text, self.rate) + 0.3)
+            write_wav(path, speaking_seconds(text, self.rate) + 0.3)
         elif self.mode == "garbage":
             path.write_bytes(b"RIFF nonsense, not a wave file")
         elif self.mode == "empty":
