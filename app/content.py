@@ -233,9 +233,15 @@ def _yaml_with_lines(text: str) -> tuple[Any, dict[str, int]]:
     def walk(node: yaml.Node, path: str) -> None:
         lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
             for key_node, value_node in node.value:
                 key = str(key_node.value)
                 child = f"{path}.{key}" if path else key
+                if key in seen:
+                    # PyYAML would silently keep the last one; an editor's earlier words would vanish.
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"'{child}' is written twice (first on line {seen[key]})", key_node.start_mark)
+                seen[key] = key_node.start_mark.line + 1
                 lines[child] = key_node.start_mark.line + 1
                 walk(value_node, child)
         elif isinstance(node, yaml.SequenceNode):

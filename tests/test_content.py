@@ -122,3 +122,11 @@ def test_sms_keyword_used_twice(content):
 def test_missing_language_folder(tmp_path):
     with pytest.raises(ContentError, match="no content folder for language 'fr'"):
         load_line(CONTENT_DIR, "fr")
+
+
+def test_a_field_written_twice_is_refused_not_silently_replaced(content):
+    edit(content / "en/line.yaml", "  goodbye: >-", "  greeting: Hello again.\n  goodbye: >-")
+    edit(content / "en/topics/risks.md", "as_of:", "title: Again\nas_of:")
+    problems = problems_of(content)
+    assert any("line.yaml" in p and "'phrases.greeting' is written twice (first on line" in p for p in problems)
+    assert any("risks.md" in p and "'title' is written twice" in p for p in problems)
