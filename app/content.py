@@ -560,7 +560,7 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
     sms_texts = {name: check.text(sms_raw, name, "sms") for name in SMS_TEXTS} if sms_raw else {}
     keywords_raw = sms_raw.get("keywords") if isinstance(sms_raw.get("keywords"), dict) else {}
     sms_keywords = {group: tuple(w.upper() for w in check.words(keywords_raw, group, "sms.keywords"))
-                    for group in SMS_KEYWORD_GROUPS}
+                    for group in SMS_KEYWORD_GROUPS} if sms_raw else {group: () for group in SMS_KEYWORD_GROUPS}
     for name, text in sms_texts.items():
         if name not in ("more_footer", "last_footer"):
             _sms_problems(check, f"sms.{name}", text)

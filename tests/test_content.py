@@ -130,3 +130,4 @@ def test_a_field_written_twice_is_refused_not_silently_replaced(content):
     problems = problems_of(content)
     assert any("line.yaml" in p and "'phrases.greeting' is written twice (first on line" in p for p in problems)
     assert any("risks.md" in p and "'title' is written twice" in p for p in problems)
+    assert len(problems) == 2  # and no follow-on noise about the file that could not be read
