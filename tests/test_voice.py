@@ -32,6 +32,7 @@ def test_incoming_call_gathers_keys_and_speech_without_time_pressure(client):
     reply = call(client, "/voice", {"CallSid": "CA1", "From": "+15551230000"})
     gather = reply.gather
     assert gather.input == ("dtmf", "speech") and gather.num_digits == 1
+    assert 'finishOnKey=""' in client.post("/voice").get_data(as_text=True)  # '#' is a key, not "done"
     assert gather.timeout >= 10
     assert "side effects" in gather.hints and "repeat" in gather.hints
     [say] = gather.says

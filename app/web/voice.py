@@ -56,6 +56,9 @@ def render(turn: Turn) -> VoiceResponse:
     gather = response.gather(
         input="dtmf speech",
         num_digits=1,
+        # '#' is a key like any other here: as the default finishOnKey it would arrive as no input,
+        # and the caller would hear "I did not hear anything".
+        finish_on_key="",
         timeout=config["GATHER_TIMEOUT"],
         speech_timeout=config["SPEECH_TIMEOUT"],
         action=url_for("voice.turn", **params),
