@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import textwrap
 
@@ -53,6 +54,8 @@ def take_turn(call: Call, answer: str) -> None:
 
 
 def _phone() -> Phone:
+    # The request log lines would interleave with the conversation; warnings and errors still show.
+    current_app.logger.setLevel(logging.WARNING)
     return Phone.for_app(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
