@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import string
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -20,6 +21,15 @@ REQUIRED_PHRASES = (
     "not_a_choice", "not_understood", "lost_place", "at_main_menu", "end_of_topic", "transfer",
     "transfer_failed", "contact_number", "no_person", "error", "goodbye",
 )
+# Sentence templates and the {placeholders} each must use, so that no sentence is built in code.
+TEMPLATES = {
+    "option": {"label", "key"},
+    "command": {"label", "key"},
+    "next_part": {"label", "key", "say"},
+    "another_topic": {"key", "say"},
+    "part_heading": {"number", "count", "title"},
+    "commands_help": {"words"},
+}
 SMS_TEXTS = ("menu", "more_footer", "last_footer", "no_more", "help", "stop", "start", "error")
 SMS_KEYWORD_GROUPS = ("menu", "more", "help", "stop", "start")
 MAX_TOPIC_CHOICES = 4
@@ -139,6 +149,7 @@ class Line:
     name: str
     sms_name: str
     phrases: Mapping[str, str]
+    templates: Mapping[str, str]
     reserved: Mapping[str, Reserved]
     menus: Mapping[str, Menu]
     topics: Mapping[str, Topic]
@@ -277,6 +288,19 @@ def _sms_problems(check: _Collector, path: str, text: str) -> None:
     if segments > gsm.MAX_SEGMENTS:
         check.error(path, f"with its footer this message is {gsm.septet_length(text)} characters, "
                           f"{segments} segments; the most is {gsm.MAX_CHARS} characters (2 segments)")
+
+
+def _template_problems(check: _Collector, path: str, template: str, needed: set[str]) -> None:
+    """A template must use exactly its placeholders, each written as {name}."""
+    try:
+        used = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+    except ValueError as exc:
+        check.error(path, f"has a stray brace: {exc}; write placeholders as {{name}}")
+        return
+    for name in sorted(used - needed):
+        check.error(path, f"{{{name}}} is not something the line can fill in here; use {', '.join(sorted(needed))}")
+    for name in sorted(needed - used):
+        check.error(path, f"must say {{{name}}} somewhere")
 
 
 def _parse_date(value: Any) -> dt.date | None:
@@ -534,6 +558,13 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
         check.error("phrases", "is missing")
     phrases = {name: check.text(phrases_raw, name, "phrases") for name in REQUIRED_PHRASES} if phrases_raw else {}
 
+    templates_raw = data.get("templates") if isinstance(data.get("templates"), dict) else {}
+    if parsed and not templates_raw:
+        check.error("templates", "is missing")
+    templates = {name: check.text(templates_raw, name, "templates") for name in TEMPLATES} if templates_raw else {}
+    for name, template in templates.items():
+        _template_problems(check, f"templates.{name}", template, TEMPLATES[name])
+
     reserved: dict[str, Reserved] = {}
     reserved_raw = data.get("reserved") if isinstance(data.get("reserved"), dict) else {}
     for action in RESERVED_ACTIONS:
@@ -623,7 +654,7 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
         pronouncer = re.compile(r"(?<![\w-])(" + "|".join(re.escape(t) for t in terms) + r")(?![\w-])")
     return Line(
         name=check.text(data, "name", ""), sms_name=check.text(data, "sms_name", ""), phrases=phrases,
-        reserved=reserved, menus=menus, topics=topics, pronunciations=tuple(pronunciations), jargon=jargon,
+        templates=templates, reserved=reserved, menus=menus, topics=topics, pronunciations=tuple(pronunciations), jargon=jargon,
         sms=SmsContent(sms_texts, sms_keywords), language=language, locations=locations, paths=paths,
         _pronouncer=pronouncer,
     )

@@ -315,7 +315,7 @@ class CallFlow:
             segments.append(Segment(f"{menu.title}.", PAUSE_SHORT))
         for option in menu.options:
             label = self._label(option.kind, option.target)
-            segments.append(Segment(f"For {label}, press {option.key}, or say {label}.", PAUSE_SHORT))
+            segments.append(Segment(self.line.templates["option"].format(label=label, key=option.key), PAUSE_SHORT))
         segments += self._command_segments(at_main=len(path) == 1)
         return Turn(tuple(segments), State(path, 0, silences), f"menu:{menu.id}", hints=self._hints(path))
 
@@ -324,23 +324,22 @@ class CallFlow:
         segments = []
         if confirm:
             segments.append(Segment(f"{topic.title}.", PAUSE_SHORT))
-        count = len(topic.parts)
-        heading = f"Part {part + 1} of {count}. {topic.parts[part].title}." if count > 1 else f"{topic.parts[part].title}."
-        segments.append(Segment(heading, PAUSE_SHORT))
+        count, title = len(topic.parts), topic.parts[part].title
+        heading = self.line.templates["part_heading"].format(number=part + 1, count=count, title=title)
+        segments.append(Segment(heading if count > 1 else f"{title}.", PAUSE_SHORT))
         segments.append(Segment(topic.parts[part].text, PAUSE_LONG))
         segments += self._part_choices(topic, part)
         return Turn(tuple(segments), State(path, part, 0), f"topic:{topic.id}:{part + 1}", hints=self._hints(path))
 
     def _part_choices(self, topic: Topic, part: int) -> tuple[Segment, ...]:
-        reserved = self.line.reserved
-        nxt = reserved["next"]
-        say_next = nxt.phrases[0] if nxt.phrases else "next"
+        templates, nxt = self.line.templates, self.line.reserved["next"]
+        say_next = nxt.phrases[0]
         if part + 1 < len(topic.parts):
-            lead = [Segment(f"{nxt.label.capitalize()}, press {nxt.key}, or say {say_next}.")]
+            lead = [Segment(templates["next_part"].format(label=nxt.label, key=nxt.key, say=say_next))]
         else:
             lead = [Segment(self.line.phrases["end_of_topic"], PAUSE_SHORT),
                     Segment(self.line.phrases["disclaimer"], PAUSE_LONG),
-                    Segment(f"To choose another topic, press {nxt.key}, or say {say_next}.")]
+                    Segment(templates["another_topic"].format(key=nxt.key, say=say_next))]
         return tuple(lead) + self._command_segments(at_main=False)
 
     def _command_segments(self, at_main: bool) -> tuple[Segment, ...]:
@@ -350,13 +349,13 @@ class CallFlow:
             if at_main and action in ("back", "main"):
                 continue
             reserved = self.line.reserved[action]
-            segments.append(Segment(f"{reserved.label.capitalize()}, press {reserved.key}.", PAUSE_SHORT))
+            segments.append(Segment(self.line.templates["command"].format(label=reserved.label, key=reserved.key),
+                                    PAUSE_SHORT))
         return tuple(segments)
 
     def _spoken_commands(self) -> str:
-        words = [self.line.reserved[a].phrases[0] for a in ("repeat", "back", "main", "person")
-                 if self.line.reserved[a].phrases]
-        return "At any time you can say " + ", ".join(words[:-1]) + f", or {words[-1]}."
+        words = [self.line.reserved[a].phrases[0] for a in ("repeat", "back", "main", "person")]
+        return self.line.templates["commands_help"].format(words=", ".join(words))
 
     def _label(self, kind: str, target: str) -> str:
         return self.line.topics[target].label if kind == "topic" else self.line.menus[target].label

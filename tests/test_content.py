@@ -131,3 +131,14 @@ def test_a_field_written_twice_is_refused_not_silently_replaced(content):
     assert any("line.yaml" in p and "'phrases.greeting' is written twice (first on line" in p for p in problems)
     assert any("risks.md" in p and "'title' is written twice" in p for p in problems)
     assert len(problems) == 2  # and no follow-on noise about the file that could not be read
+
+
+def test_sentence_templates_must_keep_their_placeholders(content):
+    edit(content / "en/line.yaml", 'option: "For {label}, press {key}, or say {label}."',
+         'option: "For {topic}, press the key."')
+    edit(content / "en/line.yaml", 'command: "{label}, press {key}."', 'command: "{label}, press {key."')
+    problems = problems_of(content)
+    assert any("templates.option: {topic} is not something the line can fill in here; use key, label" in p
+               for p in problems)
+    assert any("templates.option: must say {key} somewhere" in p for p in problems)
+    assert any("templates.command: has a stray brace" in p for p in problems)

@@ -109,7 +109,7 @@ def test_three_silences_end_the_call_saying_how_to_come_back(flow):
 
 def test_help_lists_what_can_be_said(flow):
     turn = flow.respond(State(), Input("speech", "help"))
-    assert "say repeat, go back, main menu, or person" in turn.text and "press 3" in turn.text
+    assert "say repeat, go back, main menu, person." in turn.text and "press 3" in turn.text
 
 
 def test_unknown_speech_is_not_understood(flow):
