@@ -65,8 +65,8 @@ def postgres_server():
         _unavailable("Debian's postgresql package (no /usr/lib/postgresql/*/bin/initdb)")
     prefix, uid, gid = _as_server_user()
 
-    # Short path: a unix socket's path must stay under about 100 characters.
-    root = Path(tempfile.mkdtemp(prefix="line-pg-"))
+    # In /tmp, not $TMPDIR: the postgres user must reach it, and a socket's path must stay short.
+    root = Path(tempfile.mkdtemp(prefix="line-pg-", dir="/tmp" if os.path.isdir("/tmp") else None))
     data = root / "data"
     if uid is not None:
         os.chown(root, uid, gid)

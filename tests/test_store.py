@@ -216,15 +216,17 @@ def test_two_stops_at_once_from_two_workers_on_postgresql(postgres_url):
 
     thread = threading.Thread(target=second_stop)
     thread.start()
-    deadline = time.monotonic() + 10
-    with store.engine.connect() as watcher:  # wait until the second insert is blocked on the first
-        while not watcher.execute(text("SELECT count(*) FROM pg_stat_activity "
-                                       "WHERE wait_event_type = 'Lock' AND datname = current_database()")).scalar():
-            assert time.monotonic() < deadline, "the second STOP never waited on the first"
-            time.sleep(0.01)
-    first.commit()
-    other.close()
-    thread.join(timeout=30)
+    try:
+        deadline = time.monotonic() + 10
+        with store.engine.connect() as watcher:  # wait until the second insert is blocked on the first
+            while not watcher.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                           "AND datname = current_database()")).scalar():
+                assert time.monotonic() < deadline, "the second STOP never waited on the first"
+                time.sleep(0.01)
+    finally:
+        first.commit()
+        other.close()
+        thread.join(timeout=30)
     assert not errors, errors
     assert store.is_opted_out(NUMBER) and store.opt_out_total() == 1
     assert store.position(NUMBER) is None
