@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import time
 from pathlib import Path
 
 from sqlalchemy import (Column, Date, DateTime, Integer, MetaData, String, Table, create_engine, func, select,
                         text, update)
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from .texting import Position
 
@@ -65,7 +66,19 @@ class Store:
     def __init__(self, url: str, hash_secret: str):
         self.engine = make_engine(url)
         self._secret = hash_secret.encode()
-        metadata.create_all(self.engine)
+        self._create_tables()
+
+    def _create_tables(self, attempts: int = 5) -> None:
+        """Create the missing tables. Workers that start together race to: a loser, refused with
+        "already exists", checks again and finds what the winner made."""
+        for attempt in range(1, attempts + 1):
+            try:
+                metadata.create_all(self.engine)
+                return
+            except (IntegrityError, OperationalError, ProgrammingError):
+                if attempt == attempts:
+                    raise
+                time.sleep(0.05 * attempt)
 
     def number_key(self, number: str) -> str:
         """A keyed HMAC of a phone number: stable for the same number, useless without the secret."""
@@ -78,7 +91,9 @@ class Store:
         with self.engine.begin() as conn:
             if conn.execute(select(opt_outs.c.number_hash).where(opt_outs.c.number_hash == key)).first() is None:
                 try:
-                    conn.execute(opt_outs.insert().values(number_hash=key, opted_out_at=_now()))
+                    # A savepoint: on PostgreSQL a failed insert would otherwise abort the whole transaction.
+                    with conn.begin_nested():
+                        conn.execute(opt_outs.insert().values(number_hash=key, opted_out_at=_now()))
                 except IntegrityError:  # another worker recorded it first: the same outcome
                     pass
             conn.execute(sms_positions.delete().where(sms_positions.c.number_hash == key))
@@ -124,9 +139,10 @@ class Store:
                 conn.execute(update(usage_counts).where(where).values(count=usage_counts.c.count + 1))
 
     def counts(self) -> list[tuple[dt.date, str, str, int]]:
-        """All usage counts, newest day first."""
+        """All usage counts, newest day first, then by node and channel (the same order on every database)."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(usage_counts).order_by(usage_counts.c.day.desc(), usage_counts.c.node))
+            rows = conn.execute(select(usage_counts).order_by(usage_counts.c.day.desc(), usage_counts.c.node,
+                                                              usage_counts.c.channel))
             return [(r.day, r.channel, r.node, r.count) for r in rows]
 
     def ping(self) -> bool:

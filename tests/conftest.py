@@ -1,4 +1,4 @@
-"""Shared fixtures: the real content, and apps built on a fresh database per test."""
+"""Shared fixtures: the real content, apps built on a fresh database per test, a test PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 from app import create_app
 from app.config import PROJECT_ROOT
 from app.content import load_line
+from postgres import database_url, postgres_server, postgres_url  # noqa: F401  (fixtures, tests/postgres.py)
 
 CONTENT_DIR = PROJECT_ROOT / "content"
 

@@ -16,7 +16,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 if not CHROMIUM.exists():
-    reason = f"{CHROMIUM} is missing: install Debian's chromium (scripts/setup --with-browser does)"
+    reason = f"{CHROMIUM} is missing: install Debian's chromium (scripts/setup --for-tests does)"
     if os.environ.get("CI"):
         pytest.fail(reason, pytrace=False)
     pytest.skip(reason, allow_module_level=True)
