@@ -19,7 +19,7 @@ KEYED_ACTIONS = ("next", "repeat", "back", "main", "person")
 REQUIRED_PHRASES = (
     "greeting", "disclaimer", "help", "silence", "silence_more_help", "goodbye_after_silence",
     "not_a_choice", "not_understood", "lost_place", "at_main_menu", "end_of_topic", "transfer",
-    "transfer_failed", "contact_number", "no_person", "error", "goodbye",
+    "transfer_failed", "contact_number", "contact_number_again", "contact_number_repeat", "no_person", "error", "goodbye",
 )
 # Sentence templates and the {placeholders} each must use, so that no sentence is built in code.
 TEMPLATES = {

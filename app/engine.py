@@ -269,10 +269,9 @@ class CallFlow:
         if self.transfer_number:
             return Turn((Segment(phrases["transfer"]),), state, "transfer", transfer_to=self.transfer_number)
         if self.contact_number:
-            lead = (Segment(phrases["contact_number"]),
-                    Segment(self.contact_number, PAUSE_LONG, kind="phone_number"),
-                    Segment(phrases["contact_number"]),
-                    Segment(self.contact_number, PAUSE_LONG, kind="phone_number"))
+            number = Segment(self.contact_number, PAUSE_LONG, kind="phone_number")
+            lead = (Segment(phrases["contact_number"]), number, Segment(phrases["contact_number_again"]), number,
+                    Segment(phrases["contact_number_repeat"], PAUSE_LONG))
         else:
             lead = (Segment(phrases["no_person"], PAUSE_LONG),)
         return self._prompt_again(state, None, lead=lead)
