@@ -1,4 +1,8 @@
-"""The content loader: the real content loads; broken files are refused with file, line and field."""
+"""The content loader: the real content loads; broken files are refused with file, line and field.
+
+Structural refusals that editors meet through `flask content check` (too many choices, too deep,
+duplicate keys, colliding SMS words...) are tested there, in test_checks.py.
+"""
 
 from __future__ import annotations
 
@@ -72,22 +76,6 @@ def test_line_numbers_point_at_the_field(content):
     assert "options[2].key: key 9 is reserved for 'repeat'" in problem
 
 
-def test_too_many_choices_and_duplicate_keys(content):
-    edit(content / "en/line.yaml", '      - key: "4"\n        menu: trials-and-doctor',
-         '      - key: "4"\n        menu: trials-and-doctor\n      - key: "4"\n        topic: find-a-trial')
-    problems = problems_of(content)
-    assert any("menus.main.options: has 5 choices; the most is 4" in p for p in problems)
-    assert any("options[4].key: key 4 is already used by choice 4" in p for p in problems)
-
-
-def test_too_deep(content):
-    (content / "en/line.yaml").write_text((content / "en/line.yaml").read_text().replace(
-        "        topic: questions-for-your-doctor",
-        "        menu: deeper\n  deeper:\n    title: Deeper\n    label: deeper\n    phrases: [deeper]\n"
-        "    options:\n      - key: \"1\"\n        topic: questions-for-your-doctor"))
-    assert any("is 4 levels deep; the most is 3" in p for p in problems_of(content))
-
-
 def test_text_message_with_curly_quote_and_too_long(content):
     edit(content / "en/line.yaml", "Msg & data rates may apply.\n  stop:", "Msg \u2019n data rates may apply.\n  stop:")
     edit(content / "en/topics/risks.md", "    As of late 2025, CAR-T studies", "    " + "very long words " * 20 + "As of late 2025, CAR-T studies")
@@ -112,11 +100,6 @@ def test_topic_file_without_parts_or_front_matter(content):
     assert any(p.startswith("content/en/topics/risks.md:1: (file): must start with a '---' line") for p in problems)
     assert any("extra.md" in p and "id: is 'other' but the file is named extra.md" in p for p in problems)
     assert any("extra.md:4: body: text before the first '## ' heading" in p for p in problems)
-
-
-def test_sms_keyword_used_twice(content):
-    edit(content / "en/topics/risks.md", "sms_keyword: RISKS", "sms_keyword: TRIALS")
-    assert any("the word TRIALS is already used by topic" in p for p in problems_of(content))
 
 
 def test_missing_language_folder(tmp_path):
