@@ -46,6 +46,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: load and check content, open the database, register the webhooks."""
     settings, warnings = load_settings(test_config)
     app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
+    # Twilio's webhook requests are a few kilobytes; anything far larger is refused (413) unread.
+    app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
     app.config.update(settings)
     if app.logger.level == logging.NOTSET:
         app.logger.setLevel(logging.INFO)

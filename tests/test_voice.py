@@ -92,6 +92,11 @@ def test_bad_input_always_gets_valid_twiml(client, url, data):
     assert reply.gather is not None and reply.text
 
 
+def test_an_oversized_request_is_refused_unread(client):
+    assert client.post("/voice/turn?at=main", data={"SpeechResult": "x" * 400_000}).status_code == 413
+    assert client.post("/sms", data={"Body": "x" * 400_000}).status_code == 413
+
+
 def test_an_error_inside_a_request_is_an_apology_not_a_500(app, monkeypatch):
     from app import services
 
