@@ -5,6 +5,7 @@ Every test here that takes database_url runs twice, once per backend, each on a 
 
 from __future__ import annotations
 
+import re
 import datetime as dt
 import threading
 import time
@@ -230,3 +231,17 @@ def test_two_stops_at_once_from_two_workers_on_postgresql(postgres_url):
     assert not errors, errors
     assert store.is_opted_out(NUMBER) and store.opt_out_total() == 1
     assert store.position(NUMBER) is None
+
+
+def test_flask_usage_shows_anonymous_counts(make_app):
+    app = make_app()
+    runner = app.test_cli_runner()
+    assert "No calls or messages yet." in runner.invoke(args=["usage"]).output
+    client = app.test_client()
+    client.post("/voice", data={"CallSid": "CA1"})
+    client.post("/sms", data={"From": "+15551112222", "Body": "RISKS"})
+    client.post("/sms", data={"From": "+15551113333", "Body": "RISKS"})
+    output = runner.invoke(args=["usage"]).output
+    assert "voice  menu:main" in output and "1" in output
+    assert re.search(r"sms\s+topic:risks:1\s+2", output)
+    assert "5551112222" not in output

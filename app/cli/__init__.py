@@ -23,11 +23,13 @@ def editor_settings() -> dict:
 
 
 def register(app) -> None:
-    """Add the commands that need a running app (`flask call`, `flask text`)."""
+    """Add the commands that need a running app (`flask call`, `flask text`, `flask usage`)."""
     from .call import call_command, text_command
+    from .usage import usage_command
 
     app.cli.add_command(call_command)
     app.cli.add_command(text_command)
+    app.cli.add_command(usage_command)
 
 
 from .preview import preview_command, say_command, voices_command  # noqa: E402  (they use editor_settings)
