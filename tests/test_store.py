@@ -5,8 +5,8 @@ Every test here that takes database_url runs twice, once per backend, each on a 
 
 from __future__ import annotations
 
-import re
 import datetime as dt
+import re
 import threading
 import time
 
