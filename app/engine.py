@@ -117,6 +117,19 @@ class CallFlow:
         for menu in line.menus.values():
             if menu.id != MAIN_MENU:
                 self._node_phrases[menu.id] = self._unique(menu.label, menu.title, *menu.phrases)
+        # What can be said, worked out once: (command, node, phrase) in a menu and in a topic
+        # ("next" means something only in a topic), and the recogniser's hints at each node.
+        self._candidates = {in_topic: self._phrase_candidates(in_topic) for in_topic in (False, True)}
+        self._hints = {node: self._hints_at(node) for node in line.paths}
+
+    def _phrase_candidates(self, in_topic: bool) -> tuple[tuple[str | None, str | None, str], ...]:
+        candidates: list[tuple[str | None, str | None, str]] = []
+        for action, phrases in self._reserved_phrases.items():
+            if action != "next" or in_topic:
+                candidates += [(action, None, p) for p in phrases]
+        for node, phrases in self._node_phrases.items():
+            candidates += [(None, node, p) for p in phrases]
+        return tuple(candidates)
 
     @staticmethod
     def _unique(*phrases: str) -> tuple[str, ...]:
@@ -206,16 +219,8 @@ class CallFlow:
     def _match_phrase(self, state: State, words: str) -> tuple[str | None, str | None]:
         """The command or node whose phrase best fits what was said: longest exact match, then fuzzy."""
         in_topic = state.path[-1] in self.line.topics
-        here = set()
-        if not in_topic:
-            here = {o.target for o in self.line.menus[state.path[-1]].options}
-        candidates: list[tuple[str | None, str | None, str]] = []
-        for action, phrases in self._reserved_phrases.items():
-            if action == "next" and not in_topic:
-                continue
-            candidates += [(action, None, p) for p in phrases]
-        for node, phrases in self._node_phrases.items():
-            candidates += [(None, node, p) for p in phrases]
+        here = set() if in_topic else {o.target for o in self.line.menus[state.path[-1]].options}
+        candidates = self._candidates[in_topic]
 
         padded = f" {words} "
         best: tuple[int, int, int] | None = None
@@ -300,7 +305,7 @@ class CallFlow:
         if node in self.line.topics:
             topic = self.line.topics[node]
             turn = Turn(lead + self._part_choices(topic, state.part), state,
-                        f"topic:{node}:{state.part + 1}", hints=self._hints(state.path))
+                        f"topic:{node}:{state.part + 1}", hints=self._hints[node])
             return turn
         return self._menu_turn(state.path, lead=lead, announce_title=False, silences=state.silences)
 
@@ -316,7 +321,7 @@ class CallFlow:
             label = self._label(option.kind, option.target)
             segments.append(Segment(self.line.templates["option"].format(label=label, key=option.key), PAUSE_SHORT))
         segments += self._command_segments(at_main=len(path) == 1)
-        return Turn(tuple(segments), State(path, 0, silences), f"menu:{menu.id}", hints=self._hints(path))
+        return Turn(tuple(segments), State(path, 0, silences), f"menu:{menu.id}", hints=self._hints[menu.id])
 
     def _part_turn(self, path: tuple[str, ...], part: int, confirm: bool) -> Turn:
         topic: Topic = self.line.topics[path[-1]]
@@ -328,7 +333,7 @@ class CallFlow:
         segments.append(Segment(heading if count > 1 else f"{title}.", PAUSE_SHORT))
         segments.append(Segment(topic.parts[part].text, PAUSE_LONG))
         segments += self._part_choices(topic, part)
-        return Turn(tuple(segments), State(path, part, 0), f"topic:{topic.id}:{part + 1}", hints=self._hints(path))
+        return Turn(tuple(segments), State(path, part, 0), f"topic:{topic.id}:{part + 1}", hints=self._hints[topic.id])
 
     def _part_choices(self, topic: Topic, part: int) -> tuple[Segment, ...]:
         templates, nxt = self.line.templates, self.line.reserved["next"]
@@ -359,9 +364,8 @@ class CallFlow:
     def _label(self, kind: str, target: str) -> str:
         return self.line.topics[target].label if kind == "topic" else self.line.menus[target].label
 
-    def _hints(self, path: tuple[str, ...]) -> tuple[str, ...]:
+    def _hints_at(self, node: str) -> tuple[str, ...]:
         """Phrases worth telling the speech recogniser about at this point in the call."""
-        node = path[-1]
         hints: list[str] = []
         if node in self.line.menus:
             for option in self.line.menus[node].options:
