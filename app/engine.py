@@ -22,6 +22,8 @@ DIGIT_WORDS = {
 NUMBER_FILLERS = {"press", "number", "option", "choice", "key", "please", "pressing", "the", "i", "want",
                   "um", "uh", "ok", "okay"}
 FUZZY_CUTOFF = 0.8
+# The most of a speech result worth reading: nobody says more than this to choose a topic.
+MAX_SPEECH_CHARS = 500
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,16 @@ def normalize(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9' ]+", " ", text.lower().replace("-", " ")).split())
 
 
+def spoken_names(line: Line) -> dict[str, tuple[str, ...]]:
+    """What a caller can say to choose each topic and submenu: its label, its title and its phrases."""
+    names: dict[str, tuple[str, ...]] = {}
+    nodes = [*line.topics.values(), *(m for m in line.menus.values() if m.id != MAIN_MENU)]
+    for node in nodes:
+        said = (normalize(p) for p in (node.label, node.title, *node.phrases))
+        names[node.id] = tuple(dict.fromkeys(p for p in said if p))
+    return names
+
+
 class CallFlow:
     """Decides every turn of a phone call from the content; holds no per-call state."""
 
@@ -111,12 +123,7 @@ class CallFlow:
         }
         self._key_actions = {r.key: r.action for r in line.reserved.values() if r.key and r.action != "next"}
         # Every topic and menu can be chosen by name from anywhere in the call.
-        self._node_phrases: dict[str, tuple[str, ...]] = {}
-        for topic in line.topics.values():
-            self._node_phrases[topic.id] = self._unique(topic.label, topic.title, *topic.phrases)
-        for menu in line.menus.values():
-            if menu.id != MAIN_MENU:
-                self._node_phrases[menu.id] = self._unique(menu.label, menu.title, *menu.phrases)
+        self._node_phrases = spoken_names(line)
         # What can be said, worked out once: (command, node, phrase) in a menu and in a topic
         # ("next" means something only in a topic), and the recogniser's hints at each node.
         self._candidates = {in_topic: self._phrase_candidates(in_topic) for in_topic in (False, True)}
@@ -130,10 +137,6 @@ class CallFlow:
         for node, phrases in self._node_phrases.items():
             candidates += [(None, node, p) for p in phrases]
         return tuple(candidates)
-
-    @staticmethod
-    def _unique(*phrases: str) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(normalize(p) for p in phrases if normalize(p)))
 
     # ----- entry points -------------------------------------------------------------------
 
@@ -192,7 +195,7 @@ class CallFlow:
         return self._prompt_again(state, self.line.phrases["not_a_choice"])
 
     def _speech(self, state: State, said: str) -> Turn:
-        words = normalize(said[:500])
+        words = normalize(said[:MAX_SPEECH_CHARS])
         if not words:
             return self._prompt_again(state, self.line.phrases["not_understood"])
         digit = self._spoken_digit(words)

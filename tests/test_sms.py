@@ -114,7 +114,7 @@ def test_no_phone_number_or_body_is_stored(make_app, tmp_path):
 
 
 def test_an_error_gets_an_apology_but_never_after_stop(app, monkeypatch, line):
-    from app import services
+    from app.factory import services
 
     with app.app_context():
         store = services().store

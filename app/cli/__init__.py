@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from .. import load_settings
+from ..factory import load_settings
 
 
 @click.group("content")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, request
 from twilio.request_validator import RequestValidator
 
-from .. import services
+from ..factory import services
 
 
 def signed_url() -> str:

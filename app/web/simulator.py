@@ -13,15 +13,14 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_from_directory, url_for
 
-from .. import services
-from ..engine import Segment
+from ..factory import services
+from ..engine import MAX_SPEECH_CHARS, Segment
 from ..phone import DEFAULT_LINE_NUMBER, Call, CallEnded, Event, Phone, Position, Utterance, WebhookError
 from ..preview import AUDIO_DIR, MANIFEST, spoken_text
 from .sms import MAX_BODY
 
 # Static files belong to the blueprint, so they are not served when the simulator is off.
 bp = Blueprint("simulator", __name__, url_prefix="/simulator", static_folder="../static", static_url_path="/static")
-MAX_SPEECH = 500
 
 
 class BadRequest(ValueError):
@@ -126,7 +125,7 @@ def take_turn():
     if action == "press":
         call.press(text_field(body, "key", 1))
     elif action == "say":
-        words = text_field(body, "words", MAX_SPEECH).strip()
+        words = text_field(body, "words", MAX_SPEECH_CHARS).strip()
         if not words:
             raise BadRequest("type what the caller says")
         call.say(words)

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import HTTPException
 
-from .. import services
+from ..factory import services
 from ..texting import classify
 from .common import count_usage, require_twilio_signature
 

@@ -8,8 +8,8 @@ from flask import Blueprint, Response, current_app, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
-from .. import services
-from ..engine import Input, State, Turn
+from ..factory import services
+from ..engine import MAX_SPEECH_CHARS, Input, State, Turn
 from .common import count_usage, require_twilio_signature
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -98,7 +98,7 @@ def turn():
     elif request.form.get("Digits", "").strip():
         heard = Input("digits", request.form["Digits"][:20])
     elif request.form.get("SpeechResult", "").strip():
-        heard = Input("speech", request.form["SpeechResult"][:500])
+        heard = Input("speech", request.form["SpeechResult"][:MAX_SPEECH_CHARS])
     else:
         heard = Input("silence")
     result = services().calls.respond(state, heard)

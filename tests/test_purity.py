@@ -1,0 +1,18 @@
+"""The core imports neither Flask nor Twilio: adapters translate, the core decides."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+CORE = ["app.content", "app.engine", "app.texting", "app.checks", "app.preview", "app.gsm", "app.speech",
+        "app.store"]
+ADAPTER_PACKAGES = {"flask", "twilio", "werkzeug", "click"}
+
+
+def test_core_modules_load_no_web_or_twilio_package():
+    code = (f"import sys; import {', '.join(CORE)}; "
+            "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))")
+    loaded = set(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                                text=True).stdout.split())
+    assert not loaded & ADAPTER_PACKAGES, loaded & ADAPTER_PACKAGES
