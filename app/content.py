@@ -17,7 +17,7 @@ RESERVED_ACTIONS = ("next", "repeat", "back", "main", "person", "help", "goodbye
 # Actions that must have a key, and the same key everywhere.
 KEYED_ACTIONS = ("next", "repeat", "back", "main", "person")
 REQUIRED_PHRASES = (
-    "greeting", "disclaimer", "help", "silence", "silence_more_help", "goodbye_after_silence",
+    "greeting", "disclaimer", "help", "silence", "silence_more_help", "silence_last_warning", "goodbye_after_silence",
     "not_a_choice", "not_understood", "lost_place", "at_main_menu", "end_of_topic", "transfer",
     "transfer_failed", "contact_number", "contact_number_again", "contact_number_repeat", "no_person", "error", "goodbye",
 )
@@ -26,7 +26,8 @@ TEMPLATES = {
     "option": {"label", "key"},
     "command": {"label", "key"},
     "next_part": {"label", "key", "say"},
-    "another_topic": {"key", "say"},
+    "another_topic": {"key"},
+    "confirm": {"label"},
     "part_heading": {"number", "count", "title"},
     "commands_help": {"words"},
 }

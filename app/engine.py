@@ -14,13 +14,15 @@ MAX_SILENCES = 3
 PAUSE_SHORT = 400
 PAUSE_LONG = 800
 DIGIT_WORDS = {
-    "zero": "0", "oh": "0", "one": "1", "won": "1", "two": "2", "to": "2", "too": "2", "three": "3",
-    "tree": "3", "four": "4", "for": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
-    "nine": "9",
+    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "nine": "9",
 }
+# Words a recogniser hears for a number, but which mean something else when said alone ("Oh.").
+SOUNDS_LIKE_DIGITS = {"oh": "0", "won": "1", "to": "2", "too": "2", "tree": "3", "for": "4"}
+# Words that say the next word is a key: "press two", "number 4", "option for".
+KEY_WORDS = {"press", "number", "option", "choice", "key", "pressing"}
 # Words callers wrap around a number: "press two", "number 3", "option four please".
-NUMBER_FILLERS = {"press", "number", "option", "choice", "key", "please", "pressing", "the", "i", "want",
-                  "um", "uh", "ok", "okay"}
+NUMBER_FILLERS = KEY_WORDS | {"please", "the", "i", "want", "um", "uh", "ok", "okay"}
 FUZZY_CUTOFF = 0.8
 # The most of a speech result worth reading: nobody says more than this to choose a topic.
 MAX_SPEECH_CHARS = 500
@@ -158,7 +160,7 @@ class CallFlow:
             return self._speech(state, heard.value)
         return self._prompt_again(state, self.line.phrases["not_understood"])
 
-    def after_transfer(self, state: State | None, completed: bool) -> Turn:
+    def after_transfer(self, completed: bool) -> Turn:
         """The turn after a transfer to a person ends or fails."""
         if completed:
             return Turn((Segment(self.line.phrases["goodbye"]),), None, "goodbye", hangup=True)
@@ -211,13 +213,16 @@ class CallFlow:
     @staticmethod
     def _spoken_digit(words: str) -> str | None:
         """A number said on its own or with filler words ("press two", "number 3")."""
-        tokens = [t for t in words.split() if t not in NUMBER_FILLERS]
-        if len(tokens) == 1:
-            token = tokens[0]
-            if re.fullmatch(r"[0-9]", token):
-                return token
-            return DIGIT_WORDS.get(token)
-        return None
+        said = words.split()
+        tokens = [t for t in said if t not in NUMBER_FILLERS]
+        if len(tokens) != 1:
+            return None
+        token = tokens[0]
+        if re.fullmatch(r"[0-9]", token):
+            return token
+        if token in SOUNDS_LIKE_DIGITS and KEY_WORDS & set(said):
+            return SOUNDS_LIKE_DIGITS[token]
+        return DIGIT_WORDS.get(token)
 
     def _match_phrase(self, state: State, words: str) -> tuple[str | None, str | None]:
         """The command or node whose phrase best fits what was said: longest exact match, then fuzzy."""
@@ -293,9 +298,9 @@ class CallFlow:
         silences = state.silences + 1
         if silences >= MAX_SILENCES:
             return Turn((Segment(self.line.phrases["goodbye_after_silence"]),), None, "silence-goodbye", hangup=True)
-        lead = [Segment(self.line.phrases["silence"])]
-        if silences >= 2:
-            lead.append(Segment(self.line.phrases["silence_more_help"]))
+        lead = [Segment(self.line.phrases["silence"]), Segment(self.line.phrases["silence_more_help"])]
+        if silences == MAX_SILENCES - 1:
+            lead.append(Segment(self.line.phrases["silence_last_warning"]))
         return self._prompt_again(replace(state, silences=silences), None, lead=tuple(lead))
 
     def _prompt_again(self, state: State, message: str | None, lead: tuple[Segment, ...] = (),
@@ -330,13 +335,17 @@ class CallFlow:
         topic: Topic = self.line.topics[path[-1]]
         segments = []
         if confirm:
-            segments.append(Segment(f"{topic.title}.", PAUSE_SHORT))
+            segments.append(self._confirm(topic.label))
         count, title = len(topic.parts), topic.parts[part].title
         heading = self.line.templates["part_heading"].format(number=part + 1, count=count, title=title)
         segments.append(Segment(heading if count > 1 else f"{title}.", PAUSE_SHORT))
         segments.append(Segment(topic.parts[part].text, PAUSE_LONG))
         segments += self._part_choices(topic, part)
         return Turn(tuple(segments), State(path, part, 0), f"topic:{topic.id}:{part + 1}", hints=self._hints[topic.id])
+
+    def _confirm(self, label: str) -> Segment:
+        """The choice said back ("Side effects."), so the caller knows they were understood."""
+        return Segment(self.line.templates["confirm"].format(label=label[:1].upper() + label[1:]), PAUSE_SHORT)
 
     def _part_choices(self, topic: Topic, part: int) -> tuple[Segment, ...]:
         templates, nxt = self.line.templates, self.line.reserved["next"]
@@ -346,7 +355,7 @@ class CallFlow:
         else:
             lead = [Segment(self.line.phrases["end_of_topic"], PAUSE_SHORT),
                     Segment(self.line.phrases["disclaimer"], PAUSE_LONG),
-                    Segment(templates["another_topic"].format(key=nxt.key, say=say_next))]
+                    Segment(templates["another_topic"].format(key=nxt.key))]
         return tuple(lead) + self._command_segments(at_main=False)
 
     def _command_segments(self, at_main: bool) -> tuple[Segment, ...]:
@@ -361,7 +370,7 @@ class CallFlow:
         return tuple(segments)
 
     def _spoken_commands(self) -> str:
-        words = [self.line.reserved[a].phrases[0] for a in ("repeat", "back", "main", "person")]
+        words = [self.line.reserved[a].phrases[0] for a in ("repeat", "back", "main", "person", "goodbye")]
         return self.line.templates["commands_help"].format(words=", ".join(words))
 
     def _label(self, kind: str, target: str) -> str:

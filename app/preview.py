@@ -100,8 +100,8 @@ def spoken_segments(flow: CallFlow) -> dict[Segment, str]:
 
     first = flow.start()
     hear(first)
-    for turn in (flow.respond(None, Input("silence")), flow.after_transfer(first.state, True),
-                 flow.after_transfer(first.state, False), flow.error_turn()):
+    for turn in (flow.respond(None, Input("silence")), flow.after_transfer(True),
+                 flow.after_transfer(False), flow.error_turn()):
         hear(turn)
     seen: set[State] = {first.state}
     waiting: deque[State] = deque([first.state])

@@ -11,10 +11,11 @@ import hashlib
 import hmac
 import time
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import (Column, Date, DateTime, Integer, MetaData, String, Table, create_engine, func, select,
-                        text, update)
-from sqlalchemy.engine import Engine
+from sqlalchemy import (Column, Date, DateTime, Integer, MetaData, String, Table, and_, create_engine, func,
+                        select, update)
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from .texting import Position
@@ -46,6 +47,19 @@ usage_counts = Table(
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
+
+
+def _update_or_insert(conn: Connection, table: Table, where: Any, changes: dict[str, Any],
+                      row: dict[str, Any]) -> None:
+    """Update the row `where` selects, or insert `row`; safe when two workers race to insert."""
+    if conn.execute(update(table).where(where).values(**changes)).rowcount:
+        return
+    try:
+        # A savepoint: on PostgreSQL a failed insert would otherwise abort the whole transaction.
+        with conn.begin_nested():
+            conn.execute(table.insert().values(**row))
+    except IntegrityError:  # another worker inserted it first: update theirs
+        conn.execute(update(table).where(where).values(**changes))
 
 
 def make_engine(url: str) -> Engine:
@@ -120,23 +134,19 @@ class Store:
         """Remember (or forget) where this texter is."""
         key = self.number_key(number)
         with self.engine.begin() as conn:
-            conn.execute(sms_positions.delete().where(sms_positions.c.number_hash == key))
-            if position is not None:
-                conn.execute(sms_positions.insert().values(
-                    number_hash=key, topic=position.topic, next_part=position.next_part, updated_at=_now()))
+            if position is None:
+                conn.execute(sms_positions.delete().where(sms_positions.c.number_hash == key))
+                return
+            values = {"topic": position.topic, "next_part": position.next_part, "updated_at": _now()}
+            _update_or_insert(conn, sms_positions, sms_positions.c.number_hash == key, values,
+                              {"number_hash": key, **values})
 
     def count(self, channel: str, node: str) -> None:
         """Add one to today's anonymous count for a menu node or topic part."""
-        day = _now().date()
-        where = (usage_counts.c.day == day) & (usage_counts.c.channel == channel) & (usage_counts.c.node == node[:120])
+        row = {"day": _now().date(), "channel": channel, "node": node[:120]}
+        where = and_(*(usage_counts.c[name] == value for name, value in row.items()))
         with self.engine.begin() as conn:
-            if conn.execute(update(usage_counts).where(where).values(count=usage_counts.c.count + 1)).rowcount:
-                return
-            try:
-                with conn.begin_nested():
-                    conn.execute(usage_counts.insert().values(day=day, channel=channel, node=node[:120], count=1))
-            except IntegrityError:
-                conn.execute(update(usage_counts).where(where).values(count=usage_counts.c.count + 1))
+            _update_or_insert(conn, usage_counts, where, {"count": usage_counts.c.count + 1}, {**row, "count": 1})
 
     def counts(self) -> list[tuple[dt.date, str, str, int]]:
         """All usage counts, newest day first, then by node and channel (the same order on every database)."""
@@ -146,9 +156,11 @@ class Store:
             return [(r.day, r.channel, r.node, r.count) for r in rows]
 
     def ping(self) -> bool:
-        """Whether the database answers."""
+        """Whether the database answers and holds every table the line needs."""
         with self.engine.connect() as conn:
-            return conn.execute(text("SELECT 1")).scalar() == 1
+            for table in metadata.sorted_tables:
+                conn.execute(select(func.count()).select_from(select(table).limit(1).subquery())).scalar()
+        return True
 
     def opt_out_total(self) -> int:
         """How many numbers are opted out (for the health page)."""

@@ -1,4 +1,4 @@
-"""Text-message conversations as a pure function: (message, where the texter was) -> reply."""
+"""Text-message conversations as pure functions: which kind of message this is, and the reply."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from .content import MAIN_MENU, Line
 
 FUZZY_CUTOFF = 0.75
-MAX_WORDS_READ = 6
+# Only a short message is read for words: a long one is a question for a person, not a keyword.
+MAX_WORDS_READ = 8
+# Keywords outweigh synonyms when a sentence holds words of two topics.
+KEYWORD_WEIGHT, SYNONYM_WEIGHT = 2, 1
 
 
 @dataclass(frozen=True)
@@ -22,21 +25,11 @@ class Position:
 
 @dataclass(frozen=True)
 class Reply:
-    """What to send back (None sends nothing) and what to remember."""
+    """What to send back and where the texter now is."""
 
-    kind: str  # stop, start, help, menu, topic, more, no_more
-    body: str | None
-    position: Position | None = None
-    node: str = ""
-
-
-def classify(line: Line, message: str) -> str | None:
-    """The opt-out group a whole message belongs to (stop, start or help), if any."""
-    word = normalize_sms(message)
-    for group in ("stop", "start", "help"):
-        if word in line.sms.keywords[group]:
-            return group
-    return None
+    body: str
+    position: Position | None
+    node: str
 
 
 def normalize_sms(message: str) -> str:
@@ -49,11 +42,11 @@ class TextFlow:
 
     def __init__(self, line: Line):
         self.line = line
-        self.topic_order = self._topics_in_menu_order()
         self.keywords = {topic.sms_keyword: topic.id for topic in line.topics.values()}
         self.synonyms = {word: topic.id for topic in line.topics.values() for word in topic.sms_synonyms}
-        for index, topic_id in enumerate(self.topic_order, start=1):
+        for index, topic_id in enumerate(self._topics_in_menu_order(), start=1):
             self.keywords.setdefault(str(index), topic_id)
+        self.typo_targets = [w for w in (*self.keywords, *self.synonyms) if len(w) > 2]
 
     def _topics_in_menu_order(self, menu_id: str = MAIN_MENU) -> list[str]:
         """Topics in the order a caller meets them in the menus, so texters can reply 1, 2, 3..."""
@@ -65,52 +58,62 @@ class TextFlow:
                 order += self._topics_in_menu_order(option.target)
         return list(dict.fromkeys(order))
 
-    def reply(self, message: str, position: Position | None) -> Reply:
-        """The reply to one inbound message (opt-out words are handled before this)."""
+    def opt_out_group(self, message: str) -> str | None:
+        """Whether a whole message is a STOP, START or HELP word (or phrase), and which."""
         text = normalize_sms(message)
-        keywords = self.line.sms.keywords
-        texts = self.line.sms.texts
-        if text in keywords["help"]:
-            return Reply("help", texts["help"], position, "help")
-        if text in keywords["more"]:
-            return self._more(position)
-        if text in keywords["menu"] or not text:
-            return self._menu()
-        topic_id = self._find_topic(text)
-        if topic_id:
-            return self._send(topic_id, 0, "topic")
-        return self._menu()
+        for group in ("stop", "start", "help"):
+            if text in self.line.sms.keywords[group]:
+                return group
+        return None
 
-    def _find_topic(self, text: str) -> str | None:
-        """The topic a message asks for: a whole keyword, a keyword in a short sentence, then a typo."""
-        for words in (self.keywords, self.synonyms):
-            if text in words:
-                return words[text]
-        tokens = text.split()[:MAX_WORDS_READ]
-        # Keywords before synonyms, so "tell me ABOUT TRIALS" finds trials, not the basics.
-        for words in (self.keywords, self.synonyms):
-            for token in tokens:
-                if token in words and not token.isdigit():
-                    return words[token]
-        known = [w for w in (*self.keywords, *self.synonyms) if len(w) > 2]
-        for token in tokens:
-            close = difflib.get_close_matches(token, known, n=1, cutoff=FUZZY_CUTOFF)
+    def reply(self, message: str, position: Position | None) -> Reply:
+        """The reply to one inbound message that is not STOP, START or HELP."""
+        text = normalize_sms(message)
+        words = text.split()[:MAX_WORDS_READ]
+        more = self.line.sms.keywords["more"]
+        if text in more:
+            return self._more(position)
+        if text in self.line.sms.keywords["menu"] or not text:
+            return self._menu(position)
+        topic_id = self._find_topic(text, words)
+        if topic_id:
+            return self._send(topic_id, 0)
+        if any(word in more for word in words):  # "tell me more", "more please"
+            return self._more(position)
+        return self._menu(position)
+
+    def _find_topic(self, text: str, words: list[str]) -> str | None:
+        """The topic a message asks for: a whole keyword, the best-supported topic in a sentence, a typo."""
+        if text in self.keywords or text in self.synonyms:
+            return self.keywords.get(text) or self.synonyms[text]
+        # Score each topic by its words in the sentence; on a tie the later word wins, since the
+        # subject comes after the question word ("what are the RISKS", "how do I join a TRIAL").
+        scores: dict[str, tuple[int, int]] = {}
+        for index, word in enumerate(words):
+            for table, weight in ((self.keywords, KEYWORD_WEIGHT), (self.synonyms, SYNONYM_WEIGHT)):
+                if word in table and not word.isdigit():
+                    total, _ = scores.get(table[word], (0, 0))
+                    scores[table[word]] = (total + weight, index)
+        if scores:
+            return max(scores, key=scores.__getitem__)
+        for word in words:
+            close = difflib.get_close_matches(word, self.typo_targets, n=1, cutoff=FUZZY_CUTOFF)
             if close:
                 return self.keywords.get(close[0]) or self.synonyms[close[0]]
         return None
 
-    def _menu(self) -> Reply:
-        return Reply("menu", self.line.sms.texts["menu"], None, "menu")
+    def _menu(self, position: Position | None) -> Reply:
+        # The texter keeps their place: MORE after the list goes on where they were.
+        return Reply(self.line.sms.texts["menu"], position, "menu")
 
     def _more(self, position: Position | None) -> Reply:
         if position is None or position.topic not in self.line.topics:
-            return self._menu()
+            return self._menu(None)
         topic = self.line.topics[position.topic]
         if position.next_part >= len(topic.sms):
-            return Reply("no_more", self.line.sms.texts["no_more"], position, f"topic:{topic.id}:end")
-        return self._send(topic.id, position.next_part, "more")
+            return Reply(self.line.sms.texts["no_more"], position, f"topic:{topic.id}:end")
+        return self._send(topic.id, position.next_part)
 
-    def _send(self, topic_id: str, index: int, kind: str) -> Reply:
+    def _send(self, topic_id: str, index: int) -> Reply:
         topic = self.line.topics[topic_id]
-        return Reply(kind, self.line.topic_sms(topic, index), Position(topic_id, index + 1),
-                     f"topic:{topic_id}:{index + 1}")
+        return Reply(self.line.topic_sms(topic, index), Position(topic_id, index + 1), f"topic:{topic_id}:{index + 1}")

@@ -130,21 +130,21 @@ def test_spoken_phrase_shared_by_two_topics_is_reported(root):
 
 
 def test_prompt_promising_a_missing_key_is_reported(root):
-    edit(root, "line.yaml", "    You can press a key, or just say what you want.",
-         "    You can press 5 for the news, or just say what you want.")
-    report = only_error(root, "press 5")
+    edit(root, "line.yaml", "    Press a key, or say what you want.",
+         "    Press 5 for the news, or say what you want.")
+    report = only_error(root, "Press 5")
     assert report.startswith("content/en/line.yaml:") and "phrases.greeting" in report
     assert "key 5 does nothing" in report
 
 
 def test_prompt_promising_a_key_that_works_there_is_fine(root):
-    edit(root, "line.yaml", "    You can press a key, or just say what you want.",
+    edit(root, "line.yaml", "    Press a key, or say what you want.",
          "    Press four for trials, or press 0 for a person.")
     assert errors(run(root)) == []
 
 
 def test_sms_menu_numbers_must_match_the_topics(root):
-    edit(root, "line.yaml", "Or reply 1-5.", "Or reply 1-6.")
+    edit(root, "line.yaml", "Reply with a word or number:", "Reply with a word or number 1-6:")
     assert "there are 5 topics, numbered 1-5" in only_error(root, r"sms\.menu: offers '1-6'")
 
 

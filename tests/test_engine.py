@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.engine import CallFlow, Input, State
+from app.speech import speaking_seconds
 
 KEYS = {"what-is-car-t": ["1"], "car-t-for-ms-today": ["2"], "risks": ["3"],
         "find-a-trial": ["4", "1"], "questions-for-your-doctor": ["4", "2"]}
@@ -26,8 +27,8 @@ def test_greeting_is_short_and_says_what_the_line_is(flow, line):
     turn = flow.start()
     greeting = line.phrases["greeting"]
     assert turn.segments[0].text == greeting
-    assert len(greeting.split()) / 150 * 60 < 15  # under 15 seconds at 150 words a minute
-    for words in ("not medical advice", "911", "press a key", "say"):
+    assert speaking_seconds(line.pronounce(greeting), 140) < 15
+    for words in ("not medical advice", "hang up and call 911", "Press a key", "say"):
         assert words in greeting
 
 
@@ -47,7 +48,8 @@ def test_main_menu_says_topic_first_then_key_and_announces_reserved_keys(flow):
 def test_every_subject_by_keypad_alone(flow, line, topic):
     turn = walk(flow, *[("digits", k) for k in KEYS[topic]])
     assert turn.state.path[-1] == topic
-    assert turn.segments[0].text == f"{line.topics[topic].title}."  # the choice is confirmed
+    label = line.topics[topic].label
+    assert turn.segments[0].text == f"{label[0].upper()}{label[1:]}."  # the choice is said back
     assert line.topics[topic].parts[0].text in turn.text
 
 
@@ -97,9 +99,10 @@ def test_odd_digits_are_not_a_choice(flow, digits):
 def test_three_silences_end_the_call_saying_how_to_come_back(flow):
     turn = flow.start()
     first = flow.respond(turn.state, Input("silence"))
-    assert first.state.silences == 1 and "Take your time" in first.text and not first.hangup
+    assert first.state.silences == 1 and not first.hangup
+    assert "Take your time" in first.text and "press a key on your phone's keypad" in first.text
     second = flow.respond(first.state, Input("silence"))
-    assert "press a key on your phone's keypad" in second.text and not second.hangup
+    assert "If I still hear nothing, I will end the call" in second.text and not second.hangup
     third = flow.respond(second.state, Input("silence"))
     assert third.hangup and third.state is None
     assert "call this number again" in third.text and "MENU" in third.text
@@ -109,7 +112,7 @@ def test_three_silences_end_the_call_saying_how_to_come_back(flow):
 
 def test_help_lists_what_can_be_said(flow):
     turn = flow.respond(State(), Input("speech", "help"))
-    assert "say repeat, go back, main menu, person." in turn.text and "press 3" in turn.text
+    assert "say repeat, go back, main menu, person, goodbye." in turn.text and "press 3" in turn.text
 
 
 def test_unknown_speech_is_not_understood(flow):
@@ -120,6 +123,14 @@ def test_unknown_speech_is_not_understood(flow):
 def test_spoken_numbers_choose_keys(flow):
     assert walk(flow, ("speech", "press three")).state.path[-1] == "risks"
     assert walk(flow, ("speech", "number 4")).state.path[-1] == "trials-and-doctor"
+    assert walk(flow, ("speech", "press for")).state.path[-1] == "trials-and-doctor"
+    assert walk(flow, ("speech", "press oh")).transfer_to is None  # 0: a person (none configured here)
+
+
+@pytest.mark.parametrize("said", ["oh", "Oh.", "oh okay", "to", "too", "for"])
+def test_words_that_only_sound_like_numbers_are_not_keys_on_their_own(flow, said):
+    turn = CallFlow(flow.line, transfer_number="+15550001111").respond(State(), Input("speech", said))
+    assert turn.transfer_to is None and turn.state == State()
 
 
 @pytest.mark.parametrize("params", [

@@ -127,7 +127,7 @@ def test_a_topic_is_said_as_a_caller_hears_it(line):
     segments = preview.topic_segments(flow, "risks")
     texts = [s.text for s in segments]
     topic = line.topics["risks"]
-    assert texts[0] == f"{topic.title}."
+    assert texts[0] == f"{topic.label[0].upper()}{topic.label[1:]}."
     assert all(part.text in texts for part in topic.parts)
     assert line.phrases["end_of_topic"] in texts
 

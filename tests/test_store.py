@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sqlite3
 import threading
 import time
 
@@ -197,6 +198,39 @@ def test_concurrent_counts_lose_no_increments_on_postgresql(postgres_url):
     assert not errors
     [(_, _, _, total)] = workers[0].counts()
     assert total == threads * per_thread
+
+
+def test_messages_at_once_from_one_number_keep_one_place_on_postgresql(postgres_url):
+    workers = [Store(postgres_url, SECRET) for _ in range(2)]
+    threads, per_thread = 6, 20
+    start = threading.Barrier(threads)
+    errors = []
+
+    def text(store: Store, part: int) -> None:
+        try:
+            start.wait(timeout=10)
+            for _ in range(per_thread):
+                store.set_position(NUMBER, Position("risks", part))
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    pool = [threading.Thread(target=text, args=(workers[i % 2], i)) for i in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join(timeout=60)
+    assert not errors, errors[:3]
+    assert workers[0].position(NUMBER).topic == "risks"
+
+
+def test_health_fails_when_a_table_is_missing(make_app, tmp_path):
+    app = make_app()
+    client = app.test_client()
+    assert client.get("/health").status_code == 200
+    with sqlite3.connect(tmp_path / "line.db") as conn:
+        conn.execute("DROP TABLE sms_positions")
+    response = client.get("/health")
+    assert response.status_code == 503 and response.get_json()["database"] == "failed"
 
 
 def test_two_stops_at_once_from_two_workers_on_postgresql(postgres_url):

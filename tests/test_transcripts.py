@@ -66,8 +66,9 @@ def run_texts(phone: Phone, messages: list[str]) -> str:
 
 def check_golden(request, name: str, transcript: str) -> None:
     path = GOLDEN / f"{name}.txt"
-    if request.config.getoption("--update-golden") or not path.exists():
+    if request.config.getoption("--update-golden"):
         path.write_text(transcript)
+    assert path.exists(), f"{path} is missing; create it with --update-golden and review it"
     assert transcript == path.read_text(), f"{path} differs; rerun with --update-golden if the change is intended"
 
 

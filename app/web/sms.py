@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, g, request
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import HTTPException
 
 from ..factory import services
-from ..texting import classify
 from .common import count_usage, require_twilio_signature
 
 bp = Blueprint("sms", __name__)
 bp.before_request(require_twilio_signature)
 MAX_BODY = 1600  # the longest message Twilio delivers
+# The words Twilio's own opt-out handling answers by itself (when it is on, as it is by default).
+# Any other STOP phrase from the content ("opt out", "stop please") the line confirms itself.
+TWILIO_ANSWERS = {
+    "stop": {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"},
+    "start": {"START", "YES", "UNSTOP"},
+    "help": {"HELP", "INFO"},
+}
 
 
 def _reply(body: str | None) -> Response:
@@ -24,30 +30,46 @@ def _reply(body: str | None) -> Response:
     return Response(str(response), mimetype="text/xml")
 
 
+def _confirmation(group: str, message: str) -> str | None:
+    """Our confirmation of STOP, START or HELP, unless Twilio sends its own for this very word."""
+    if current_app.config["SMS_OPT_OUT_BY_TWILIO"] and message.strip().upper() in TWILIO_ANSWERS[group]:
+        return None
+    return services().line.sms.texts[group]
+
+
+def _record_opt_out(number: str) -> None:
+    """Record a STOP, trying once more if the database stumbles: losing one is the worst failure here."""
+    try:
+        services().store.opt_out(number)
+    except Exception:
+        current_app.logger.warning("a STOP could not be recorded; trying again (message=%s)",
+                                   request.form.get("MessageSid", "-"))
+        services().store.opt_out(number)
+
+
 @bp.post("/sms")
 def incoming():
     """A text message comes in. STOP is recorded before anything else; opted-out numbers get nothing."""
     started = time.perf_counter()
-    line, store = services().line, services().store
+    store, texts = services().store, services().texts
     number = request.form.get("From", "")
     body = request.form.get("Body", "")[:MAX_BODY]
-    # When Twilio's own opt-out handling is on, Twilio already answers STOP, START and HELP.
-    ours = not current_app.config["SMS_OPT_OUT_BY_TWILIO"]
-    group = classify(line, body)
+    group = texts.opt_out_group(body)
     if group == "stop":
         if number:
-            store.opt_out(number)
-        node, reply = "stop", line.sms.texts["stop"] if ours else None
+            _record_opt_out(number)
+        node, reply = "stop", _confirmation("stop", body)
     elif group == "start":
         if number:
             store.opt_in(number)
-        node, reply = "start", line.sms.texts["start"] if ours else None
+        node, reply = "start", _confirmation("start", body)
+    elif group == "help":  # carriers require HELP to be answered, opted out or not
+        node, reply = "help", _confirmation("help", body)
     elif number and store.is_opted_out(number):
         node, reply = "opted-out", None
-    elif group == "help":
-        node, reply = "help", line.sms.texts["help"] if ours else None
     else:
-        answer = services().texts.reply(body, store.position(number) if number else None)
+        g.may_reply = True  # known not to be opted out: an apology may be sent if the rest fails
+        answer = texts.reply(body, store.position(number) if number else None)
         if number:
             store.set_position(number, answer.position)
         node, reply = answer.node, answer.body
@@ -60,13 +82,13 @@ def incoming():
 
 @bp.errorhandler(Exception)
 def apologise(error: Exception):
-    """Never answer Twilio with a 500: apologise and point to MENU."""
+    """Never answer Twilio with a 500; apologise only to a number known not to have opted out."""
     if isinstance(error, HTTPException):
         return error
     current_app.logger.exception("sms error (message=%s)", request.form.get("MessageSid", "-"))
+    if not g.get("may_reply"):
+        return _reply(None)  # a failed STOP, or an opt-out we could not check: silence is the safe answer
     try:
-        if classify(services().line, request.form.get("Body", "")) == "stop":
-            return _reply(None)  # never answer STOP with anything but its confirmation
         return _reply(services().line.sms.texts["error"])
     except Exception:
         return _reply(None)

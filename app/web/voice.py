@@ -25,14 +25,25 @@ def twiml(response: VoiceResponse) -> Response:
     return Response(str(response), mimetype="text/xml")
 
 
+# Phone numbers are read more slowly than the rest, so a caller can write them down.
+NUMBER_RATE = "slow"
+
+
 def _say(parent, turn: Turn) -> None:
-    """One <Say> with SSML pauses between segments and the pronunciation list applied."""
+    """<Say> the turn with SSML pauses between segments and the pronunciation list applied.
+
+    Phone numbers get a <Say> of their own at a slower rate, rather than a nested <prosody>,
+    which not every Twilio voice accepts.
+    """
     config = current_app.config
     line = services().line
-    say = parent.say(voice=config["TWILIO_VOICE"], language=config["VOICE_LANGUAGE"])
-    prosody = say.prosody(rate=config["SPEECH_RATE"])
+    prosody, kind = None, None
     for segment in turn.segments:
-        if segment.kind == "phone_number":
+        if prosody is None or segment.kind != kind:
+            kind = segment.kind
+            say = parent.say(voice=config["TWILIO_VOICE"], language=config["VOICE_LANGUAGE"])
+            prosody = say.prosody(rate=NUMBER_RATE if kind == "phone_number" else config["SPEECH_RATE"])
+        if kind == "phone_number":
             prosody.say_as(segment.text, interpret_as="telephone")
         else:
             prosody.s(line.pronounce(segment.text))
@@ -111,7 +122,7 @@ def transfer_done():
     """A transfer to a person ended: say goodbye if it was answered, else offer the menu again."""
     started = time.perf_counter()
     completed = request.form.get("DialCallStatus", "") in ("completed", "answered")
-    result = services().calls.after_transfer(State.from_params(request.args), completed)
+    result = services().calls.after_transfer(completed)
     _log(result, started)
     return twiml(render(result))
 
