@@ -69,6 +69,9 @@ def finish(settings: dict[str, Any]) -> list[str]:
             raise ValueError("PHONE_HASH_SECRET must be set when TWILIO_AUTH_TOKEN is set: "
                              "it keys the hashes that stand in for phone numbers")
         settings["PHONE_HASH_SECRET"] = DEV_HASH_SECRET
+    if not settings["TRANSFER_NUMBER"] and not settings["CONTACT_NUMBER"]:
+        warnings.append("Neither TRANSFER_NUMBER nor CONTACT_NUMBER is set: callers who press 0 for a person "
+                        "will hear that no one can take calls. Set one of them before going live.")
     if settings["SIMULATOR_ENABLED"] is None:
         settings["SIMULATOR_ENABLED"] = not settings["TWILIO_AUTH_TOKEN"]
     return warnings

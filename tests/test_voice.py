@@ -202,3 +202,7 @@ def test_a_token_without_a_hash_secret_refuses_to_start(make_app):
 def test_without_a_token_the_start_up_warns(make_app, caplog):
     make_app()
     assert "signatures are NOT checked" in caplog.text
+    assert "Neither TRANSFER_NUMBER nor CONTACT_NUMBER is set" in caplog.text
+    caplog.clear()
+    make_app(CONTACT_NUMBER="+15550002222")
+    assert "CONTACT_NUMBER" not in caplog.text

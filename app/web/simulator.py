@@ -38,13 +38,25 @@ def fictional_number() -> str:
 
 
 def preview_prompts() -> dict[str, dict[str, Any]]:
-    """The preview manifest's prompts (spoken text -> file and seconds); empty when there are none yet."""
+    """The preview manifest's prompts (spoken text -> file and seconds); empty when there are none yet.
+
+    Read again only when `flask content preview` has rewritten the file since the last request.
+    """
     manifest = Path(current_app.config["PREVIEW_DIR"]) / MANIFEST
+    try:
+        stamp = manifest.stat().st_mtime_ns
+    except OSError:
+        return {}
+    cached = current_app.extensions.get("simulator_manifest")
+    if cached and cached[0] == (manifest, stamp):
+        return cached[1]
     try:
         prompts = json.loads(manifest.read_text(encoding="utf-8")).get("prompts", {})
     except (OSError, ValueError, AttributeError):
-        return {}
-    return prompts if isinstance(prompts, dict) else {}
+        prompts = {}
+    prompts = prompts if isinstance(prompts, dict) else {}
+    current_app.extensions["simulator_manifest"] = ((manifest, stamp), prompts)
+    return prompts
 
 
 def audio_name(file: Any) -> str | None:
