@@ -178,7 +178,7 @@ def phrase_collisions(line: Line) -> Iterator[Problem]:
 
 def keys_that_work(line: Line, path: str) -> set[str]:
     """The keys a caller can press where the text at `path` is said."""
-    everywhere = {r.key for r in line.reserved.values() if r.key and r.action != "next"}
+    everywhere = set(line.command_keys)
     menu = re.fullmatch(r"menus\.([^.]+)\.title", path)
     if menu:
         return everywhere | {o.key for o in line.menus[menu.group(1)].options}

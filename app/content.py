@@ -7,7 +7,7 @@ import re
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, TypeVar
 
 import yaml
 
@@ -36,6 +36,7 @@ MAX_TOPIC_CHOICES = 4
 MAX_DEPTH = 3
 MAIN_MENU = "main"
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -165,10 +166,12 @@ class Line:
 
     def where(self, path: str) -> Where:
         """The closest known location of a field path ("menus.main.options[1]")."""
-        for candidate in _enclosing_paths(path):
-            if candidate in self.locations:
-                return self.locations[candidate]
-        return Where("content", 0)
+        return _closest(self.locations, path, Where("content", 0))
+
+    @property
+    def command_keys(self) -> dict[str, str]:
+        """Each key that works in every menu and topic (every reserved key but next's) -> its action."""
+        return _command_keys(self.reserved)
 
     def pronounce(self, text: str) -> str:
         """Text as the voice should say it, with the pronunciation list applied."""
@@ -194,6 +197,28 @@ def _enclosing_paths(path: str) -> list[str]:
     return paths
 
 
+def _closest(found: Mapping[str, T], path: str, default: T) -> T:
+    """The value recorded for a field path or, failing that, for the nearest path that contains it."""
+    for candidate in _enclosing_paths(path):
+        if candidate in found:
+            return found[candidate]
+    return default
+
+
+def _command_keys(reserved: Mapping[str, Reserved]) -> dict[str, str]:
+    """Each key of a command that works everywhere -> the (first) action using it."""
+    return {key: actions[0] for key, actions in _command_key_users(reserved).items()}
+
+
+def _command_key_users(reserved: Mapping[str, Reserved]) -> dict[str, list[str]]:
+    """Each key of a command that works everywhere (all reserved keys but next's) -> the actions using it."""
+    users: dict[str, list[str]] = {}
+    for action in reserved.values():
+        if action.key and action.action != "next":
+            users.setdefault(action.key, []).append(action.action)
+    return users
+
+
 class _Collector:
     """Gathers problems for one file so that all of them are reported at once."""
 
@@ -201,10 +226,8 @@ class _Collector:
         self.file, self.lines, self.problems = file, lines, problems
 
     def line_of(self, path: str) -> int:
-        for candidate in _enclosing_paths(path):
-            if candidate in self.lines:
-                return self.lines[candidate]
-        return 1
+        """The line where a field path, or the nearest path containing it, is written."""
+        return _closest(self.lines, path, 1)
 
     def error(self, path: str, message: str, line: int | None = None) -> None:
         self.problems.append(Problem(self.file, line or self.line_of(path), path or "(file)", message))
@@ -273,10 +296,15 @@ def _read_yaml(path: Path, shown: str, problems: list[Problem]) -> tuple[Any, di
     except UnicodeDecodeError as exc:
         problems.append(Problem(shown, 1, "(file)", f"is not UTF-8 text ({exc.reason})"))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        problems.append(Problem(shown, line, "(file)", f"is not valid YAML: {getattr(exc, 'problem', exc)}"))
+        problems.append(_yaml_problem(exc, shown, "(file)", first_line=1))
     return None
+
+
+def _yaml_problem(exc: yaml.YAMLError, shown: str, field: str, first_line: int) -> Problem:
+    """A YAML error as a problem at its line; `first_line` is the file line where the YAML text starts."""
+    mark = getattr(exc, "problem_mark", None)
+    line = mark.line + first_line if mark else 1
+    return Problem(shown, line, field, f"is not valid YAML: {getattr(exc, 'problem', exc)}")
 
 
 def _sms_problems(check: _Collector, path: str, text: str) -> None:
@@ -374,9 +402,7 @@ def _load_topic(path: Path, shown: str, problems: list[Problem], locations: dict
     try:
         data, lines = _yaml_with_lines(front_text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problems.append(Problem(shown, (mark.line + 2) if mark else 1, "(settings)",
-                                f"is not valid YAML: {getattr(exc, 'problem', exc)}"))
+        problems.append(_yaml_problem(exc, shown, "(settings)", first_line=2))  # after the first '---' line
         return None
     lines = {key: value + 1 for key, value in lines.items()}  # the first '---' line
     check = _Collector(shown, lines, problems)
@@ -470,8 +496,7 @@ def _check_structure(line: dict[str, Any], check: _Collector, topic_files: dict[
     """Check references, keys and depth; return each node's path from the main menu."""
     menus: dict[str, Menu] = line["menus"]
     topics: dict[str, Topic] = line["topics"]
-    reserved: dict[str, Reserved] = line["reserved"]
-    reserved_keys = {r.key: name for name, r in reserved.items() if r.key and name != "next"}
+    reserved_keys = _command_keys(line["reserved"])
     for menu in menus.values():
         path = f"menus.{menu.id}"
         if len(menu.options) > MAX_TOPIC_CHOICES:
@@ -579,9 +604,7 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
             check.error(f"{path}.key", "must be one keypad key, like \"9\"")
         reserved[action] = Reserved(action, key, check.text(raw, "label", path),
                                     tuple(p.lower() for p in check.words(raw, "phrases", path)))
-    keyed = [(r.key, r.action) for r in reserved.values() if r.key and r.action != "next"]
-    for key in {k for k, _ in keyed}:
-        users = [a for k, a in keyed if k == key]
+    for key, users in _command_key_users(reserved).items():
         if len(users) > 1:
             check.error(f"reserved.{users[1]}.key", f"key {key} is also used by '{users[0]}'")
 

@@ -125,3 +125,7 @@ def test_sentence_templates_must_keep_their_placeholders(content):
                for p in problems)
     assert any("templates.option: must say {key} somewhere" in p for p in problems)
     assert any("templates.command: has a stray brace" in p for p in problems)
+
+
+def test_command_keys_are_the_reserved_keys_but_next(line):
+    assert line.command_keys == {"9": "repeat", "8": "back", "7": "main", "0": "person"}
