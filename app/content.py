@@ -554,29 +554,29 @@ def _sms_keyword_problems(line: dict[str, Any], check: _Collector, problems: lis
                   lambda m, t=topic: problems.append(Problem(t.file, 1, "sms_keyword", m)))
 
 
+def _shown(path: Path) -> str:
+    """A file's name as editors can open it: relative to the current folder when inside it, else absolute."""
+    full = path.resolve()
+    try:
+        return str(full.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(full)
+
+
 def load_line(content_dir: str | Path, language: str = "en") -> Line:
     """Load and validate one language's content; raise ContentError listing every problem."""
-    root = Path(content_dir)
-    folder = root / language
-    shown_base = root.parent
-
-    def shown(path: Path) -> str:
-        try:
-            return str(path.relative_to(shown_base))
-        except ValueError:
-            return str(path)
-
+    folder = Path(content_dir) / language
     problems: list[Problem] = []
     if not folder.is_dir():
-        raise ContentError([Problem(shown(folder), 0, "(folder)", f"no content folder for language '{language}'")])
+        raise ContentError([Problem(_shown(folder), 0, "(folder)", f"no content folder for language '{language}'")])
     line_file = folder / "line.yaml"
-    parsed = _read_yaml(line_file, shown(line_file), problems)
+    parsed = _read_yaml(line_file, _shown(line_file), problems)
     data, lines = parsed if parsed else ({}, {})
-    check = _Collector(shown(line_file), lines, problems)
+    check = _Collector(_shown(line_file), lines, problems)
     if parsed and not isinstance(data, dict):
         check.error("(file)", "must be 'name: value' lines")
         data = {}
-    locations: dict[str, Where] = {key: Where(shown(line_file), value) for key, value in lines.items()}
+    locations: dict[str, Where] = {key: Where(_shown(line_file), value) for key, value in lines.items()}
 
     phrases_raw = data.get("phrases") if isinstance(data.get("phrases"), dict) else {}
     if parsed and not phrases_raw:
@@ -622,9 +622,9 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
     menus = _load_menus(data.get("menus"), check) if parsed else {}
 
     topics: dict[str, Topic] = {}
-    topic_files = {p.stem: shown(p) for p in sorted((folder / "topics").glob("*.md"))}
+    topic_files = {p.stem: _shown(p) for p in sorted((folder / "topics").glob("*.md"))}
     if not topic_files:
-        problems.append(Problem(shown(folder / "topics"), 0, "(folder)", "has no topic files (*.md)"))
+        problems.append(Problem(_shown(folder / "topics"), 0, "(folder)", "has no topic files (*.md)"))
     for stem, file_shown in topic_files.items():
         topic = _load_topic(folder / "topics" / f"{stem}.md", file_shown, problems, locations)
         if topic:
@@ -637,10 +637,10 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
     pronunciations: list[tuple[str, str]] = []
     pron_file = folder / "pronunciations.yaml"
     if pron_file.exists():
-        parsed_pron = _read_yaml(pron_file, shown(pron_file), problems)
+        parsed_pron = _read_yaml(pron_file, _shown(pron_file), problems)
         if parsed_pron:
             pron_data, pron_lines = parsed_pron
-            pron_check = _Collector(shown(pron_file), pron_lines, problems)
+            pron_check = _Collector(_shown(pron_file), pron_lines, problems)
             if not isinstance(pron_data, dict):
                 pron_check.error("(file)", "must be 'term: how to say it' lines")
             else:
@@ -649,20 +649,20 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
                         pron_check.error(str(term), "must say how to pronounce it")
                     else:
                         pronunciations.append((str(term), str(spoken)))
-                        locations[f"pronunciations.{term}"] = Where(shown(pron_file), pron_lines.get(str(term), 1))
+                        locations[f"pronunciations.{term}"] = Where(_shown(pron_file), pron_lines.get(str(term), 1))
 
     jargon: dict[str, str] = {}
     jargon_file = folder / "jargon.yaml"
     if jargon_file.exists():
-        parsed_jargon = _read_yaml(jargon_file, shown(jargon_file), problems)
+        parsed_jargon = _read_yaml(jargon_file, _shown(jargon_file), problems)
         if parsed_jargon:
             jargon_data, jargon_lines = parsed_jargon
             if isinstance(jargon_data, dict):
                 jargon = {str(k).lower(): str(v) for k, v in jargon_data.items()}
                 for term in jargon_data:
-                    locations[f"jargon.{str(term).lower()}"] = Where(shown(jargon_file), jargon_lines.get(str(term), 1))
+                    locations[f"jargon.{str(term).lower()}"] = Where(_shown(jargon_file), jargon_lines.get(str(term), 1))
             elif jargon_data is not None:
-                _Collector(shown(jargon_file), jargon_lines, problems).error("(file)", "must be 'term: explanation' lines")
+                _Collector(_shown(jargon_file), jargon_lines, problems).error("(file)", "must be 'term: explanation' lines")
 
     parts = {"menus": menus, "topics": topics, "reserved": reserved, "sms": SmsContent(sms_texts, sms_keywords)}
     paths = _check_structure(parts, check, topic_files, problems) if menus else {}

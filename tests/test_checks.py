@@ -74,7 +74,7 @@ def test_real_content_has_no_errors():
 def test_broken_reference_is_reported(root):
     edit(root, "line.yaml", "topic: risks", "topic: riskz")
     report = errors(run(root))
-    assert any(re.match(r"content/en/line\.yaml:\d+: menus\.main\.options\[2\]\.topic: there is no topic "
+    assert any(re.search(r"content/en/line\.yaml:\d+: menus\.main\.options\[2\]\.topic: there is no topic "
                         r"called 'riskz'", e) for e in report), report
 
 
@@ -120,8 +120,8 @@ def test_sms_keyword_collision_is_reported(root):
 def test_spoken_phrase_leading_to_two_places_is_reported(root):
     edit(root, "topics/risks.md", "phrases: [side effects,", "phrases: [side effects, Start over,")
     report = only_error(root, "saying 'start over'")
-    assert report.startswith("content/en/topics/risks.md:")
-    assert "phrases[1]" in report and "the 'main' command (content/en/line.yaml:" in report
+    assert "content/en/topics/risks.md:" in report and "phrases[1]" in report
+    assert re.search(r"the 'main' command \(\S*content/en/line\.yaml:\d+\)", report)
 
 
 def test_spoken_phrase_shared_by_two_topics_is_reported(root):
@@ -133,7 +133,7 @@ def test_prompt_promising_a_missing_key_is_reported(root):
     edit(root, "line.yaml", "    You can press a key, or just say what you want.",
          "    You can press 5 for the news, or just say what you want.")
     report = only_error(root, "press 5")
-    assert report.startswith("content/en/line.yaml:") and "phrases.greeting" in report
+    assert "content/en/line.yaml:" in report and "phrases.greeting" in report
     assert "key 5 does nothing" in report
 
 
@@ -153,7 +153,7 @@ def test_sms_menu_numbers_must_match_the_topics(root):
 def test_non_gsm_character_is_reported_with_position_and_replacement(root):
     edit(root, "topics/risks.md", "As of late 2025, CAR-T studies in MS", "As of late 2025, CAR-T studies in MS\u2019")
     report = only_error(root, "not plain GSM-7")
-    assert re.match(r"content/en/topics/risks\.md:\d+: sms\[0\]: character '\u2019' \(U\+2019\) at position 37 ", report)
+    assert re.search(r"content/en/topics/risks\.md:\d+: sms\[0\]: character '\u2019' \(U\+2019\) at position 37 ", report)
     assert "write \"'\" instead" in report
 
 
@@ -282,7 +282,7 @@ def test_review_older_than_twelve_months_is_an_error(root):
 
 def test_review_in_the_future_is_an_error(root):
     edit(root, "topics/risks.md", "reviewed: 2026-11-22", "reviewed: 2026-12-01")
-    assert re.match(r"content/en/topics/risks\.md:\d+: reviewed: 2026-12-01 is after today",
+    assert re.search(r"content/en/topics/risks\.md:\d+: reviewed: 2026-12-01 is after today",
                     only_error(root, "after today"))
 
 

@@ -54,7 +54,7 @@ def test_pronunciations_apply_to_whole_words_only(line):
 def test_missing_field_names_file_line_and_field(content):
     edit(content / "en/topics/risks.md", "sms_keyword: RISKS\n", "")
     [problem] = problems_of(content)
-    assert problem.startswith("content/en/topics/risks.md:1: sms_keyword: is missing")
+    assert "content/en/topics/risks.md:1: sms_keyword: is missing" in problem
 
 
 def test_menu_pointing_to_unknown_topic(content):
@@ -97,7 +97,7 @@ def test_topic_file_without_parts_or_front_matter(content):
     (content / "en/topics/risks.md").write_text("Just words, no settings.\n")
     (content / "en/topics/extra.md").write_text("---\nid: other\n---\nno heading\n")
     problems = problems_of(content)
-    assert any(p.startswith("content/en/topics/risks.md:1: (file): must start with a '---' line") for p in problems)
+    assert any("content/en/topics/risks.md:1: (file): must start with a '---' line" in p for p in problems)
     assert any("extra.md" in p and "id: is 'other' but the file is named extra.md" in p for p in problems)
     assert any("extra.md:4: body: text before the first '## ' heading" in p for p in problems)
 
@@ -129,3 +129,13 @@ def test_sentence_templates_must_keep_their_placeholders(content):
 
 def test_command_keys_are_the_reserved_keys_but_next(line):
     assert line.command_keys == {"9": "repeat", "8": "back", "7": "main", "0": "person"}
+
+
+def test_file_names_are_shown_from_the_current_folder(content, tmp_path, monkeypatch):
+    edit(content / "en/topics/risks.md", "sms_keyword: RISKS\n", "")
+    monkeypatch.chdir(content / "en")
+    assert problems_of(content)[0].startswith("topics/risks.md:1: sms_keyword: is missing")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert problems_of(content)[0].startswith(f"{(content / 'en/topics/risks.md').resolve()}:1: ")
