@@ -578,6 +578,10 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
         data = {}
     locations: dict[str, Where] = {key: Where(_shown(line_file), value) for key, value in lines.items()}
 
+    name = check.text(data, "name", "") if parsed else ""
+    sms_name = check.text(data, "sms_name", "") if parsed else ""
+    _sms_problems(check, "sms_name", sms_name)
+
     phrases_raw = data.get("phrases") if isinstance(data.get("phrases"), dict) else {}
     if parsed and not phrases_raw:
         check.error("phrases", "is missing")
@@ -676,7 +680,7 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
         terms = sorted((t for t, _ in pronunciations), key=len, reverse=True)
         pronouncer = re.compile(r"(?<![\w-])(" + "|".join(re.escape(t) for t in terms) + r")(?![\w-])")
     return Line(
-        name=check.text(data, "name", ""), sms_name=check.text(data, "sms_name", ""), phrases=phrases,
+        name=name, sms_name=sms_name, phrases=phrases,
         templates=templates, reserved=reserved, menus=menus, topics=topics, pronunciations=tuple(pronunciations), jargon=jargon,
         sms=SmsContent(sms_texts, sms_keywords), language=language, locations=locations, paths=paths,
         _pronouncer=pronouncer,

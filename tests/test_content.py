@@ -139,3 +139,11 @@ def test_file_names_are_shown_from_the_current_folder(content, tmp_path, monkeyp
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
     assert problems_of(content)[0].startswith(f"{(content / 'en/topics/risks.md').resolve()}:1: ")
+
+
+def test_missing_names_are_reported(content):
+    edit(content / "en/line.yaml", "name: CAR-T and MS information line\n", "")
+    edit(content / "en/line.yaml", "sms_name: CAR-T and MS info line", "sms_name: CAR-T and MS info line \u2014 MS")
+    problems = problems_of(content)
+    assert any("line.yaml:1: name: is missing or empty" in p for p in problems)
+    assert any("sms_name: character '\u2014'" in p for p in problems)
