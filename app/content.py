@@ -257,7 +257,10 @@ class _Collector:
             # YAML reads bare yes/no/on/off as true/false, which no caller ever says.
             self.error(full, "has yes, no, on or off without quotes; write them in quotes, like \"yes\"")
             return ()
-        return tuple(" ".join(str(v).split()) for v in value if str(v).strip())
+        words = tuple(" ".join(str(v).split()) for v in value if str(v).strip())
+        if required and not words:
+            self.error(full, "is empty: give at least one word, like [one, two]")
+        return words
 
 
 def _yaml_with_lines(text: str) -> tuple[Any, dict[str, int]]:

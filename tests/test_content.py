@@ -6,6 +6,7 @@ duplicate keys, colliding SMS words...) are tested there, in test_checks.py.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -147,3 +148,12 @@ def test_missing_names_are_reported(content):
     problems = problems_of(content)
     assert any("line.yaml:1: name: is missing or empty" in p for p in problems)
     assert any("sms_name: character '\u2014'" in p for p in problems)
+
+
+def test_empty_word_lists_are_refused(content):
+    line_yaml, risks = content / "en/line.yaml", content / "en/topics/risks.md"
+    line_yaml.write_text(re.sub(r"(\n  next:\n(?:    .*\n)*?    phrases: ).*", r"\1[]", line_yaml.read_text()))
+    risks.write_text(re.sub(r"(?m)^phrases: .*$", 'phrases: [" "]', risks.read_text()))
+    problems = problems_of(content)
+    assert any("line.yaml" in p and "reserved.next.phrases: is empty" in p for p in problems)
+    assert any("risks.md" in p and "phrases: is empty" in p for p in problems)
