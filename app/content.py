@@ -35,8 +35,17 @@ SMS_KEYWORD_GROUPS = ("menu", "more", "help", "stop", "start")
 MAX_TOPIC_CHOICES = 4
 MAX_DEPTH = 3
 MAIN_MENU = "main"
-ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Menu and topic ids, which are also the steps of a call's place in the URL Twilio sends back.
+ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+MAX_ID_LENGTH = 60
+ID_RULE = (f"must be lower-case letters and digits, words joined by single hyphens, at most {MAX_ID_LENGTH} "
+           "characters, like find-a-trial")
 T = TypeVar("T")
+
+
+def is_valid_id(text: str) -> bool:
+    """Whether a text can be a menu or topic id: see ID_PATTERN and MAX_ID_LENGTH."""
+    return len(text) <= MAX_ID_LENGTH and ID_PATTERN.fullmatch(text) is not None
 
 
 @dataclass(frozen=True)
@@ -414,6 +423,8 @@ def _load_topic(path: Path, shown: str, problems: list[Problem], locations: dict
         return None
     before = len(problems)
     topic_id = check.text(data, "id", "")
+    if topic_id and not is_valid_id(topic_id):
+        check.error("id", ID_RULE)
     if topic_id and topic_id != path.stem:
         check.error("id", f"is {topic_id!r} but the file is named {path.name}; they must match")
     sms_keyword = check.text(data, "sms_keyword", "").upper()
@@ -465,6 +476,8 @@ def _load_menus(data: Any, check: _Collector) -> dict[str, Menu]:
         return menus
     for menu_id, raw in data.items():
         path = f"menus.{menu_id}"
+        if not is_valid_id(str(menu_id)):
+            check.error(path, ID_RULE)
         if not isinstance(raw, dict):
             check.error(path, "must have a title and options")
             continue
@@ -502,6 +515,9 @@ def _check_structure(line: dict[str, Any], check: _Collector, topic_files: dict[
     reserved_keys = _command_keys(line["reserved"])
     for menu in menus.values():
         path = f"menus.{menu.id}"
+        if menu.id in topics:
+            check.error(path, f"is also the id of the topic in {topics[menu.id].file}; give each menu and topic "
+                              f"its own id")
         if len(menu.options) > MAX_TOPIC_CHOICES:
             check.error(f"{path}.options", f"has {len(menu.options)} choices; the most is {MAX_TOPIC_CHOICES}")
         seen: dict[str, int] = {}

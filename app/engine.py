@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Mapping
 
-from .content import MAIN_MENU, Line, Menu, Topic
+from .content import MAIN_MENU, Line, Menu, Topic, is_valid_id
 
 MAX_SILENCES = 3
 # Pauses, in milliseconds, that give a tired listener time between ideas.
@@ -50,7 +50,7 @@ class State:
         if not at or len(at) > 200:
             return None
         path = tuple(at.split("/"))
-        if not all(re.fullmatch(r"[a-z0-9-]{1,60}", step) for step in path):
+        if not all(is_valid_id(step) for step in path):
             return None
         try:
             part = int(params.get("part", "0") or 0)

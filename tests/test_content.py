@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from app.content import ContentError, load_line
+from app.engine import State
 from conftest import CONTENT_DIR
 
 
@@ -157,3 +158,30 @@ def test_empty_word_lists_are_refused(content):
     problems = problems_of(content)
     assert any("line.yaml" in p and "reserved.next.phrases: is empty" in p for p in problems)
     assert any("risks.md" in p and "phrases: is empty" in p for p in problems)
+
+
+def test_menu_and_topic_ids_must_be_plain_and_short(content):
+    line_yaml = content / "en/line.yaml"
+    line_yaml.write_text(line_yaml.read_text().replace("trials-and-doctor", "Trials_Doctor"))
+    long_id = "a" * 61
+    (content / "en/topics/risks.md").rename(content / f"en/topics/{long_id}.md")
+    edit(content / f"en/topics/{long_id}.md", "id: risks", f"id: {long_id}")
+    edit(line_yaml, "topic: risks", f"topic: {long_id}")
+    problems = problems_of(content)
+    [number] = [int(m.group(1)) for p in problems
+                if (m := re.search(r"line\.yaml:(\d+): menus\.Trials_Doctor: must be lower-case", p))]
+    assert line_yaml.read_text().splitlines()[number - 1] == "  Trials_Doctor:"
+    assert any(f"topics/{long_id}.md:2: id: must be lower-case" in p and "at most 60 characters" in p
+               for p in problems)
+
+
+def test_a_call_place_accepts_only_valid_ids():
+    assert State.from_params({"at": "main/trials-and-doctor"}) == State(("main", "trials-and-doctor"))
+    assert State.from_params({"at": "main/-risks"}) is None
+    assert State.from_params({"at": "main/" + "a" * 61}) is None
+
+
+def test_a_menu_and_a_topic_may_not_share_an_id(content):
+    line_yaml = content / "en/line.yaml"
+    line_yaml.write_text(line_yaml.read_text().replace("trials-and-doctor", "risks"))
+    assert any("menus.risks: is also the id of the topic in" in p for p in problems_of(content))
