@@ -512,28 +512,59 @@ def _check_structure(line: dict[str, Any], check: _Collector, topic_files: dict[
     """Check references, keys and depth; return each node's path from the main menu."""
     menus: dict[str, Menu] = line["menus"]
     topics: dict[str, Topic] = line["topics"]
-    reserved_keys = _command_keys(line["reserved"])
+    offered_by: dict[str, tuple[str, int]] = {}
     for menu in menus.values():
-        path = f"menus.{menu.id}"
         if menu.id in topics:
-            check.error(path, f"is also the id of the topic in {topics[menu.id].file}; give each menu and topic "
-                              f"its own id")
-        if len(menu.options) > MAX_TOPIC_CHOICES:
-            check.error(f"{path}.options", f"has {len(menu.options)} choices; the most is {MAX_TOPIC_CHOICES}")
-        seen: dict[str, int] = {}
-        for index, option in enumerate(menu.options):
-            where = f"{path}.options[{index}]"
-            if option.key in seen:
-                check.error(f"{where}.key", f"key {option.key} is already used by choice {seen[option.key] + 1}")
-            seen[option.key] = index
-            if option.key in reserved_keys:
-                check.error(f"{where}.key", f"key {option.key} is reserved for '{reserved_keys[option.key]}' in every menu")
-            known = topics if option.kind == "topic" else menus
-            if option.target not in known:
-                if option.kind == "topic" and option.target in topic_files:
-                    continue  # that topic file has its own errors, reported already
-                names = ", ".join(sorted(known)) or "none"
-                check.error(f"{where}.{option.kind}", f"there is no {option.kind} called '{option.target}' (known: {names})")
+            check.error(f"menus.{menu.id}", f"is also the id of the topic in {topics[menu.id].file}; "
+                                            f"give each menu and topic its own id")
+        _check_options(menu, line, check, topic_files, offered_by)
+    paths = _paths_from_main(menus, topics, check)
+    for menu_id in menus:
+        if menu_id not in paths:
+            check.error(f"menus.{menu_id}", "no menu leads here, so callers can never reach it")
+    for topic in topics.values():
+        if topic.id not in paths:
+            problems.append(Problem(topic.file, 1, "id", f"no menu offers topic '{topic.id}', so callers can never reach it"))
+    return paths
+
+
+def _check_options(menu: Menu, line: dict[str, Any], check: _Collector, topic_files: dict[str, str],
+                   offered_by: dict[str, tuple[str, int]]) -> None:
+    """A menu's choices: at most four, distinct keys, no reserved key, known targets, each offered by one menu."""
+    path = f"menus.{menu.id}"
+    reserved_keys = _command_keys(line["reserved"])
+    if len(menu.options) > MAX_TOPIC_CHOICES:
+        check.error(f"{path}.options", f"has {len(menu.options)} choices; the most is {MAX_TOPIC_CHOICES}")
+    seen: dict[str, int] = {}
+    for index, option in enumerate(menu.options):
+        where = f"{path}.options[{index}]"
+        if option.key in seen:
+            check.error(f"{where}.key", f"key {option.key} is already used by choice {seen[option.key] + 1}")
+        seen[option.key] = index
+        if option.key in reserved_keys:
+            check.error(f"{where}.key", f"key {option.key} is reserved for '{reserved_keys[option.key]}' in every menu")
+        known = line["topics"] if option.kind == "topic" else line["menus"]
+        if option.target not in known:
+            if option.kind == "topic" and option.target in topic_files:
+                continue  # that topic file has its own errors, reported already
+            names = ", ".join(sorted(known)) or "none"
+            check.error(f"{where}.{option.kind}", f"there is no {option.kind} called '{option.target}' (known: {names})")
+        elif option.target == MAIN_MENU:
+            check.error(f"{where}.menu", "the main menu is not a choice: callers reach it from anywhere with the "
+                                         "main menu command")
+        elif option.target in offered_by:
+            # The call flow keeps one place per topic or menu: reached another way, a caller would lose it.
+            first_menu, first_index = offered_by[option.target]
+            check.error(f"{where}.{option.kind}", f"menu '{menu.id}' offers {option.kind} '{option.target}', which "
+                                                  f"menu '{first_menu}' already offers (choice {first_index + 1}); "
+                                                  f"offer each {option.kind} from one menu only")
+        else:
+            offered_by[option.target] = (menu.id, index)
+
+
+def _paths_from_main(menus: Mapping[str, Menu], topics: Mapping[str, Topic],
+                     check: _Collector) -> dict[str, tuple[str, ...]]:
+    """Each reachable node's path from the main menu, breadth-first; too deep a node is an error."""
     paths: dict[str, tuple[str, ...]] = {}
     queue = [(MAIN_MENU, (MAIN_MENU,))] if MAIN_MENU in menus else []
     while queue:
@@ -546,12 +577,6 @@ def _check_structure(line: dict[str, Any], check: _Collector, topic_files: dict[
         for option in menus[node].options if node in menus else ():
             if option.target in menus or option.target in topics:
                 queue.append((option.target, path + (option.target,)))
-    for menu_id in menus:
-        if menu_id not in paths:
-            check.error(f"menus.{menu_id}", "no menu leads here, so callers can never reach it")
-    for topic in topics.values():
-        if topic.id not in paths:
-            problems.append(Problem(topic.file, 1, "id", f"no menu offers topic '{topic.id}', so callers can never reach it"))
     return paths
 
 

@@ -185,3 +185,20 @@ def test_a_menu_and_a_topic_may_not_share_an_id(content):
     line_yaml = content / "en/line.yaml"
     line_yaml.write_text(line_yaml.read_text().replace("trials-and-doctor", "risks"))
     assert any("menus.risks: is also the id of the topic in" in p for p in problems_of(content))
+
+
+def test_a_topic_or_menu_offered_by_two_menus_is_refused(content):
+    line_yaml = content / "en/line.yaml"
+    edit(line_yaml, '        topic: find-a-trial\n', '        topic: risks\n')
+    edit(line_yaml, '      - key: "2"\n        topic: questions-for-your-doctor\n',
+         '      - key: "2"\n        topic: questions-for-your-doctor\n      - key: "3"\n        menu: trials-and-doctor\n'
+         '      - key: "4"\n        menu: main\n')
+    problems = problems_of(content)
+    lines = line_yaml.read_text().splitlines()
+    [(number, problem)] = [(int(m.group(1)), p) for p in problems
+                           if (m := re.search(r"line\.yaml:(\d+): menus\.trials-and-doctor\.options\[0\]\.topic: ", p))]
+    assert lines[number - 1].strip() == "topic: risks"
+    assert "menu 'trials-and-doctor' offers topic 'risks', which menu 'main' already offers (choice 3)" in problem
+    assert any("options[2].menu: menu 'trials-and-doctor' offers menu 'trials-and-doctor', which menu 'main' "
+               "already offers (choice 4)" in p for p in problems)
+    assert any("options[3].menu: the main menu is not a choice" in p for p in problems)
