@@ -153,6 +153,38 @@ class SmsContent:
 
 
 @dataclass(frozen=True)
+class Pronouncer:
+    """The pronunciation list, compiled once: longest terms first, whole words only.
+
+    A term written in lower case ("ocrelizumab") matches in any case; a term with capitals
+    ("MS", "CAR-T") matches only as written.
+    """
+
+    pattern: re.Pattern[str]
+    exact: Mapping[str, str]
+    any_case: Mapping[str, str]
+
+    @classmethod
+    def build(cls, pronunciations: tuple[tuple[str, str], ...]) -> Pronouncer | None:
+        """A pronouncer for (term, how to say it) pairs; None when there are none."""
+        if not pronunciations:
+            return None
+        terms = sorted((term for term, _ in pronunciations), key=len, reverse=True)  # "CAR-T" before "CAR"
+        alternatives = (f"(?i:{re.escape(t)})" if t == t.lower() else re.escape(t) for t in terms)
+        return cls(re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?![\w-])"),
+                   {t: said for t, said in pronunciations if t != t.lower()},
+                   {t: said for t, said in pronunciations if t == t.lower()})
+
+    def apply(self, text: str) -> str:
+        """Text with each listed term replaced by how the voice should say it."""
+        return self.pattern.sub(self._said, text)
+
+    def _said(self, match: re.Match[str]) -> str:
+        term = match.group(0)
+        return self.exact.get(term) or self.any_case[term.lower()]
+
+
+@dataclass(frozen=True)
 class Line:
     """Everything the line can say, loaded and checked once at start-up."""
 
@@ -171,7 +203,7 @@ class Line:
     locations: Mapping[str, Where] = field(default_factory=dict)
     # Node id -> menu path from the main menu (a topic's path ends with its own id).
     paths: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    _pronouncer: Any = field(default=None, repr=False, compare=False)
+    _pronouncer: Pronouncer | None = field(default=None, repr=False, compare=False)
 
     def where(self, path: str) -> Where:
         """The closest known location of a field path ("menus.main.options[1]")."""
@@ -184,10 +216,7 @@ class Line:
 
     def pronounce(self, text: str) -> str:
         """Text as the voice should say it, with the pronunciation list applied."""
-        if self._pronouncer is None:
-            return text
-        lookup = dict(self.pronunciations)
-        return self._pronouncer.sub(lambda m: lookup[m.group(0)], text)
+        return self._pronouncer.apply(text) if self._pronouncer else text
 
     def topic_sms(self, topic: Topic, index: int) -> str:
         """Text message number `index` of a topic, with its footer."""
@@ -718,16 +747,11 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
     if problems:
         raise ContentError(problems)
 
-    pronouncer = None
-    if pronunciations:
-        # Longest terms first, so "CAR-T" wins over "CAR"; whole words only.
-        terms = sorted((t for t, _ in pronunciations), key=len, reverse=True)
-        pronouncer = re.compile(r"(?<![\w-])(" + "|".join(re.escape(t) for t in terms) + r")(?![\w-])")
     return Line(
         name=name, sms_name=sms_name, phrases=phrases,
         templates=templates, reserved=reserved, menus=menus, topics=topics, pronunciations=tuple(pronunciations), jargon=jargon,
         sms=SmsContent(sms_texts, sms_keywords), language=language, locations=locations, paths=paths,
-        _pronouncer=pronouncer,
+        _pronouncer=Pronouncer.build(tuple(pronunciations)),
     )
 
 

@@ -202,3 +202,9 @@ def test_a_topic_or_menu_offered_by_two_menus_is_refused(content):
     assert any("options[2].menu: menu 'trials-and-doctor' offers menu 'trials-and-doctor', which menu 'main' "
                "already offers (choice 4)" in p for p in problems)
     assert any("options[3].menu: the main menu is not a choice" in p for p in problems)
+
+
+def test_lower_case_pronunciations_match_any_case_and_capitals_only_as_written(line):
+    assert line.pronounce("Ocrelizumab and OCRELIZUMAB") == "ock reh LIZ you mab and ock reh LIZ you mab"
+    assert line.pronounce("Ms Smith and ms") == "Ms Smith and ms"
+    assert line.pronounce("ocrevus") == "ocrevus"
