@@ -46,16 +46,19 @@ SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 # ----- entry points --------------------------------------------------------------------------------
 
 def check_content(content_dir: str | Path, language: str, today: dt.date, words_per_minute: int) -> list[Problem]:
-    """Every problem in one language's content: the loader's refusals if it cannot load, else the checks."""
+    """Every problem in one language's content: the loader's refusals, and the checks whenever it could build the line."""
+    problems: list[Problem] = []
     try:
-        line = load_line(content_dir, language)
+        line: Line | None = load_line(content_dir, language)
     except ContentError as error:
-        return in_report_order(error.problems)
-    return in_report_order(check_line(line, today, words_per_minute))
+        problems, line = list(error.problems), error.partial
+    if line is not None:
+        problems += check_line(line, today, words_per_minute)
+    return in_report_order(problems)
 
 
 def check_line(line: Line, today: dt.date, words_per_minute: int) -> list[Problem]:
-    """The editorial problems of content the loader accepted."""
+    """The editorial problems of content the loader built (whole, or partial despite its own refusals)."""
     return [
         *phrase_collisions(line), *promised_key_problems(line), *sms_menu_number_problems(line),
         *plain_language_problems(line), *jargon_problems(line),

@@ -63,11 +63,30 @@ class Problem:
 
 
 class ContentError(Exception):
-    """The content cannot be used; carries every problem found."""
+    """The content cannot be used; carries every problem found.
 
-    def __init__(self, problems: list[Problem]):
+    `partial` is the Line built despite problems that leave the model whole (a bad source date, a
+    character a text message cannot carry...), so that `flask content check` can go on to its own
+    checks in the same run; it is None when the content could not be built. The app never uses it.
+    """
+
+    def __init__(self, problems: _Problems, partial: Line | None = None):
         self.problems = problems
+        self.partial = partial
         super().__init__("\n".join(str(p) for p in problems))
+
+
+class _Problems:
+    """Every problem found while loading, in order, and how many stop the Line from being built."""
+
+    def __init__(self) -> None:
+        self.found: list[Problem] = []
+        self.blocking = 0
+
+    def add(self, problem: Problem, blocking: bool = True) -> None:
+        """Record a problem; a blocking one leaves the content too broken to build a Line."""
+        self.found.append(problem)
+        self.blocking += blocking
 
 
 @dataclass(frozen=True)
@@ -260,15 +279,16 @@ def _command_key_users(reserved: Mapping[str, Reserved]) -> dict[str, list[str]]
 class _Collector:
     """Gathers problems for one file so that all of them are reported at once."""
 
-    def __init__(self, file: str, lines: dict[str, int], problems: list[Problem]):
+    def __init__(self, file: str, lines: dict[str, int], problems: _Problems):
         self.file, self.lines, self.problems = file, lines, problems
 
     def line_of(self, path: str) -> int:
         """The line where a field path, or the nearest path containing it, is written."""
         return _closest(self.lines, path, 1)
 
-    def error(self, path: str, message: str, line: int | None = None) -> None:
-        self.problems.append(Problem(self.file, line or self.line_of(path), path or "(file)", message))
+    def error(self, path: str, message: str, line: int | None = None, blocking: bool = True) -> None:
+        """Record an error at a field; `blocking=False` when the Line can still be built around it."""
+        self.problems.add(Problem(self.file, line or self.line_of(path), path or "(file)", message), blocking)
 
     def text(self, data: Mapping, key: str, path: str) -> str:
         value = data.get(key) if isinstance(data, Mapping) else None
@@ -329,15 +349,15 @@ def _yaml_with_lines(text: str) -> tuple[Any, dict[str, int]]:
     return yaml.safe_load(text), lines
 
 
-def _read_yaml(path: Path, shown: str, problems: list[Problem]) -> tuple[Any, dict[str, int]] | None:
+def _read_yaml(path: Path, shown: str, problems: _Problems) -> tuple[Any, dict[str, int]] | None:
     try:
         return _yaml_with_lines(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        problems.append(Problem(shown, 0, "(file)", "file is missing"))
+        problems.add(Problem(shown, 0, "(file)", "file is missing"))
     except UnicodeDecodeError as exc:
-        problems.append(Problem(shown, 1, "(file)", f"is not UTF-8 text ({exc.reason})"))
+        problems.add(Problem(shown, 1, "(file)", f"is not UTF-8 text ({exc.reason})"))
     except yaml.YAMLError as exc:
-        problems.append(_yaml_problem(exc, shown, "(file)", first_line=1))
+        problems.add(_yaml_problem(exc, shown, "(file)", first_line=1))
     return None
 
 
@@ -352,11 +372,12 @@ def _sms_problems(check: _Collector, path: str, text: str) -> None:
     """Refuse a text message that is not plain GSM-7 or too long for two segments."""
     for position, ch, suggestion in gsm.non_gsm7_characters(text):
         hint = f"; write {suggestion!r} instead" if suggestion else ""
-        check.error(path, f"character {ch!r} (U+{ord(ch):04X}) at position {position} is not plain GSM-7 text{hint}")
+        check.error(path, f"character {ch!r} (U+{ord(ch):04X}) at position {position} is not plain GSM-7 text{hint}",
+                    blocking=False)
     segments = gsm.segment_count(text)
     if segments > gsm.MAX_SEGMENTS:
         check.error(path, f"with its footer this message is {gsm.septet_length(text)} characters, "
-                          f"{segments} segments; the most is {gsm.MAX_CHARS} characters (2 segments)")
+                          f"{segments} segments; the most is {gsm.MAX_CHARS} characters (2 segments)", blocking=False)
 
 
 def _template_problems(check: _Collector, path: str, template: str, needed: set[str]) -> None:
@@ -429,61 +450,61 @@ def _parse_parts(body: str, first_line: int, check: _Collector) -> tuple[Part, .
     return tuple(parts)
 
 
-def _load_topic(path: Path, shown: str, problems: list[Problem], locations: dict[str, Where]) -> Topic | None:
+def _load_topic(path: Path, shown: str, problems: _Problems, locations: dict[str, Where]) -> Topic | None:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        problems.append(Problem(shown, 1, "(file)", f"is not UTF-8 text ({exc.reason})"))
+        problems.add(Problem(shown, 1, "(file)", f"is not UTF-8 text ({exc.reason})"))
         return None
     split = _split_front_matter(text)
     if split is None:
-        problems.append(Problem(shown, 1, "(file)", "must start with a '---' line, the settings, and another '---' line"))
+        problems.add(Problem(shown, 1, "(file)", "must start with a '---' line, the settings, and another '---' line"))
         return None
     front_text, body, body_line = split
     try:
         data, lines = _yaml_with_lines(front_text)
     except yaml.YAMLError as exc:
-        problems.append(_yaml_problem(exc, shown, "(settings)", first_line=2))  # after the first '---' line
+        problems.add(_yaml_problem(exc, shown, "(settings)", first_line=2))  # after the first '---' line
         return None
     lines = {key: value + 1 for key, value in lines.items()}  # the first '---' line
     check = _Collector(shown, lines, problems)
     if not isinstance(data, dict):
         check.error("(settings)", "the settings between the '---' lines must be 'name: value' lines")
         return None
-    before = len(problems)
+    before = problems.blocking
     topic_id = check.text(data, "id", "")
     if topic_id and not is_valid_id(topic_id):
-        check.error("id", ID_RULE)
+        check.error("id", ID_RULE, blocking=False)
     if topic_id and topic_id != path.stem:
         check.error("id", f"is {topic_id!r} but the file is named {path.name}; they must match")
     sms_keyword = check.text(data, "sms_keyword", "").upper()
     if sms_keyword and not re.fullmatch(r"[A-Z0-9]+", sms_keyword):
-        check.error("sms_keyword", "must be one word of letters or digits, like RISKS")
+        check.error("sms_keyword", "must be one word of letters or digits, like RISKS", blocking=False)
     reviewed = _parse_date(data.get("reviewed"))
     if reviewed is None:
         check.error("reviewed", "must be the date a person last checked this topic, like 2026-11-20")
     sources = []
     raw_sources = data.get("sources")
     if not isinstance(raw_sources, list) or not raw_sources:
-        check.error("sources", "must list at least one source, each with name, date and file")
+        check.error("sources", "must list at least one source, each with name, date and file", blocking=False)
         raw_sources = []
     for index, raw in enumerate(raw_sources):
         where = f"sources[{index}]"
         if not isinstance(raw, dict):
-            check.error(where, "must have name, date and file")
+            check.error(where, "must have name, date and file", blocking=False)
             continue
         date = str(raw.get("date", "")).strip()
         if not SOURCE_DATE.match(date):
-            check.error(f"{where}.date", "must be a year, year-month or date, like 2025 or 2025-10")
+            check.error(f"{where}.date", "must be a year, year-month or date, like 2025 or 2025-10", blocking=False)
         sources.append(Source(check.text(raw, "name", where), date, check.text(raw, "file", where)))
     raw_sms = data.get("sms")
     sms: tuple[str, ...] = ()
     if not isinstance(raw_sms, list) or not raw_sms or not all(isinstance(m, str) for m in raw_sms):
-        check.error("sms", "must list the text-message version, one message per entry")
+        check.error("sms", "must list the text-message version, one message per entry", blocking=False)
     else:
         sms = tuple(" ".join(m.split()) for m in raw_sms)
     parts = _parse_parts(body, body_line, check)
-    if len(problems) > before:
+    if problems.blocking > before:
         return None
     for key, line in lines.items():
         locations[f"topics.{topic_id}.{key}" if key else f"topics.{topic_id}"] = Where(shown, line)
@@ -506,7 +527,7 @@ def _load_menus(data: Any, check: _Collector) -> dict[str, Menu]:
     for menu_id, raw in data.items():
         path = f"menus.{menu_id}"
         if not is_valid_id(str(menu_id)):
-            check.error(path, ID_RULE)
+            check.error(path, ID_RULE, blocking=False)
         if not isinstance(raw, dict):
             check.error(path, "must have a title and options")
             continue
@@ -537,7 +558,7 @@ def _load_menus(data: Any, check: _Collector) -> dict[str, Menu]:
 
 
 def _check_structure(line: dict[str, Any], check: _Collector, topic_files: dict[str, str],
-                     problems: list[Problem]) -> dict[str, tuple[str, ...]]:
+                     problems: _Problems) -> dict[str, tuple[str, ...]]:
     """Check references, keys and depth; return each node's path from the main menu."""
     menus: dict[str, Menu] = line["menus"]
     topics: dict[str, Topic] = line["topics"]
@@ -550,10 +571,11 @@ def _check_structure(line: dict[str, Any], check: _Collector, topic_files: dict[
     paths = _paths_from_main(menus, topics, check)
     for menu_id in menus:
         if menu_id not in paths:
-            check.error(f"menus.{menu_id}", "no menu leads here, so callers can never reach it")
+            check.error(f"menus.{menu_id}", "no menu leads here, so callers can never reach it", blocking=False)
     for topic in topics.values():
         if topic.id not in paths:
-            problems.append(Problem(topic.file, 1, "id", f"no menu offers topic '{topic.id}', so callers can never reach it"))
+            problems.add(Problem(topic.file, 1, "id", f"no menu offers topic '{topic.id}', so callers can never reach it"),
+                         blocking=False)
     return paths
 
 
@@ -563,15 +585,18 @@ def _check_options(menu: Menu, line: dict[str, Any], check: _Collector, topic_fi
     path = f"menus.{menu.id}"
     reserved_keys = _command_keys(line["reserved"])
     if len(menu.options) > MAX_TOPIC_CHOICES:
-        check.error(f"{path}.options", f"has {len(menu.options)} choices; the most is {MAX_TOPIC_CHOICES}")
+        check.error(f"{path}.options", f"has {len(menu.options)} choices; the most is {MAX_TOPIC_CHOICES}",
+                    blocking=False)
     seen: dict[str, int] = {}
     for index, option in enumerate(menu.options):
         where = f"{path}.options[{index}]"
         if option.key in seen:
-            check.error(f"{where}.key", f"key {option.key} is already used by choice {seen[option.key] + 1}")
+            check.error(f"{where}.key", f"key {option.key} is already used by choice {seen[option.key] + 1}",
+                        blocking=False)
         seen[option.key] = index
         if option.key in reserved_keys:
-            check.error(f"{where}.key", f"key {option.key} is reserved for '{reserved_keys[option.key]}' in every menu")
+            check.error(f"{where}.key", f"key {option.key} is reserved for '{reserved_keys[option.key]}' in every menu",
+                        blocking=False)
         known = line["topics"] if option.kind == "topic" else line["menus"]
         if option.target not in known:
             if option.kind == "topic" and option.target in topic_files:
@@ -580,13 +605,13 @@ def _check_options(menu: Menu, line: dict[str, Any], check: _Collector, topic_fi
             check.error(f"{where}.{option.kind}", f"there is no {option.kind} called '{option.target}' (known: {names})")
         elif option.target == MAIN_MENU:
             check.error(f"{where}.menu", "the main menu is not a choice: callers reach it from anywhere with the "
-                                         "main menu command")
+                                         "main menu command", blocking=False)
         elif option.target in offered_by:
             # The call flow keeps one place per topic or menu: reached another way, a caller would lose it.
             first_menu, first_index = offered_by[option.target]
             check.error(f"{where}.{option.kind}", f"menu '{menu.id}' offers {option.kind} '{option.target}', which "
                                                   f"menu '{first_menu}' already offers (choice {first_index + 1}); "
-                                                  f"offer each {option.kind} from one menu only")
+                                                  f"offer each {option.kind} from one menu only", blocking=False)
         else:
             offered_by[option.target] = (menu.id, index)
 
@@ -602,14 +627,15 @@ def _paths_from_main(menus: Mapping[str, Menu], topics: Mapping[str, Topic],
             continue
         paths[node] = path
         if len(path) > MAX_DEPTH:
-            check.error(f"menus.{path[-2]}", f"'{node}' is {len(path)} levels deep; the most is {MAX_DEPTH}")
+            check.error(f"menus.{path[-2]}", f"'{node}' is {len(path)} levels deep; the most is {MAX_DEPTH}",
+                        blocking=False)
         for option in menus[node].options if node in menus else ():
             if option.target in menus or option.target in topics:
                 queue.append((option.target, path + (option.target,)))
     return paths
 
 
-def _sms_keyword_problems(line: dict[str, Any], check: _Collector, problems: list[Problem]) -> None:
+def _sms_keyword_problems(line: dict[str, Any], check: _Collector, problems: _Problems) -> None:
     """Every SMS word must lead to exactly one place."""
     owner: dict[str, str] = {}
 
@@ -620,11 +646,11 @@ def _sms_keyword_problems(line: dict[str, Any], check: _Collector, problems: lis
 
     for group, words in line["sms"].keywords.items():
         for word in words:
-            claim(word, f"sms.keywords.{group}", lambda m, g=group: check.error(f"sms.keywords.{g}", m))
+            claim(word, f"sms.keywords.{group}", lambda m, g=group: check.error(f"sms.keywords.{g}", m, blocking=False))
     for topic in line["topics"].values():
         for word in (topic.sms_keyword, *topic.sms_synonyms):
             claim(word, f"topic {topic.id}",
-                  lambda m, t=topic: problems.append(Problem(t.file, 1, "sms_keyword", m)))
+                  lambda m, t=topic: problems.add(Problem(t.file, 1, "sms_keyword", m), blocking=False))
 
 
 def _shown(path: Path) -> str:
@@ -639,7 +665,7 @@ def _shown(path: Path) -> str:
 def load_line(content_dir: str | Path, language: str = "en") -> Line:
     """Load and validate one language's content; raise ContentError listing every problem."""
     folder = Path(content_dir) / language
-    problems: list[Problem] = []
+    problems = _Problems()
     if not folder.is_dir():
         raise ContentError([Problem(_shown(folder), 0, "(folder)", f"no content folder for language '{language}'")])
     line_file = folder / "line.yaml"
@@ -683,7 +709,7 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
                                     tuple(p.lower() for p in check.words(raw, "phrases", path)))
     for key, users in _command_key_users(reserved).items():
         if len(users) > 1:
-            check.error(f"reserved.{users[1]}.key", f"key {key} is also used by '{users[0]}'")
+            check.error(f"reserved.{users[1]}.key", f"key {key} is also used by '{users[0]}'", blocking=False)
 
     sms_raw = data.get("sms") if isinstance(data.get("sms"), dict) else {}
     if parsed and not sms_raw:
@@ -701,7 +727,7 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
     topics: dict[str, Topic] = {}
     topic_files = {p.stem: _shown(p) for p in sorted((folder / "topics").glob("*.md"))}
     if not topic_files:
-        problems.append(Problem(_shown(folder / "topics"), 0, "(folder)", "has no topic files (*.md)"))
+        problems.add(Problem(_shown(folder / "topics"), 0, "(folder)", "has no topic files (*.md)"))
     for stem, file_shown in topic_files.items():
         topic = _load_topic(folder / "topics" / f"{stem}.md", file_shown, problems, locations)
         if topic:
@@ -723,7 +749,7 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
             else:
                 for term, spoken in pron_data.items():
                     if not isinstance(spoken, (str, int)) or not str(spoken).strip():
-                        pron_check.error(str(term), "must say how to pronounce it")
+                        pron_check.error(str(term), "must say how to pronounce it", blocking=False)
                     else:
                         pronunciations.append((str(term), str(spoken)))
                         locations[f"pronunciations.{term}"] = Where(_shown(pron_file), pron_lines.get(str(term), 1))
@@ -744,15 +770,17 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
     parts = {"menus": menus, "topics": topics, "reserved": reserved, "sms": SmsContent(sms_texts, sms_keywords)}
     paths = _check_structure(parts, check, topic_files, problems) if menus else {}
     _sms_keyword_problems(parts, check, problems)
-    if problems:
-        raise ContentError(problems)
-
-    return Line(
+    if problems.blocking:
+        raise ContentError(problems.found)
+    line = Line(
         name=name, sms_name=sms_name, phrases=phrases,
         templates=templates, reserved=reserved, menus=menus, topics=topics, pronunciations=tuple(pronunciations), jargon=jargon,
         sms=SmsContent(sms_texts, sms_keywords), language=language, locations=locations, paths=paths,
         _pronouncer=Pronouncer.build(tuple(pronunciations)),
     )
+    if problems.found:
+        raise ContentError(problems.found, partial=line)
+    return line
 
 
 def line_sms_text(sms_texts: Mapping[str, str], topic: Topic, index: int) -> str:

@@ -345,3 +345,11 @@ def test_command_reports_content_the_loader_refuses(root):
 def test_command_rejects_a_badly_written_date(root):
     result = invoke(root, "--today", "22/11/2026")
     assert result.exit_code == 2
+
+
+def test_loader_refusals_and_editorial_checks_are_reported_in_one_run(root):
+    edit(root, "topics/risks.md", "As of late 2025, CAR-T studies in MS", "As of late 2025, CAR-T studies in MS\u2019")
+    edit(root, "topics/risks.md", "Doctors call this ICANS.", "Doctors call this ICANS. See www.example.com.")
+    report = errors(run(root))
+    assert any(re.search(r"risks\.md:\d+: sms\[0\]: character '\u2019'", e) for e in report), report
+    assert any(re.search(r"risks\.md:\d+: part 3 .*the voice would read 'www', '\.com' badly", e) for e in report), report

@@ -208,3 +208,16 @@ def test_lower_case_pronunciations_match_any_case_and_capitals_only_as_written(l
     assert line.pronounce("Ocrelizumab and OCRELIZUMAB") == "ock reh LIZ you mab and ock reh LIZ you mab"
     assert line.pronounce("Ms Smith and ms") == "Ms Smith and ms"
     assert line.pronounce("ocrevus") == "ocrevus"
+
+
+def test_content_error_carries_the_line_only_when_it_could_be_built(content):
+    edit(content / "en/topics/risks.md", 'date: "2025', 'date: "20251')
+    edit(content / "en/line.yaml", "Msg & data rates may apply.\n  stop:", "Msg \u2019n data rates may apply.\n  stop:")
+    with pytest.raises(ContentError) as soft:
+        load_line(content)
+    assert soft.value.partial is not None and "risks" in soft.value.partial.topics
+    assert any("date: must be a year" in str(p) for p in soft.value.problems)
+    edit(content / "en/topics/risks.md", "reviewed: ", "reviewed: not a date ")
+    with pytest.raises(ContentError) as broken:
+        load_line(content)
+    assert broken.value.partial is None
