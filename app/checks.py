@@ -13,8 +13,9 @@ from typing import Iterable, Iterator
 import textstat
 
 from . import speech
-from .content import MAIN_MENU, ContentError, Line, Problem, load_line
-from .engine import DIGIT_WORDS, normalize
+from .content import ContentError, Line, Problem, load_line
+from .engine import DIGIT_WORDS, CallFlow, Input, Turn, normalize, spoken_names
+from .explore import basic_inputs, every_turn
 
 MAX_PART_GRADE = 8.0
 MAX_TOPIC_GRADE = 6.0
@@ -32,8 +33,9 @@ EXPLANATION_CUES = re.compile(
 )
 # A sentence that explains the one before it: "That is an immune reaction...", "It is a strong...".
 POINTER_START = re.compile(r"^(that|this|these|it)\b", re.IGNORECASE)
-# Shared phrases the engine says just before the main menu's choices.
-MAIN_MENU_PHRASES = ("greeting", "at_main_menu", "lost_place", "transfer_failed", "error")
+# Every key a caller can press, and a number to reach a person by, for exploring the call flow.
+ALL_KEYS = "0123456789*#"
+EXAMPLE_NUMBER = "555 0100"
 KEY_WORDS = {**DIGIT_WORDS, "star": "*", "pound": "#", "hash": "#"}
 PROMISED_KEY = re.compile(r"\bpress(?:ing)?\s+(?:the\s+)?([0-9*#]|[a-z]+)\b", re.IGNORECASE)
 SMS_NUMBER_RANGE = re.compile(r"\b(\d+)\s*(?:-|to|through)\s*(\d+)\b", re.IGNORECASE)
@@ -155,14 +157,18 @@ def spoken_choices(line: Line) -> Iterator[tuple[str, str, str]]:
     for action, reserved in line.reserved.items():
         for index, phrase in enumerate(reserved.phrases):
             yield normalize(phrase), f"the '{action}' command", f"reserved.{action}.phrases[{index}]"
-    nodes = [(f"menu '{m.id}'", f"menus.{m.id}", m) for m in line.menus.values() if m.id != MAIN_MENU]
-    nodes += [(f"topic '{t.id}'", f"topics.{t.id}", t) for t in line.topics.values()]
-    for target, base, node in nodes:
-        # Like the call flow, a menu or topic can be chosen by its label, its title or any of its phrases.
-        yield normalize(node.label), target, f"{base}.label"
-        yield normalize(node.title), target, f"{base}.title"
-        for index, phrase in enumerate(node.phrases):
-            yield normalize(phrase), target, f"{base}.phrases[{index}]"
+    for node, names in spoken_names(line).items():
+        target = f"menu '{node}'" if node in line.menus else f"topic '{node}'"
+        for name in names:
+            yield name, target, name_field(line, node, name)
+
+
+def name_field(line: Line, node: str, name: str) -> str:
+    """Where a spoken name of a topic or menu is written: its label, its title or one of its phrases."""
+    base, item = (f"menus.{node}", line.menus[node]) if node in line.menus else (f"topics.{node}", line.topics[node])
+    written = {f"{base}.label": item.label, f"{base}.title": item.title,
+               **{f"{base}.phrases[{index}]": phrase for index, phrase in enumerate(item.phrases)}}
+    return next((path for path, text in written.items() if normalize(text) == name), base)
 
 
 def phrase_collisions(line: Line) -> Iterator[Problem]:
@@ -179,30 +185,55 @@ def phrase_collisions(line: Line) -> Iterator[Problem]:
         first.setdefault(phrase, (target, path))
 
 
-def keys_that_work(line: Line, path: str) -> set[str]:
-    """The keys a caller can press where the text at `path` is said."""
+def keys_after(line: Line, turn: Turn) -> set[str]:
+    """The keys that do something once a turn has been said: none when the call ends or goes to a person."""
+    if turn.state is None or turn.hangup or turn.transfer_to:
+        return set()
+    node = turn.state.path[-1]
+    own = {o.key for o in line.menus[node].options} if node in line.menus else {line.reserved["next"].key}
+    return set(line.command_keys) | own
+
+
+def phrase_keys(line: Line) -> dict[str, set[str]]:
+    """For each shared phrase the call flow says, the keys that work everywhere it is said (with every
+    way of reaching a person: a transfer, a number read out, or neither)."""
+    names_by_text: dict[str, list[str]] = {}
+    for name, text in line.phrases.items():
+        names_by_text.setdefault(text, []).append(name)
+    inputs = basic_inputs(ALL_KEYS) + [Input("speech", r.phrases[0]) for r in line.reserved.values() if r.phrases]
+    keys: dict[str, set[str]] = {}
+    for flow in (CallFlow(line), CallFlow(line, EXAMPLE_NUMBER), CallFlow(line, contact_number=EXAMPLE_NUMBER)):
+        for turn in every_turn(flow, inputs):
+            works = keys_after(line, turn)
+            for segment in turn.segments:
+                for name in names_by_text.get(segment.text, ()):
+                    keys[name] = keys[name] & works if name in keys else set(works)
+    return keys
+
+
+def keys_that_work(line: Line, path: str, said_keys: dict[str, set[str]]) -> set[str]:
+    """The keys a caller can press where the text at `path` is said; `said_keys` comes from phrase_keys."""
     everywhere = set(line.command_keys)
     menu = re.fullmatch(r"menus\.([^.]+)\.title", path)
     if menu:
         return everywhere | {o.key for o in line.menus[menu.group(1)].options}
     if path.startswith("topics."):
         return everywhere | {line.reserved["next"].key}
-    if path.removeprefix("phrases.") in MAIN_MENU_PHRASES:
-        return everywhere | {o.key for o in line.menus[MAIN_MENU].options}
+    if path.startswith("phrases.") and path.removeprefix("phrases.") in said_keys:
+        return said_keys[path.removeprefix("phrases.")]
     return everywhere
 
 
 def promised_key_problems(line: Line) -> Iterator[Problem]:
     """A spoken "press 5" must name a key that works where it is said."""
-    for path, text in spoken_texts(line):
-        for match in PROMISED_KEY.finditer(text):
-            key = KEY_WORDS.get(match.group(1).lower(), match.group(1))
-            if not re.fullmatch(r"[0-9*#]", key):
-                continue
-            if key not in keys_that_work(line, path):
-                works = ", ".join(sorted(keys_that_work(line, path)))
-                yield problem_at(line, path, f"says '{match.group(0)}' but key {key} does nothing where this "
-                                             f"is said (keys that work there: {works})")
+    promises = [(path, match) for path, text in spoken_texts(line) for match in PROMISED_KEY.finditer(text)]
+    said_keys = phrase_keys(line) if any(path.startswith("phrases.") for path, _ in promises) else {}
+    for path, match in promises:
+        key = KEY_WORDS.get(match.group(1).lower(), match.group(1))
+        works = keys_that_work(line, path, said_keys)
+        if re.fullmatch(r"[0-9*#]", key) and key not in works:
+            yield problem_at(line, path, f"says '{match.group(0)}' but key {key} does nothing where this is said "
+                                         f"(keys that work there: {', '.join(sorted(works)) or 'none'})")
 
 
 def sms_menu_number_problems(line: Line) -> Iterator[Problem]:

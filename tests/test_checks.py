@@ -353,3 +353,14 @@ def test_loader_refusals_and_editorial_checks_are_reported_in_one_run(root):
     report = errors(run(root))
     assert any(re.search(r"risks\.md:\d+: sms\[0\]: character '\u2019'", e) for e in report), report
     assert any(re.search(r"risks\.md:\d+: part 3 .*the voice would read 'www', '\.com' badly", e) for e in report), report
+
+
+def test_keys_promised_in_shared_phrases_are_those_that_work_where_the_call_flow_says_them(root):
+    line_yaml = root / "en" / "line.yaml"
+    text = line_yaml.read_text(encoding="utf-8")
+    text = re.sub(r"(\n  end_of_topic: >-\n    ).*", r"\1That is the end of this topic. For more, press 1.", text)
+    text = re.sub(r"(\n  goodbye: >-\n    ).*", r"\1Thank you for calling. To call again, press 0.", text)
+    line_yaml.write_text(text, encoding="utf-8")
+    report = only_error(root, "press")  # "press 1" works at the end of a topic; nothing works after goodbye
+    assert "phrases.goodbye: says 'press 0' but key 0 does nothing where this is said (keys that work there: none)" \
+        in report
