@@ -13,8 +13,10 @@ from typing import Iterable, Iterator
 import textstat
 
 from . import speech
-from .content import MAIN_MENU, ContentError, Line, Problem, load_line
-from .engine import DIGIT_WORDS, normalize
+from .content import ContentError, Line, Problem, load_line
+from .engine import DIGIT_WORDS, CallFlow, Input, Turn, normalize, spoken_names
+from .explore import basic_inputs, every_turn
+from .texting import TextFlow
 
 MAX_PART_GRADE = 8.0
 MAX_TOPIC_GRADE = 6.0
@@ -32,11 +34,13 @@ EXPLANATION_CUES = re.compile(
 )
 # A sentence that explains the one before it: "That is an immune reaction...", "It is a strong...".
 POINTER_START = re.compile(r"^(that|this|these|it)\b", re.IGNORECASE)
-# Shared phrases the engine says just before the main menu's choices.
-MAIN_MENU_PHRASES = ("greeting", "at_main_menu", "lost_place", "transfer_failed", "error")
+# Every key a caller can press, and a number to reach a person by, for exploring the call flow.
+ALL_KEYS = "0123456789*#"
+EXAMPLE_NUMBER = "555 0100"
 KEY_WORDS = {**DIGIT_WORDS, "star": "*", "pound": "#", "hash": "#"}
 PROMISED_KEY = re.compile(r"\bpress(?:ing)?\s+(?:the\s+)?([0-9*#]|[a-z]+)\b", re.IGNORECASE)
 SMS_NUMBER_RANGE = re.compile(r"\b(\d+)\s*(?:-|to|through)\s*(\d+)\b", re.IGNORECASE)
+SMS_NUMBERED_WORD = re.compile(r"\b(\d+) ([A-Z][A-Z0-9]+)\b")
 # What a voice reads badly: web and e-mail addresses, and symbols.
 UNSPEAKABLE = re.compile(r"https?:|\bwww\b|\.(?:com|gov|org|net)\b|[%&/@#+=]", re.IGNORECASE)
 WORD_TOKEN = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
@@ -46,16 +50,19 @@ SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 # ----- entry points --------------------------------------------------------------------------------
 
 def check_content(content_dir: str | Path, language: str, today: dt.date, words_per_minute: int) -> list[Problem]:
-    """Every problem in one language's content: the loader's refusals if it cannot load, else the checks."""
+    """Every problem in one language's content: the loader's refusals, and the checks whenever it could build the line."""
+    problems: list[Problem] = []
     try:
-        line = load_line(content_dir, language)
+        line: Line | None = load_line(content_dir, language)
     except ContentError as error:
-        return in_report_order(error.problems)
-    return in_report_order(check_line(line, today, words_per_minute))
+        problems, line = list(error.problems), error.partial
+    if line is not None:
+        problems += check_line(line, today, words_per_minute)
+    return in_report_order(problems)
 
 
 def check_line(line: Line, today: dt.date, words_per_minute: int) -> list[Problem]:
-    """The editorial problems of content the loader accepted."""
+    """The editorial problems of content the loader built (whole, or partial despite its own refusals)."""
     return [
         *phrase_collisions(line), *promised_key_problems(line), *sms_menu_number_problems(line),
         *plain_language_problems(line), *jargon_problems(line),
@@ -152,14 +159,18 @@ def spoken_choices(line: Line) -> Iterator[tuple[str, str, str]]:
     for action, reserved in line.reserved.items():
         for index, phrase in enumerate(reserved.phrases):
             yield normalize(phrase), f"the '{action}' command", f"reserved.{action}.phrases[{index}]"
-    nodes = [(f"menu '{m.id}'", f"menus.{m.id}", m) for m in line.menus.values() if m.id != MAIN_MENU]
-    nodes += [(f"topic '{t.id}'", f"topics.{t.id}", t) for t in line.topics.values()]
-    for target, base, node in nodes:
-        # Like the call flow, a menu or topic can be chosen by its label, its title or any of its phrases.
-        yield normalize(node.label), target, f"{base}.label"
-        yield normalize(node.title), target, f"{base}.title"
-        for index, phrase in enumerate(node.phrases):
-            yield normalize(phrase), target, f"{base}.phrases[{index}]"
+    for node, names in spoken_names(line).items():
+        target = f"menu '{node}'" if node in line.menus else f"topic '{node}'"
+        for name in names:
+            yield name, target, name_field(line, node, name)
+
+
+def name_field(line: Line, node: str, name: str) -> str:
+    """Where a spoken name of a topic or menu is written: its label, its title or one of its phrases."""
+    base, item = (f"menus.{node}", line.menus[node]) if node in line.menus else (f"topics.{node}", line.topics[node])
+    written = {f"{base}.label": item.label, f"{base}.title": item.title,
+               **{f"{base}.phrases[{index}]": phrase for index, phrase in enumerate(item.phrases)}}
+    return next((path for path, text in written.items() if normalize(text) == name), base)
 
 
 def phrase_collisions(line: Line) -> Iterator[Problem]:
@@ -176,40 +187,74 @@ def phrase_collisions(line: Line) -> Iterator[Problem]:
         first.setdefault(phrase, (target, path))
 
 
-def keys_that_work(line: Line, path: str) -> set[str]:
-    """The keys a caller can press where the text at `path` is said."""
-    everywhere = {r.key for r in line.reserved.values() if r.key and r.action != "next"}
+def keys_after(line: Line, turn: Turn) -> set[str]:
+    """The keys that do something once a turn has been said: none when the call ends or goes to a person."""
+    if turn.state is None or turn.hangup or turn.transfer_to:
+        return set()
+    node = turn.state.path[-1]
+    own = {o.key for o in line.menus[node].options} if node in line.menus else {line.reserved["next"].key}
+    return set(line.command_keys) | own
+
+
+def phrase_keys(line: Line) -> dict[str, set[str]]:
+    """For each shared phrase the call flow says, the keys that work everywhere it is said (with every
+    way of reaching a person: a transfer, a number read out, or neither)."""
+    names_by_text: dict[str, list[str]] = {}
+    for name, text in line.phrases.items():
+        names_by_text.setdefault(text, []).append(name)
+    inputs = basic_inputs(ALL_KEYS) + [Input("speech", r.phrases[0]) for r in line.reserved.values() if r.phrases]
+    keys: dict[str, set[str]] = {}
+    for flow in (CallFlow(line), CallFlow(line, EXAMPLE_NUMBER), CallFlow(line, contact_number=EXAMPLE_NUMBER)):
+        for turn in every_turn(flow, inputs):
+            works = keys_after(line, turn)
+            for segment in turn.segments:
+                for name in names_by_text.get(segment.text, ()):
+                    keys[name] = keys[name] & works if name in keys else set(works)
+    return keys
+
+
+def keys_that_work(line: Line, path: str, said_keys: dict[str, set[str]]) -> set[str]:
+    """The keys a caller can press where the text at `path` is said; `said_keys` comes from phrase_keys."""
+    everywhere = set(line.command_keys)
     menu = re.fullmatch(r"menus\.([^.]+)\.title", path)
     if menu:
         return everywhere | {o.key for o in line.menus[menu.group(1)].options}
     if path.startswith("topics."):
         return everywhere | {line.reserved["next"].key}
-    if path.removeprefix("phrases.") in MAIN_MENU_PHRASES:
-        return everywhere | {o.key for o in line.menus[MAIN_MENU].options}
+    if path.startswith("phrases.") and path.removeprefix("phrases.") in said_keys:
+        return said_keys[path.removeprefix("phrases.")]
     return everywhere
 
 
 def promised_key_problems(line: Line) -> Iterator[Problem]:
     """A spoken "press 5" must name a key that works where it is said."""
-    for path, text in spoken_texts(line):
-        for match in PROMISED_KEY.finditer(text):
-            key = KEY_WORDS.get(match.group(1).lower(), match.group(1))
-            if not re.fullmatch(r"[0-9*#]", key):
-                continue
-            if key not in keys_that_work(line, path):
-                works = ", ".join(sorted(keys_that_work(line, path)))
-                yield problem_at(line, path, f"says '{match.group(0)}' but key {key} does nothing where this "
-                                             f"is said (keys that work there: {works})")
+    promises = [(path, match) for path, text in spoken_texts(line) for match in PROMISED_KEY.finditer(text)]
+    said_keys = phrase_keys(line) if any(path.startswith("phrases.") for path, _ in promises) else {}
+    for path, match in promises:
+        key = KEY_WORDS.get(match.group(1).lower(), match.group(1))
+        works = keys_that_work(line, path, said_keys)
+        if re.fullmatch(r"[0-9*#]", key) and key not in works:
+            yield problem_at(line, path, f"says '{match.group(0)}' but key {key} does nothing where this is said "
+                                         f"(keys that work there: {', '.join(sorted(works)) or 'none'})")
 
 
 def sms_menu_number_problems(line: Line) -> Iterator[Problem]:
-    """The text menu's "reply 1-5" must match the topics a texter can choose by number."""
-    topic_count = len(line.topics)
-    for match in SMS_NUMBER_RANGE.finditer(line.sms.texts.get("menu", "")):
+    """The text menu's numbers ("reply 1-5", "3 RISKS") must match what texting each number finds."""
+    numbered = {word: topic for word, topic in TextFlow(line).keywords.items() if word.isdigit()}
+    menu = line.sms.texts.get("menu", "")
+    for match in SMS_NUMBER_RANGE.finditer(menu):
         low, high = int(match.group(1)), int(match.group(2))
-        if (low, high) != (1, topic_count):
-            yield problem_at(line, "sms.menu", f"offers '{match.group(0)}' but there are {topic_count} topics, "
-                                               f"numbered 1-{topic_count}")
+        if (low, high) != (1, len(numbered)):
+            yield problem_at(line, "sms.menu", f"offers '{match.group(0)}' but there are {len(numbered)} topics, "
+                                               f"numbered 1-{len(numbered)}")
+    for match in SMS_NUMBERED_WORD.finditer(menu):
+        number, word = match.groups()
+        topic = line.topics.get(numbered.get(number, ""))
+        if topic is None:
+            yield problem_at(line, "sms.menu", f"offers '{number} {word}' but texting {number} finds no topic")
+        elif word != topic.sms_keyword:
+            yield problem_at(line, "sms.menu", f"says '{number} {word}' but texting {number} sends topic "
+                                               f"'{topic.id}', whose word is {topic.sms_keyword}")
 
 
 # ----- plain language ----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import re
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, TypeVar
 
 import yaml
 
@@ -36,7 +36,17 @@ SMS_KEYWORD_GROUPS = ("menu", "more", "help", "stop", "start")
 MAX_TOPIC_CHOICES = 4
 MAX_DEPTH = 3
 MAIN_MENU = "main"
-ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Menu and topic ids, which are also the steps of a call's place in the URL Twilio sends back.
+ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+MAX_ID_LENGTH = 60
+ID_RULE = (f"must be lower-case letters and digits, words joined by single hyphens, at most {MAX_ID_LENGTH} "
+           "characters, like find-a-trial")
+T = TypeVar("T")
+
+
+def is_valid_id(text: str) -> bool:
+    """Whether a text can be a menu or topic id: see ID_PATTERN and MAX_ID_LENGTH."""
+    return len(text) <= MAX_ID_LENGTH and ID_PATTERN.fullmatch(text) is not None
 
 
 @dataclass(frozen=True)
@@ -54,11 +64,30 @@ class Problem:
 
 
 class ContentError(Exception):
-    """The content cannot be used; carries every problem found."""
+    """The content cannot be used; carries every problem found.
 
-    def __init__(self, problems: list[Problem]):
+    `partial` is the Line built despite problems that leave the model whole (a bad source date, a
+    character a text message cannot carry...), so that `flask content check` can go on to its own
+    checks in the same run; it is None when the content could not be built. The app never uses it.
+    """
+
+    def __init__(self, problems: _Problems, partial: Line | None = None):
         self.problems = problems
+        self.partial = partial
         super().__init__("\n".join(str(p) for p in problems))
+
+
+class _Problems:
+    """Every problem found while loading, in order, and how many stop the Line from being built."""
+
+    def __init__(self) -> None:
+        self.found: list[Problem] = []
+        self.blocking = 0
+
+    def add(self, problem: Problem, blocking: bool = True) -> None:
+        """Record a problem; a blocking one leaves the content too broken to build a Line."""
+        self.found.append(problem)
+        self.blocking += blocking
 
 
 @dataclass(frozen=True)
@@ -144,6 +173,38 @@ class SmsContent:
 
 
 @dataclass(frozen=True)
+class Pronouncer:
+    """The pronunciation list, compiled once: longest terms first, whole words only.
+
+    A term written in lower case ("ocrelizumab") matches in any case; a term with capitals
+    ("MS", "CAR-T") matches only as written.
+    """
+
+    pattern: re.Pattern[str]
+    exact: Mapping[str, str]
+    any_case: Mapping[str, str]
+
+    @classmethod
+    def build(cls, pronunciations: tuple[tuple[str, str], ...]) -> Pronouncer | None:
+        """A pronouncer for (term, how to say it) pairs; None when there are none."""
+        if not pronunciations:
+            return None
+        terms = sorted((term for term, _ in pronunciations), key=len, reverse=True)  # "CAR-T" before "CAR"
+        alternatives = (f"(?i:{re.escape(t)})" if t == t.lower() else re.escape(t) for t in terms)
+        return cls(re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?![\w-])"),
+                   {t: said for t, said in pronunciations if t != t.lower()},
+                   {t: said for t, said in pronunciations if t == t.lower()})
+
+    def apply(self, text: str) -> str:
+        """Text with each listed term replaced by how the voice should say it."""
+        return self.pattern.sub(self._said, text)
+
+    def _said(self, match: re.Match[str]) -> str:
+        term = match.group(0)
+        return self.exact.get(term) or self.any_case[term.lower()]
+
+
+@dataclass(frozen=True)
 class Line:
     """Everything the line can say, loaded and checked once at start-up."""
 
@@ -162,21 +223,20 @@ class Line:
     locations: Mapping[str, Where] = field(default_factory=dict)
     # Node id -> menu path from the main menu (a topic's path ends with its own id).
     paths: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    _pronouncer: Any = field(default=None, repr=False, compare=False)
+    _pronouncer: Pronouncer | None = field(default=None, repr=False, compare=False)
 
     def where(self, path: str) -> Where:
         """The closest known location of a field path ("menus.main.options[1]")."""
-        for candidate in _enclosing_paths(path):
-            if candidate in self.locations:
-                return self.locations[candidate]
-        return Where("content", 0)
+        return _closest(self.locations, path, Where("content", 0))
+
+    @property
+    def command_keys(self) -> dict[str, str]:
+        """Each key that works in every menu and topic (every reserved key but next's) -> its action."""
+        return _command_keys(self.reserved)
 
     def pronounce(self, text: str) -> str:
         """Text as the voice should say it, with the pronunciation list applied."""
-        if self._pronouncer is None:
-            return text
-        lookup = dict(self.pronunciations)
-        return self._pronouncer.sub(lambda m: lookup[m.group(0)], text)
+        return self._pronouncer.apply(text) if self._pronouncer else text
 
     def topic_sms(self, topic: Topic, index: int) -> str:
         """Text message number `index` of a topic, with its footer."""
@@ -195,20 +255,41 @@ def _enclosing_paths(path: str) -> list[str]:
     return paths
 
 
+def _closest(found: Mapping[str, T], path: str, default: T) -> T:
+    """The value recorded for a field path or, failing that, for the nearest path that contains it."""
+    for candidate in _enclosing_paths(path):
+        if candidate in found:
+            return found[candidate]
+    return default
+
+
+def _command_keys(reserved: Mapping[str, Reserved]) -> dict[str, str]:
+    """Each key of a command that works everywhere -> the (first) action using it."""
+    return {key: actions[0] for key, actions in _command_key_users(reserved).items()}
+
+
+def _command_key_users(reserved: Mapping[str, Reserved]) -> dict[str, list[str]]:
+    """Each key of a command that works everywhere (all reserved keys but next's) -> the actions using it."""
+    users: dict[str, list[str]] = {}
+    for action in reserved.values():
+        if action.key and action.action != "next":
+            users.setdefault(action.key, []).append(action.action)
+    return users
+
+
 class _Collector:
     """Gathers problems for one file so that all of them are reported at once."""
 
-    def __init__(self, file: str, lines: dict[str, int], problems: list[Problem]):
+    def __init__(self, file: str, lines: dict[str, int], problems: _Problems):
         self.file, self.lines, self.problems = file, lines, problems
 
     def line_of(self, path: str) -> int:
-        for candidate in _enclosing_paths(path):
-            if candidate in self.lines:
-                return self.lines[candidate]
-        return 1
+        """The line where a field path, or the nearest path containing it, is written."""
+        return _closest(self.lines, path, 1)
 
-    def error(self, path: str, message: str, line: int | None = None) -> None:
-        self.problems.append(Problem(self.file, line or self.line_of(path), path or "(file)", message))
+    def error(self, path: str, message: str, line: int | None = None, blocking: bool = True) -> None:
+        """Record an error at a field; `blocking=False` when the Line can still be built around it."""
+        self.problems.add(Problem(self.file, line or self.line_of(path), path or "(file)", message), blocking)
 
     def text(self, data: Mapping, key: str, path: str) -> str:
         value = data.get(key) if isinstance(data, Mapping) else None
@@ -235,7 +316,10 @@ class _Collector:
             # YAML reads bare yes/no/on/off as true/false, which no caller ever says.
             self.error(full, "has yes, no, on or off without quotes; write them in quotes, like \"yes\"")
             return ()
-        return tuple(" ".join(str(v).split()) for v in value if str(v).strip())
+        words = tuple(" ".join(str(v).split()) for v in value if str(v).strip())
+        if required and not words:
+            self.error(full, "is empty: give at least one word, like [one, two]")
+        return words
 
 
 def _yaml_with_lines(text: str) -> tuple[Any, dict[str, int]]:
@@ -266,29 +350,35 @@ def _yaml_with_lines(text: str) -> tuple[Any, dict[str, int]]:
     return yaml.safe_load(text), lines
 
 
-def _read_yaml(path: Path, shown: str, problems: list[Problem]) -> tuple[Any, dict[str, int]] | None:
+def _read_yaml(path: Path, shown: str, problems: _Problems) -> tuple[Any, dict[str, int]] | None:
     try:
         return _yaml_with_lines(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        problems.append(Problem(shown, 0, "(file)", "file is missing"))
+        problems.add(Problem(shown, 0, "(file)", "file is missing"))
     except UnicodeDecodeError as exc:
-        problems.append(Problem(shown, 1, "(file)", f"is not UTF-8 text ({exc.reason})"))
+        problems.add(Problem(shown, 1, "(file)", f"is not UTF-8 text ({exc.reason})"))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        problems.append(Problem(shown, line, "(file)", f"is not valid YAML: {getattr(exc, 'problem', exc)}"))
+        problems.add(_yaml_problem(exc, shown, "(file)", first_line=1))
     return None
+
+
+def _yaml_problem(exc: yaml.YAMLError, shown: str, field: str, first_line: int) -> Problem:
+    """A YAML error as a problem at its line; `first_line` is the file line where the YAML text starts."""
+    mark = getattr(exc, "problem_mark", None)
+    line = mark.line + first_line if mark else 1
+    return Problem(shown, line, field, f"is not valid YAML: {getattr(exc, 'problem', exc)}")
 
 
 def _sms_problems(check: _Collector, path: str, text: str) -> None:
     """Refuse a text message that is not plain GSM-7 or too long for two segments."""
     for position, ch, suggestion in gsm.non_gsm7_characters(text):
         hint = f"; write {suggestion!r} instead" if suggestion else ""
-        check.error(path, f"character {ch!r} (U+{ord(ch):04X}) at position {position} is not plain GSM-7 text{hint}")
+        check.error(path, f"character {ch!r} (U+{ord(ch):04X}) at position {position} is not plain GSM-7 text{hint}",
+                    blocking=False)
     segments = gsm.segment_count(text)
     if segments > gsm.MAX_SEGMENTS:
         check.error(path, f"with its footer this message is {gsm.septet_length(text)} characters, "
-                          f"{segments} segments; the most is {gsm.MAX_CHARS} characters (2 segments)")
+                          f"{segments} segments; the most is {gsm.MAX_CHARS} characters (2 segments)", blocking=False)
 
 
 def _template_problems(check: _Collector, path: str, template: str, needed: set[str]) -> None:
@@ -361,61 +451,61 @@ def _parse_parts(body: str, first_line: int, check: _Collector) -> tuple[Part, .
     return tuple(parts)
 
 
-def _load_topic(path: Path, shown: str, problems: list[Problem], locations: dict[str, Where]) -> Topic | None:
+def _load_topic(path: Path, shown: str, problems: _Problems, locations: dict[str, Where]) -> Topic | None:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        problems.append(Problem(shown, 1, "(file)", f"is not UTF-8 text ({exc.reason})"))
+        problems.add(Problem(shown, 1, "(file)", f"is not UTF-8 text ({exc.reason})"))
         return None
     split = _split_front_matter(text)
     if split is None:
-        problems.append(Problem(shown, 1, "(file)", "must start with a '---' line, the settings, and another '---' line"))
+        problems.add(Problem(shown, 1, "(file)", "must start with a '---' line, the settings, and another '---' line"))
         return None
     front_text, body, body_line = split
     try:
         data, lines = _yaml_with_lines(front_text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problems.append(Problem(shown, (mark.line + 2) if mark else 1, "(settings)",
-                                f"is not valid YAML: {getattr(exc, 'problem', exc)}"))
+        problems.add(_yaml_problem(exc, shown, "(settings)", first_line=2))  # after the first '---' line
         return None
     lines = {key: value + 1 for key, value in lines.items()}  # the first '---' line
     check = _Collector(shown, lines, problems)
     if not isinstance(data, dict):
         check.error("(settings)", "the settings between the '---' lines must be 'name: value' lines")
         return None
-    before = len(problems)
+    before = problems.blocking
     topic_id = check.text(data, "id", "")
+    if topic_id and not is_valid_id(topic_id):
+        check.error("id", ID_RULE, blocking=False)
     if topic_id and topic_id != path.stem:
         check.error("id", f"is {topic_id!r} but the file is named {path.name}; they must match")
     sms_keyword = check.text(data, "sms_keyword", "").upper()
     if sms_keyword and not re.fullmatch(r"[A-Z0-9]+", sms_keyword):
-        check.error("sms_keyword", "must be one word of letters or digits, like RISKS")
+        check.error("sms_keyword", "must be one word of letters or digits, like RISKS", blocking=False)
     reviewed = _parse_date(data.get("reviewed"))
     if reviewed is None:
         check.error("reviewed", "must be the date a person last checked this topic, like 2026-11-20")
     sources = []
     raw_sources = data.get("sources")
     if not isinstance(raw_sources, list) or not raw_sources:
-        check.error("sources", "must list at least one source, each with name, date and file")
+        check.error("sources", "must list at least one source, each with name, date and file", blocking=False)
         raw_sources = []
     for index, raw in enumerate(raw_sources):
         where = f"sources[{index}]"
         if not isinstance(raw, dict):
-            check.error(where, "must have name, date and file")
+            check.error(where, "must have name, date and file", blocking=False)
             continue
         date = str(raw.get("date", "")).strip()
         if not SOURCE_DATE.match(date):
-            check.error(f"{where}.date", "must be a year, year-month or date, like 2025 or 2025-10")
+            check.error(f"{where}.date", "must be a year, year-month or date, like 2025 or 2025-10", blocking=False)
         sources.append(Source(check.text(raw, "name", where), date, check.text(raw, "file", where)))
     raw_sms = data.get("sms")
     sms: tuple[str, ...] = ()
     if not isinstance(raw_sms, list) or not raw_sms or not all(isinstance(m, str) for m in raw_sms):
-        check.error("sms", "must list the text-message version, one message per entry")
+        check.error("sms", "must list the text-message version, one message per entry", blocking=False)
     else:
         sms = tuple(" ".join(m.split()) for m in raw_sms)
     parts = _parse_parts(body, body_line, check)
-    if len(problems) > before:
+    if problems.blocking > before:
         return None
     for key, line in lines.items():
         locations[f"topics.{topic_id}.{key}" if key else f"topics.{topic_id}"] = Where(shown, line)
@@ -437,6 +527,8 @@ def _load_menus(data: Any, check: _Collector) -> dict[str, Menu]:
         return menus
     for menu_id, raw in data.items():
         path = f"menus.{menu_id}"
+        if not is_valid_id(str(menu_id)):
+            check.error(path, ID_RULE, blocking=False)
         if not isinstance(raw, dict):
             check.error(path, "must have a title and options")
             continue
@@ -467,30 +559,67 @@ def _load_menus(data: Any, check: _Collector) -> dict[str, Menu]:
 
 
 def _check_structure(line: dict[str, Any], check: _Collector, topic_files: dict[str, str],
-                     problems: list[Problem]) -> dict[str, tuple[str, ...]]:
+                     problems: _Problems) -> dict[str, tuple[str, ...]]:
     """Check references, keys and depth; return each node's path from the main menu."""
     menus: dict[str, Menu] = line["menus"]
     topics: dict[str, Topic] = line["topics"]
-    reserved: dict[str, Reserved] = line["reserved"]
-    reserved_keys = {r.key: name for name, r in reserved.items() if r.key and name != "next"}
+    offered_by: dict[str, tuple[str, int]] = {}
     for menu in menus.values():
-        path = f"menus.{menu.id}"
-        if len(menu.options) > MAX_TOPIC_CHOICES:
-            check.error(f"{path}.options", f"has {len(menu.options)} choices; the most is {MAX_TOPIC_CHOICES}")
-        seen: dict[str, int] = {}
-        for index, option in enumerate(menu.options):
-            where = f"{path}.options[{index}]"
-            if option.key in seen:
-                check.error(f"{where}.key", f"key {option.key} is already used by choice {seen[option.key] + 1}")
-            seen[option.key] = index
-            if option.key in reserved_keys:
-                check.error(f"{where}.key", f"key {option.key} is reserved for '{reserved_keys[option.key]}' in every menu")
-            known = topics if option.kind == "topic" else menus
-            if option.target not in known:
-                if option.kind == "topic" and option.target in topic_files:
-                    continue  # that topic file has its own errors, reported already
-                names = ", ".join(sorted(known)) or "none"
-                check.error(f"{where}.{option.kind}", f"there is no {option.kind} called '{option.target}' (known: {names})")
+        if menu.id in topics:
+            check.error(f"menus.{menu.id}", f"is also the id of the topic in {topics[menu.id].file}; "
+                                            f"give each menu and topic its own id")
+        _check_options(menu, line, check, topic_files, offered_by)
+    paths = _paths_from_main(menus, topics, check)
+    for menu_id in menus:
+        if menu_id not in paths:
+            check.error(f"menus.{menu_id}", "no menu leads here, so callers can never reach it", blocking=False)
+    for topic in topics.values():
+        if topic.id not in paths:
+            problems.add(Problem(topic.file, 1, "id", f"no menu offers topic '{topic.id}', so callers can never reach it"),
+                         blocking=False)
+    return paths
+
+
+def _check_options(menu: Menu, line: dict[str, Any], check: _Collector, topic_files: dict[str, str],
+                   offered_by: dict[str, tuple[str, int]]) -> None:
+    """A menu's choices: at most four, distinct keys, no reserved key, known targets, each offered by one menu."""
+    path = f"menus.{menu.id}"
+    reserved_keys = _command_keys(line["reserved"])
+    if len(menu.options) > MAX_TOPIC_CHOICES:
+        check.error(f"{path}.options", f"has {len(menu.options)} choices; the most is {MAX_TOPIC_CHOICES}",
+                    blocking=False)
+    seen: dict[str, int] = {}
+    for index, option in enumerate(menu.options):
+        where = f"{path}.options[{index}]"
+        if option.key in seen:
+            check.error(f"{where}.key", f"key {option.key} is already used by choice {seen[option.key] + 1}",
+                        blocking=False)
+        seen[option.key] = index
+        if option.key in reserved_keys:
+            check.error(f"{where}.key", f"key {option.key} is reserved for '{reserved_keys[option.key]}' in every menu",
+                        blocking=False)
+        known = line["topics"] if option.kind == "topic" else line["menus"]
+        if option.target not in known:
+            if option.kind == "topic" and option.target in topic_files:
+                continue  # that topic file has its own errors, reported already
+            names = ", ".join(sorted(known)) or "none"
+            check.error(f"{where}.{option.kind}", f"there is no {option.kind} called '{option.target}' (known: {names})")
+        elif option.target == MAIN_MENU:
+            check.error(f"{where}.menu", "the main menu is not a choice: callers reach it from anywhere with the "
+                                         "main menu command", blocking=False)
+        elif option.target in offered_by:
+            # The call flow keeps one place per topic or menu: reached another way, a caller would lose it.
+            first_menu, first_index = offered_by[option.target]
+            check.error(f"{where}.{option.kind}", f"menu '{menu.id}' offers {option.kind} '{option.target}', which "
+                                                  f"menu '{first_menu}' already offers (choice {first_index + 1}); "
+                                                  f"offer each {option.kind} from one menu only", blocking=False)
+        else:
+            offered_by[option.target] = (menu.id, index)
+
+
+def _paths_from_main(menus: Mapping[str, Menu], topics: Mapping[str, Topic],
+                     check: _Collector) -> dict[str, tuple[str, ...]]:
+    """Each reachable node's path from the main menu, breadth-first; too deep a node is an error."""
     paths: dict[str, tuple[str, ...]] = {}
     queue = [(MAIN_MENU, (MAIN_MENU,))] if MAIN_MENU in menus else []
     while queue:
@@ -499,20 +628,15 @@ def _check_structure(line: dict[str, Any], check: _Collector, topic_files: dict[
             continue
         paths[node] = path
         if len(path) > MAX_DEPTH:
-            check.error(f"menus.{path[-2]}", f"'{node}' is {len(path)} levels deep; the most is {MAX_DEPTH}")
+            check.error(f"menus.{path[-2]}", f"'{node}' is {len(path)} levels deep; the most is {MAX_DEPTH}",
+                        blocking=False)
         for option in menus[node].options if node in menus else ():
             if option.target in menus or option.target in topics:
                 queue.append((option.target, path + (option.target,)))
-    for menu_id in menus:
-        if menu_id not in paths:
-            check.error(f"menus.{menu_id}", "no menu leads here, so callers can never reach it")
-    for topic in topics.values():
-        if topic.id not in paths:
-            problems.append(Problem(topic.file, 1, "id", f"no menu offers topic '{topic.id}', so callers can never reach it"))
     return paths
 
 
-def _sms_keyword_problems(line: dict[str, Any], check: _Collector, problems: list[Problem]) -> None:
+def _sms_keyword_problems(line: dict[str, Any], check: _Collector, problems: _Problems) -> None:
     """Every SMS word must lead to exactly one place."""
     owner: dict[str, str] = {}
 
@@ -523,36 +647,40 @@ def _sms_keyword_problems(line: dict[str, Any], check: _Collector, problems: lis
 
     for group, words in line["sms"].keywords.items():
         for word in words:
-            claim(word, f"sms.keywords.{group}", lambda m, g=group: check.error(f"sms.keywords.{g}", m))
+            claim(word, f"sms.keywords.{group}", lambda m, g=group: check.error(f"sms.keywords.{g}", m, blocking=False))
     for topic in line["topics"].values():
         for word in (topic.sms_keyword, *topic.sms_synonyms):
             claim(word, f"topic {topic.id}",
-                  lambda m, t=topic: problems.append(Problem(t.file, 1, "sms_keyword", m)))
+                  lambda m, t=topic: problems.add(Problem(t.file, 1, "sms_keyword", m), blocking=False))
+
+
+def _shown(path: Path) -> str:
+    """A file's name as editors can open it: relative to the current folder when inside it, else absolute."""
+    full = path.resolve()
+    try:
+        return str(full.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(full)
 
 
 def load_line(content_dir: str | Path, language: str = "en") -> Line:
     """Load and validate one language's content; raise ContentError listing every problem."""
-    root = Path(content_dir)
-    folder = root / language
-    shown_base = root.parent
-
-    def shown(path: Path) -> str:
-        try:
-            return str(path.relative_to(shown_base))
-        except ValueError:
-            return str(path)
-
-    problems: list[Problem] = []
+    folder = Path(content_dir) / language
+    problems = _Problems()
     if not folder.is_dir():
-        raise ContentError([Problem(shown(folder), 0, "(folder)", f"no content folder for language '{language}'")])
+        raise ContentError([Problem(_shown(folder), 0, "(folder)", f"no content folder for language '{language}'")])
     line_file = folder / "line.yaml"
-    parsed = _read_yaml(line_file, shown(line_file), problems)
+    parsed = _read_yaml(line_file, _shown(line_file), problems)
     data, lines = parsed if parsed else ({}, {})
-    check = _Collector(shown(line_file), lines, problems)
+    check = _Collector(_shown(line_file), lines, problems)
     if parsed and not isinstance(data, dict):
         check.error("(file)", "must be 'name: value' lines")
         data = {}
-    locations: dict[str, Where] = {key: Where(shown(line_file), value) for key, value in lines.items()}
+    locations: dict[str, Where] = {key: Where(_shown(line_file), value) for key, value in lines.items()}
+
+    name = check.text(data, "name", "") if parsed else ""
+    sms_name = check.text(data, "sms_name", "") if parsed else ""
+    _sms_problems(check, "sms_name", sms_name)
 
     phrases_raw = data.get("phrases") if isinstance(data.get("phrases"), dict) else {}
     if parsed and not phrases_raw:
@@ -580,11 +708,9 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
             check.error(f"{path}.key", "must be one keypad key, like \"9\"")
         reserved[action] = Reserved(action, key, check.text(raw, "label", path),
                                     tuple(p.lower() for p in check.words(raw, "phrases", path)))
-    keyed = [(r.key, r.action) for r in reserved.values() if r.key and r.action != "next"]
-    for key in {k for k, _ in keyed}:
-        users = [a for k, a in keyed if k == key]
+    for key, users in _command_key_users(reserved).items():
         if len(users) > 1:
-            check.error(f"reserved.{users[1]}.key", f"key {key} is also used by '{users[0]}'")
+            check.error(f"reserved.{users[1]}.key", f"key {key} is also used by '{users[0]}'", blocking=False)
 
     sms_raw = data.get("sms") if isinstance(data.get("sms"), dict) else {}
     if parsed and not sms_raw:
@@ -600,9 +726,9 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
     menus = _load_menus(data.get("menus"), check) if parsed else {}
 
     topics: dict[str, Topic] = {}
-    topic_files = {p.stem: shown(p) for p in sorted((folder / "topics").glob("*.md"))}
+    topic_files = {p.stem: _shown(p) for p in sorted((folder / "topics").glob("*.md"))}
     if not topic_files:
-        problems.append(Problem(shown(folder / "topics"), 0, "(folder)", "has no topic files (*.md)"))
+        problems.add(Problem(_shown(folder / "topics"), 0, "(folder)", "has no topic files (*.md)"))
     for stem, file_shown in topic_files.items():
         topic = _load_topic(folder / "topics" / f"{stem}.md", file_shown, problems, locations)
         if topic:
@@ -615,50 +741,47 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
     pronunciations: list[tuple[str, str]] = []
     pron_file = folder / "pronunciations.yaml"
     if pron_file.exists():
-        parsed_pron = _read_yaml(pron_file, shown(pron_file), problems)
+        parsed_pron = _read_yaml(pron_file, _shown(pron_file), problems)
         if parsed_pron:
             pron_data, pron_lines = parsed_pron
-            pron_check = _Collector(shown(pron_file), pron_lines, problems)
+            pron_check = _Collector(_shown(pron_file), pron_lines, problems)
             if not isinstance(pron_data, dict):
                 pron_check.error("(file)", "must be 'term: how to say it' lines")
             else:
                 for term, spoken in pron_data.items():
                     if not isinstance(spoken, (str, int)) or not str(spoken).strip():
-                        pron_check.error(str(term), "must say how to pronounce it")
+                        pron_check.error(str(term), "must say how to pronounce it", blocking=False)
                     else:
                         pronunciations.append((str(term), str(spoken)))
-                        locations[f"pronunciations.{term}"] = Where(shown(pron_file), pron_lines.get(str(term), 1))
+                        locations[f"pronunciations.{term}"] = Where(_shown(pron_file), pron_lines.get(str(term), 1))
 
     jargon: dict[str, str] = {}
     jargon_file = folder / "jargon.yaml"
     if jargon_file.exists():
-        parsed_jargon = _read_yaml(jargon_file, shown(jargon_file), problems)
+        parsed_jargon = _read_yaml(jargon_file, _shown(jargon_file), problems)
         if parsed_jargon:
             jargon_data, jargon_lines = parsed_jargon
             if isinstance(jargon_data, dict):
                 jargon = {str(k).lower(): str(v) for k, v in jargon_data.items()}
                 for term in jargon_data:
-                    locations[f"jargon.{str(term).lower()}"] = Where(shown(jargon_file), jargon_lines.get(str(term), 1))
+                    locations[f"jargon.{str(term).lower()}"] = Where(_shown(jargon_file), jargon_lines.get(str(term), 1))
             elif jargon_data is not None:
-                _Collector(shown(jargon_file), jargon_lines, problems).error("(file)", "must be 'term: explanation' lines")
+                _Collector(_shown(jargon_file), jargon_lines, problems).error("(file)", "must be 'term: explanation' lines")
 
     parts = {"menus": menus, "topics": topics, "reserved": reserved, "sms": SmsContent(sms_texts, sms_keywords)}
     paths = _check_structure(parts, check, topic_files, problems) if menus else {}
     _sms_keyword_problems(parts, check, problems)
-    if problems:
-        raise ContentError(problems)
-
-    pronouncer = None
-    if pronunciations:
-        # Longest terms first, so "CAR-T" wins over "CAR"; whole words only.
-        terms = sorted((t for t, _ in pronunciations), key=len, reverse=True)
-        pronouncer = re.compile(r"(?<![\w-])(" + "|".join(re.escape(t) for t in terms) + r")(?![\w-])")
-    return Line(
-        name=check.text(data, "name", ""), sms_name=check.text(data, "sms_name", ""), phrases=phrases,
+    if problems.blocking:
+        raise ContentError(problems.found)
+    line = Line(
+        name=name, sms_name=sms_name, phrases=phrases,
         templates=templates, reserved=reserved, menus=menus, topics=topics, pronunciations=tuple(pronunciations), jargon=jargon,
         sms=SmsContent(sms_texts, sms_keywords), language=language, locations=locations, paths=paths,
-        _pronouncer=pronouncer,
+        _pronouncer=Pronouncer.build(tuple(pronunciations)),
     )
+    if problems.found:
+        raise ContentError(problems.found, partial=line)
+    return line
 
 
 def line_sms_text(sms_texts: Mapping[str, str], topic: Topic, index: int) -> str:

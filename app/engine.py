@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Mapping
 
-from .content import MAIN_MENU, Line, Menu, Topic
+from .content import MAIN_MENU, Line, Menu, Topic, is_valid_id
 
 MAX_SILENCES = 3
 # Pauses, in milliseconds, that give a tired listener time between ideas.
@@ -52,7 +52,7 @@ class State:
         if not at or len(at) > 200:
             return None
         path = tuple(at.split("/"))
-        if not all(re.fullmatch(r"[a-z0-9-]{1,60}", step) for step in path):
+        if not all(is_valid_id(step) for step in path):
             return None
         try:
             part = int(params.get("part", "0") or 0)
@@ -123,7 +123,7 @@ class CallFlow:
         self._reserved_phrases = {
             action: tuple(normalize(p) for p in reserved.phrases) for action, reserved in line.reserved.items()
         }
-        self._key_actions = {r.key: r.action for r in line.reserved.values() if r.key and r.action != "next"}
+        self._key_actions = line.command_keys
         # Every topic and menu can be chosen by name from anywhere in the call.
         self._node_phrases = spoken_names(line)
         # What can be said, worked out once: (command, node, phrase) in a menu and in a topic

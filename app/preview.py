@@ -20,14 +20,14 @@ import tempfile
 import threading
 import time
 import wave
-from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Protocol, Sequence
 
 from .content import Line
+from .engine import CallFlow, Input, Segment, State
+from .explore import basic_inputs, every_turn
 from .speech import speaking_seconds
-from .engine import CallFlow, Input, Segment, State, Turn
 
 AUDIO_DIR = "audio"
 MANIFEST = "manifest.json"
@@ -37,7 +37,6 @@ INDEX = "index.html"
 MIN_DURATION_FACTOR = 0.25
 MAX_DURATION_FACTOR = 4.0
 END_PAUSE_ALLOWANCE = 1.0
-UNMATCHED_SPEECH = "purple elephant umbrella"  # reaches "not understood"
 
 
 class SpeakerError(Exception):
@@ -89,30 +88,11 @@ def spoken_segments(flow: CallFlow) -> dict[Segment, str]:
         phrases += reserved.phrases
     for node in (*line.topics.values(), *line.menus.values()):
         phrases += [node.label, node.title, *node.phrases]
-    inputs = [Input("digits", str(key)) for key in range(10)] + [Input("silence"), Input("speech", UNMATCHED_SPEECH)]
-    inputs += [Input("speech", phrase) for phrase in dict.fromkeys(p for p in phrases if p)]
-
+    inputs = basic_inputs() + [Input("speech", phrase) for phrase in dict.fromkeys(p for p in phrases if p)]
     found: dict[Segment, str] = {}
-
-    def hear(turn: Turn) -> None:
+    for turn in every_turn(flow, inputs):
         for segment in turn.segments:
             found.setdefault(segment, turn.node)
-
-    first = flow.start()
-    hear(first)
-    for turn in (flow.respond(None, Input("silence")), flow.after_transfer(True),
-                 flow.after_transfer(False), flow.error_turn()):
-        hear(turn)
-    seen: set[State] = {first.state}
-    waiting: deque[State] = deque([first.state])
-    while waiting:
-        state = waiting.popleft()
-        for heard in inputs:
-            turn = flow.respond(state, heard)
-            hear(turn)
-            if turn.state is not None and turn.state not in seen:
-                seen.add(turn.state)
-                waiting.append(turn.state)
     return found
 
 

@@ -35,6 +35,13 @@ def edit(root: Path, relative: str, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
+def set_greeting(root: Path, greeting: str) -> None:
+    """Give the line a new greeting, whatever the current one says."""
+    line_yaml = root / "en" / "line.yaml"
+    text = re.sub(r"\n  greeting: >-\n(?:    .*\n)+", f"\n  greeting: >-\n    {greeting}\n", line_yaml.read_text("utf-8"))
+    line_yaml.write_text(text, encoding="utf-8")
+
+
 def replace_body(root: Path, topic: str, body: str) -> None:
     """Give a topic new spoken parts, keeping its settings."""
     path = root / "en" / "topics" / f"{topic}.md"
@@ -74,7 +81,7 @@ def test_real_content_has_no_errors():
 def test_broken_reference_is_reported(root):
     edit(root, "line.yaml", "topic: risks", "topic: riskz")
     report = errors(run(root))
-    assert any(re.match(r"content/en/line\.yaml:\d+: menus\.main\.options\[2\]\.topic: there is no topic "
+    assert any(re.search(r"content/en/line\.yaml:\d+: menus\.main\.options\[2\]\.topic: there is no topic "
                         r"called 'riskz'", e) for e in report), report
 
 
@@ -120,8 +127,8 @@ def test_sms_keyword_collision_is_reported(root):
 def test_spoken_phrase_leading_to_two_places_is_reported(root):
     edit(root, "topics/risks.md", "phrases: [side effects,", "phrases: [side effects, Start over,")
     report = only_error(root, "saying 'start over'")
-    assert report.startswith("content/en/topics/risks.md:")
-    assert "phrases[1]" in report and "the 'main' command (content/en/line.yaml:" in report
+    assert "content/en/topics/risks.md:" in report and "phrases[1]" in report
+    assert re.search(r"the 'main' command \(\S*content/en/line\.yaml:\d+\)", report)
 
 
 def test_spoken_phrase_shared_by_two_topics_is_reported(root):
@@ -130,16 +137,14 @@ def test_spoken_phrase_shared_by_two_topics_is_reported(root):
 
 
 def test_prompt_promising_a_missing_key_is_reported(root):
-    edit(root, "line.yaml", "    Press a key, or say what you want.",
-         "    Press 5 for the news, or say what you want.")
-    report = only_error(root, "Press 5")
-    assert report.startswith("content/en/line.yaml:") and "phrases.greeting" in report
+    set_greeting(root, "Welcome. You can press 5 for the news, or just say what you want.")
+    report = only_error(root, "press 5")
+    assert "content/en/line.yaml:" in report and "phrases.greeting" in report
     assert "key 5 does nothing" in report
 
 
 def test_prompt_promising_a_key_that_works_there_is_fine(root):
-    edit(root, "line.yaml", "    Press a key, or say what you want.",
-         "    Press four for trials, or press 0 for a person.")
+    set_greeting(root, "Welcome. Press four for trials, or press 0 for a person.")
     assert errors(run(root)) == []
 
 
@@ -148,12 +153,18 @@ def test_sms_menu_numbers_must_match_the_topics(root):
     assert "there are 5 topics, numbered 1-5" in only_error(root, r"sms\.menu: offers '1-6'")
 
 
+def test_sms_menu_number_must_send_the_topic_it_names(root):
+    edit(root, "line.yaml", "3 RISKS,", "3 ASK,")
+    report = only_error(root, r"sms\.menu: says '3 ASK'")
+    assert "texting 3 sends topic 'risks', whose word is RISKS" in report
+
+
 # ----- text messages ----------------------------------------------------------------------------
 
 def test_non_gsm_character_is_reported_with_position_and_replacement(root):
     edit(root, "topics/risks.md", "As of late 2025, CAR-T studies in MS", "As of late 2025, CAR-T studies in MS\u2019")
     report = only_error(root, "not plain GSM-7")
-    assert re.match(r"content/en/topics/risks\.md:\d+: sms\[0\]: character '\u2019' \(U\+2019\) at position 37 ", report)
+    assert re.search(r"content/en/topics/risks\.md:\d+: sms\[0\]: character '\u2019' \(U\+2019\) at position 37 ", report)
     assert "write \"'\" instead" in report
 
 
@@ -282,7 +293,7 @@ def test_review_older_than_twelve_months_is_an_error(root):
 
 def test_review_in_the_future_is_an_error(root):
     edit(root, "topics/risks.md", "reviewed: 2026-11-22", "reviewed: 2026-12-01")
-    assert re.match(r"content/en/topics/risks\.md:\d+: reviewed: 2026-12-01 is after today",
+    assert re.search(r"content/en/topics/risks\.md:\d+: reviewed: 2026-12-01 is after today",
                     only_error(root, "after today"))
 
 
@@ -345,3 +356,22 @@ def test_command_reports_content_the_loader_refuses(root):
 def test_command_rejects_a_badly_written_date(root):
     result = invoke(root, "--today", "22/11/2026")
     assert result.exit_code == 2
+
+
+def test_loader_refusals_and_editorial_checks_are_reported_in_one_run(root):
+    edit(root, "topics/risks.md", "As of late 2025, CAR-T studies in MS", "As of late 2025, CAR-T studies in MS\u2019")
+    edit(root, "topics/risks.md", "Doctors call this ICANS.", "Doctors call this ICANS. See www.example.com.")
+    report = errors(run(root))
+    assert any(re.search(r"risks\.md:\d+: sms\[0\]: character '\u2019'", e) for e in report), report
+    assert any(re.search(r"risks\.md:\d+: part 3 .*the voice would read 'www', '\.com' badly", e) for e in report), report
+
+
+def test_keys_promised_in_shared_phrases_are_those_that_work_where_the_call_flow_says_them(root):
+    line_yaml = root / "en" / "line.yaml"
+    text = line_yaml.read_text(encoding="utf-8")
+    text = re.sub(r"(\n  end_of_topic: >-\n    ).*", r"\1That is the end of this topic. For more, press 1.", text)
+    text = re.sub(r"(\n  goodbye: >-\n    ).*", r"\1Thank you for calling. To call again, press 0.", text)
+    line_yaml.write_text(text, encoding="utf-8")
+    report = only_error(root, "press")  # "press 1" works at the end of a topic; nothing works after goodbye
+    assert "phrases.goodbye: says 'press 0' but key 0 does nothing where this is said (keys that work there: none)" \
+        in report

@@ -6,12 +6,14 @@ duplicate keys, colliding SMS words...) are tested there, in test_checks.py.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
 from app.content import ContentError, load_line
+from app.engine import State
 from conftest import CONTENT_DIR
 
 
@@ -54,7 +56,7 @@ def test_pronunciations_apply_to_whole_words_only(line):
 def test_missing_field_names_file_line_and_field(content):
     edit(content / "en/topics/risks.md", "sms_keyword: RISKS\n", "")
     [problem] = problems_of(content)
-    assert problem.startswith("content/en/topics/risks.md:1: sms_keyword: is missing")
+    assert "content/en/topics/risks.md:1: sms_keyword: is missing" in problem
 
 
 def test_menu_pointing_to_unknown_topic(content):
@@ -97,7 +99,7 @@ def test_topic_file_without_parts_or_front_matter(content):
     (content / "en/topics/risks.md").write_text("Just words, no settings.\n")
     (content / "en/topics/extra.md").write_text("---\nid: other\n---\nno heading\n")
     problems = problems_of(content)
-    assert any(p.startswith("content/en/topics/risks.md:1: (file): must start with a '---' line") for p in problems)
+    assert any("content/en/topics/risks.md:1: (file): must start with a '---' line" in p for p in problems)
     assert any("extra.md" in p and "id: is 'other' but the file is named extra.md" in p for p in problems)
     assert any("extra.md:4: body: text before the first '## ' heading" in p for p in problems)
 
@@ -125,3 +127,97 @@ def test_sentence_templates_must_keep_their_placeholders(content):
                for p in problems)
     assert any("templates.option: must say {key} somewhere" in p for p in problems)
     assert any("templates.command: has a stray brace" in p for p in problems)
+
+
+def test_command_keys_are_the_reserved_keys_but_next(line):
+    assert line.command_keys == {"9": "repeat", "8": "back", "7": "main", "0": "person"}
+
+
+def test_file_names_are_shown_from_the_current_folder(content, tmp_path, monkeypatch):
+    edit(content / "en/topics/risks.md", "sms_keyword: RISKS\n", "")
+    monkeypatch.chdir(content / "en")
+    assert problems_of(content)[0].startswith("topics/risks.md:1: sms_keyword: is missing")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert problems_of(content)[0].startswith(f"{(content / 'en/topics/risks.md').resolve()}:1: ")
+
+
+def test_missing_names_are_reported(content):
+    edit(content / "en/line.yaml", "name: CAR-T and MS information line\n", "")
+    edit(content / "en/line.yaml", "sms_name: CAR-T and MS info line", "sms_name: CAR-T and MS info line \u2014 MS")
+    problems = problems_of(content)
+    assert any("line.yaml:1: name: is missing or empty" in p for p in problems)
+    assert any("sms_name: character '\u2014'" in p for p in problems)
+
+
+def test_empty_word_lists_are_refused(content):
+    line_yaml, risks = content / "en/line.yaml", content / "en/topics/risks.md"
+    line_yaml.write_text(re.sub(r"(\n  next:\n(?:    .*\n)*?    phrases: ).*", r"\1[]", line_yaml.read_text()))
+    risks.write_text(re.sub(r"(?m)^phrases: .*$", 'phrases: [" "]', risks.read_text()))
+    problems = problems_of(content)
+    assert any("line.yaml" in p and "reserved.next.phrases: is empty" in p for p in problems)
+    assert any("risks.md" in p and "phrases: is empty" in p for p in problems)
+
+
+def test_menu_and_topic_ids_must_be_plain_and_short(content):
+    line_yaml = content / "en/line.yaml"
+    line_yaml.write_text(line_yaml.read_text().replace("trials-and-doctor", "Trials_Doctor"))
+    long_id = "a" * 61
+    (content / "en/topics/risks.md").rename(content / f"en/topics/{long_id}.md")
+    edit(content / f"en/topics/{long_id}.md", "id: risks", f"id: {long_id}")
+    edit(line_yaml, "topic: risks", f"topic: {long_id}")
+    problems = problems_of(content)
+    [number] = [int(m.group(1)) for p in problems
+                if (m := re.search(r"line\.yaml:(\d+): menus\.Trials_Doctor: must be lower-case", p))]
+    assert line_yaml.read_text().splitlines()[number - 1] == "  Trials_Doctor:"
+    assert any(f"topics/{long_id}.md:2: id: must be lower-case" in p and "at most 60 characters" in p
+               for p in problems)
+
+
+def test_a_call_place_accepts_only_valid_ids():
+    assert State.from_params({"at": "main/trials-and-doctor"}) == State(("main", "trials-and-doctor"))
+    assert State.from_params({"at": "main/-risks"}) is None
+    assert State.from_params({"at": "main/" + "a" * 61}) is None
+
+
+def test_a_menu_and_a_topic_may_not_share_an_id(content):
+    line_yaml = content / "en/line.yaml"
+    line_yaml.write_text(line_yaml.read_text().replace("trials-and-doctor", "risks"))
+    assert any("menus.risks: is also the id of the topic in" in p for p in problems_of(content))
+
+
+def test_a_topic_or_menu_offered_by_two_menus_is_refused(content):
+    line_yaml = content / "en/line.yaml"
+    edit(line_yaml, '        topic: find-a-trial\n', '        topic: risks\n')
+    edit(line_yaml, '      - key: "2"\n        topic: questions-for-your-doctor\n',
+         '      - key: "2"\n        topic: questions-for-your-doctor\n      - key: "3"\n        menu: trials-and-doctor\n'
+         '      - key: "4"\n        menu: main\n')
+    problems = problems_of(content)
+    lines = line_yaml.read_text().splitlines()
+    [(number, problem)] = [(int(m.group(1)), p) for p in problems
+                           if (m := re.search(r"line\.yaml:(\d+): menus\.trials-and-doctor\.options\[0\]\.topic: ", p))]
+    assert lines[number - 1].strip() == "topic: risks"
+    assert "menu 'trials-and-doctor' offers topic 'risks', which menu 'main' already offers (choice 3)" in problem
+    assert any("options[2].menu: menu 'trials-and-doctor' offers menu 'trials-and-doctor', which menu 'main' "
+               "already offers (choice 4)" in p for p in problems)
+    assert any("options[3].menu: the main menu is not a choice" in p for p in problems)
+
+
+def test_lower_case_pronunciations_match_any_case_and_capitals_only_as_written(line):
+    assert line.pronounce("Ocrelizumab and OCRELIZUMAB") == "ock reh liz you mab and ock reh liz you mab"
+    assert line.pronounce("Ms Smith and ms") == "Ms Smith and ms"
+    assert line.pronounce("ocrevus") == "ocrevus"
+
+
+def test_content_error_carries_the_line_only_when_it_could_be_built(content):
+    edit(content / "en/topics/risks.md", 'date: "2025', 'date: "20251')
+    edit(content / "en/line.yaml", "Msg & data rates may apply.\n  stop:", "Msg \u2019n data rates may apply.\n  stop:")
+    with pytest.raises(ContentError) as soft:
+        load_line(content)
+    assert soft.value.partial is not None and "risks" in soft.value.partial.topics
+    assert any("date: must be a year" in str(p) for p in soft.value.problems)
+    edit(content / "en/topics/risks.md", "reviewed: ", "reviewed: not a date ")
+    with pytest.raises(ContentError) as broken:
+        load_line(content)
+    assert broken.value.partial is None

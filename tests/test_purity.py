@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-CORE = ["app.content", "app.engine", "app.texting", "app.checks", "app.preview", "app.gsm", "app.speech",
+CORE = ["app.content", "app.engine", "app.texting", "app.checks", "app.preview", "app.gsm", "app.speech", "app.explore",
         "app.store"]
 ADAPTER_PACKAGES = {"flask", "twilio", "werkzeug", "click"}
 

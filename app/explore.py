@@ -1,0 +1,39 @@
+"""Every turn a call can take: the call flow explored breadth-first from the greeting.
+
+Shared by the content checks (which keys work where a sentence is said) and the audio previews
+(every prompt a caller can hear). Pure: no web, no Twilio, no audio.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Iterable, Iterator
+
+from .engine import CallFlow, Input, State, Turn
+
+UNMATCHED_SPEECH = "purple elephant umbrella"  # reaches "not understood"
+
+
+def basic_inputs(keys: Iterable[str] = "0123456789") -> list[Input]:
+    """Pressing each key, silence, and speech that matches nothing."""
+    return [Input("digits", key) for key in keys] + [Input("silence"), Input("speech", UNMATCHED_SPEECH)]
+
+
+def every_turn(flow: CallFlow, inputs: Iterable[Input]) -> Iterator[Turn]:
+    """The greeting, the turns no caller asks for (lost place, transfer ended, error), then every
+    turn `inputs` lead to from every place a call can reach, breadth-first."""
+    inputs = list(inputs)
+    first = flow.start()
+    yield first
+    yield from (flow.respond(None, Input("silence")), flow.after_transfer(True),
+                flow.after_transfer(False), flow.error_turn())
+    seen: set[State] = {first.state}
+    waiting: deque[State] = deque([first.state])
+    while waiting:
+        state = waiting.popleft()
+        for heard in inputs:
+            turn = flow.respond(state, heard)
+            yield turn
+            if turn.state is not None and turn.state not in seen:
+                seen.add(turn.state)
+                waiting.append(turn.state)
