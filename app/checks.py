@@ -23,6 +23,7 @@ MAX_TOPIC_GRADE = 6.0
 MAX_SENTENCE_WORDS = 20
 PART_SECONDS_ERROR = 45
 PART_SECONDS_WARNING = 40
+GREETING_SECONDS = 15
 REVIEW_WARNING_MONTHS = 6
 REVIEW_ERROR_MONTHS = 12
 # How far after a jargon word's first use its explanation may come: that sentence and the next two.
@@ -66,7 +67,7 @@ def check_line(line: Line, today: dt.date, words_per_minute: int) -> list[Proble
     return [
         *phrase_collisions(line), *promised_key_problems(line), *sms_menu_number_problems(line),
         *plain_language_problems(line), *jargon_problems(line),
-        *speaking_time_problems(line, words_per_minute), *unspeakable_problems(line), *abbreviation_warnings(line),
+        *speaking_time_problems(line, words_per_minute), *greeting_time_problems(line, words_per_minute), *unspeakable_problems(line), *abbreviation_warnings(line),
         *review_date_problems(line, today),
     ]
 
@@ -338,6 +339,14 @@ def speaking_time_problems(line: Line, words_per_minute: int) -> Iterator[Proble
             elif seconds > PART_SECONDS_WARNING:
                 yield problem_at(line, part_path(topic.id, index),
                                  f"{said}; close to the most, {PART_SECONDS_ERROR}", "warning")
+
+
+def greeting_time_problems(line: Line, words_per_minute: int) -> Iterator[Problem]:
+    """The greeting must take at most 15 seconds, so a caller reaches the choices quickly."""
+    seconds = speaking_seconds(line, line.phrases.get("greeting", ""), words_per_minute)
+    if seconds > GREETING_SECONDS:
+        yield problem_at(line, "phrases.greeting", f"takes about {seconds:.1f} seconds to say at {words_per_minute} "
+                                                   f"words a minute; the most is {GREETING_SECONDS}")
 
 
 def unspeakable_problems(line: Line) -> Iterator[Problem]:

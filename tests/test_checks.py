@@ -375,3 +375,22 @@ def test_keys_promised_in_shared_phrases_are_those_that_work_where_the_call_flow
     report = only_error(root, "press")  # "press 1" works at the end of a topic; nothing works after goodbye
     assert "phrases.goodbye: says 'press 0' but key 0 does nothing where this is said (keys that work there: none)" \
         in report
+
+
+PLANNED_GREETING = ("Welcome to the CAR-T and MS information line. We give general information, not medical advice. "
+                    "In an emergency, hang up and call 911. Press a key, or just say what you want.")
+
+
+@pytest.mark.parametrize("greeting, seconds", [
+    (PLANNED_GREETING, None),  # 36 spoken words ("car tee", "M S", "nine one one"): 15.4 seconds
+    (PLANNED_GREETING.replace(" just", ""), 15.0),
+    (PLANNED_GREETING.replace("hang up and call", "call"), 14.1),
+])
+def test_greeting_takes_at_most_15_seconds(root, greeting, seconds):
+    set_greeting(root, greeting)
+    found = [e for e in errors(run(root)) if "phrases.greeting" in e]
+    if seconds is None:
+        assert found and "takes about 15.4 seconds to say at 140 words a minute; the most is 15" in found[0]
+    else:
+        assert found == [] and checks.speaking_seconds(checks.load_line(root), greeting, WORDS_PER_MINUTE) == \
+            pytest.approx(seconds, abs=0.05)
