@@ -67,8 +67,9 @@ def check_line(line: Line, today: dt.date, words_per_minute: int) -> list[Proble
     return [
         *phrase_collisions(line), *promised_key_problems(line), *sms_menu_number_problems(line),
         *plain_language_problems(line), *jargon_problems(line),
-        *speaking_time_problems(line, words_per_minute), *greeting_time_problems(line, words_per_minute), *unspeakable_problems(line), *abbreviation_warnings(line),
-        *review_date_problems(line, today),
+        *speaking_time_problems(line, words_per_minute), *greeting_time_problems(line, words_per_minute),
+        *unspeakable_problems(line), *abbreviation_warnings(line),
+        *review_date_problems(line, today), *as_of_problems(line),
     ]
 
 
@@ -386,6 +387,17 @@ def months_before(day: dt.date, months: int) -> dt.date:
     index = day.year * 12 + day.month - 1 - months
     year, month = divmod(index, 12)
     return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def as_of_problems(line: Line) -> Iterator[Problem]:
+    """A topic says plainly how recent its research is ("As of late 2025") where it begins, by voice and text."""
+    for topic in line.topics.values():
+        said = f"as of {topic.as_of}".lower()
+        if said not in topic.parts[0].text.lower():
+            yield problem_at(line, part_path(topic.id, 0), f"the first part must say '{said}' (the topic's as_of), "
+                                                           f"so callers know how recent the research is")
+        if topic.sms and said not in topic.sms[0].lower():
+            yield problem_at(line, f"topics.{topic.id}.sms[0]", f"the first text message must say '{said}'")
 
 
 def review_date_problems(line: Line, today: dt.date) -> Iterator[Problem]:

@@ -209,7 +209,6 @@ class Line:
     """Everything the line can say, loaded and checked once at start-up."""
 
     name: str
-    sms_name: str
     phrases: Mapping[str, str]
     templates: Mapping[str, str]
     reserved: Mapping[str, Reserved]
@@ -679,8 +678,6 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
     locations: dict[str, Where] = {key: Where(_shown(line_file), value) for key, value in lines.items()}
 
     name = check.text(data, "name", "") if parsed else ""
-    sms_name = check.text(data, "sms_name", "") if parsed else ""
-    _sms_problems(check, "sms_name", sms_name)
 
     phrases_raw = data.get("phrases") if isinstance(data.get("phrases"), dict) else {}
     if parsed and not phrases_raw:
@@ -774,7 +771,7 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
     if problems.blocking:
         raise ContentError(problems.found)
     line = Line(
-        name=name, sms_name=sms_name, phrases=phrases,
+        name=name, phrases=phrases,
         templates=templates, reserved=reserved, menus=menus, topics=topics, pronunciations=tuple(pronunciations), jargon=jargon,
         sms=SmsContent(sms_texts, sms_keywords), language=language, locations=locations, paths=paths,
         _pronouncer=Pronouncer.build(tuple(pronunciations)),

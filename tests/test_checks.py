@@ -43,10 +43,12 @@ def set_greeting(root: Path, greeting: str) -> None:
 
 
 def replace_body(root: Path, topic: str, body: str) -> None:
-    """Give a topic new spoken parts, keeping its settings."""
+    """Give a topic new spoken parts, keeping its settings; the first part begins "As of late 2025",
+    as every topic's must."""
     path = root / "en" / "topics" / f"{topic}.md"
     settings = path.read_text(encoding="utf-8").split("\n---\n", 1)[0]
-    path.write_text(f"{settings}\n---\n\n{body}\n", encoding="utf-8")
+    heading, _, text = body.partition("\n\n")
+    path.write_text(f"{settings}\n---\n\n{heading}\n\nAs of late 2025, {text}\n", encoding="utf-8")
 
 
 def run(root: Path, today: dt.date = TODAY) -> list[Problem]:
@@ -62,9 +64,10 @@ def warnings(problems: list[Problem]) -> list[str]:
 
 
 def only_error(root: Path, pattern: str) -> str:
-    """The one error whose report line matches `pattern`; fails showing every error otherwise."""
+    """The one error whose field and message match `pattern`; fails showing every error otherwise."""
     found = errors(run(root))
-    matching = [e for e in found if re.search(pattern, e)]
+    # Match after "file:line: ", so that words in a temporary folder's name never count.
+    matching = [e for e in found if re.search(pattern, re.sub(r"^.*?:\d+: ", "", e, count=1))]
     assert len(matching) == 1, "\n".join(found)
     return matching[0]
 
@@ -170,7 +173,8 @@ def test_non_gsm_character_is_reported_with_position_and_replacement(root):
 
 def test_text_message_over_two_segments_is_reported(root):
     edit(root, "topics/risks.md", "Making the cells is slow.", "Making the cells is slow. " + "More words here. " * 10)
-    assert "2 segments" in only_error(root, r"risks\.md:\d+: sms\[2\]: with its footer")
+    report = only_error(root, r"^sms\[2\]: with its footer")
+    assert re.search(r"risks\.md:\d+: sms\[2\]", report) and "2 segments" in report
 
 
 # ----- plain language ---------------------------------------------------------------------------
@@ -240,21 +244,22 @@ def test_numbers_count_as_the_words_said():
 
 
 def test_part_over_45_seconds_is_an_error(root):
-    replace_body(root, "risks", "## Long\n\n" + SIMPLE_SENTENCE * 22)  # 110 words
+    replace_body(root, "risks", "## Long\n\n" + SIMPLE_SENTENCE * 21)  # 110 words with "As of late 2025"
     assert "takes about 48 seconds to say at 140 words a minute; the most is 45" in only_error(root, "seconds")
 
 
 def test_part_over_40_seconds_is_a_warning(root):
-    replace_body(root, "risks", "## Longish\n\n" + SIMPLE_SENTENCE * 20)  # 100 words
+    replace_body(root, "risks", "## Longish\n\n" + SIMPLE_SENTENCE * 19)  # 100 words with "As of late 2025"
     problems = run(root)
     assert errors(problems) == []
     assert any(re.search(r'risks\.md:\d+: part 1 "Longish": takes about 43 seconds', w) for w in warnings(problems))
 
 
 def test_speaking_time_is_measured_after_pronunciations(root):
-    # "BCMA" is said "B C M A": 90 written words, 180 spoken, 77 seconds (35 before pronunciation).
+    # "BCMA" is said "B C M A": with "As of late 2025", 95 written words, 185 spoken, 80 seconds
+    # (41 before pronunciation).
     replace_body(root, "risks", "## Letters\n\n" + "BCMA is found. " * 30)
-    assert "takes about 78 seconds" in only_error(root, "seconds")
+    assert "takes about 80 seconds" in only_error(root, "seconds")
 
 
 def test_web_address_and_symbols_in_speech_are_reported(root):
@@ -394,3 +399,10 @@ def test_greeting_takes_at_most_15_seconds(root, greeting, seconds):
     else:
         assert found == [] and checks.speaking_seconds(checks.load_line(root), greeting, WORDS_PER_MINUTE) == \
             pytest.approx(seconds, abs=0.05)
+
+
+def test_a_topic_must_say_how_recent_its_research_is(root):
+    edit(root, "topics/risks.md", "as_of: late 2025", "as_of: early 2026")
+    report = errors(run(root))
+    assert any("part 1" in e and "must say 'as of early 2026'" in e for e in report), report
+    assert any("sms[0]: the first text message must say 'as of early 2026'" in e for e in report), report
