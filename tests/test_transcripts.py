@@ -87,19 +87,14 @@ BY_KEYPAD = {"what-is-car-t": "1", "car-t-for-ms-today": "2", "risks": "3", "fin
 BY_SPEECH = {"what-is-car-t": ["how does it work"], "car-t-for-ms-today": ["is it approved"],
              "risks": ["is it safe"], "find-a-trial": ["trials and your doctor", "finding a trial"],
              "questions-for-your-doctor": ["questions for my doctor"]}
+ROUTES = [(topic, "press", list(keys)) for topic, keys in BY_KEYPAD.items()]
+ROUTES += [(topic, "say", phrases) for topic, phrases in BY_SPEECH.items()]
 
 
-@pytest.mark.parametrize("topic", BY_KEYPAD)
-def test_every_subject_by_keypad_alone_through_signed_webhooks(phone, line, topic):
+@pytest.mark.parametrize("topic, how, steps", ROUTES)
+def test_every_subject_by_keypad_alone_and_by_speech_alone_through_signed_webhooks(phone, line, topic, how,
+                                                                                   steps):
     call = phone.call()
-    for key in BY_KEYPAD[topic]:
-        reply = call.press(key)
-    assert line.pronounce(line.topics[topic].parts[0].text) in reply.text
-
-
-@pytest.mark.parametrize("topic", BY_SPEECH)
-def test_every_subject_by_speech_alone_through_signed_webhooks(phone, line, topic):
-    call = phone.call()
-    for words in BY_SPEECH[topic]:
-        reply = call.say(words)
+    for step in steps:
+        reply = getattr(call, how)(step)
     assert line.pronounce(line.topics[topic].parts[0].text) in reply.text
