@@ -202,13 +202,23 @@ class CallFlow:
             return self._prompt_again(state, self.line.phrases["not_understood"])
         digit = self._spoken_digit(words)
         if digit is not None:
-            return self._digits(state, digit)
+            if digit in self._keys_that_work(state):
+                return self._digits(state, digit)
+            # Nothing was pressed, so "that key is not one of the choices" would puzzle the caller.
+            return self._prompt_again(state, self.line.phrases["not_understood"])
         action, node = self._match_phrase(state, words)
         if action:
             return self._action(state, action)
         if node:
             return self._choose(self.line.paths[node])
         return self._prompt_again(state, self.line.phrases["not_understood"])
+
+    def _keys_that_work(self, state: State) -> set[str]:
+        """The keys that do something where the call is now."""
+        node = state.path[-1]
+        if node in self.line.topics:
+            return set(self._key_actions) | {self.line.reserved["next"].key}
+        return set(self._key_actions) | {o.key for o in self.line.menus[node].options}
 
     @staticmethod
     def _spoken_digit(words: str) -> str | None:
@@ -359,10 +369,13 @@ class CallFlow:
         return tuple(lead) + self._command_segments(at_main=False)
 
     def _command_segments(self, at_main: bool) -> tuple[Segment, ...]:
-        """The reserved keys, announced the same way everywhere (back and main menu only off the main menu)."""
+        """The reserved keys, announced the same way everywhere: back and main menu only off the main
+        menu, and a person only when someone can be reached (a dead end is worse than no offer)."""
         segments = []
         for action in ("repeat", "back", "main", "person"):
             if at_main and action in ("back", "main"):
+                continue
+            if action == "person" and not (self.transfer_number or self.contact_number):
                 continue
             reserved = self.line.reserved[action]
             segments.append(Segment(self.line.templates["command"].format(label=reserved.label, key=reserved.key),

@@ -32,7 +32,8 @@ def test_greeting_is_short_and_says_what_the_line_is(flow, line):
         assert words in greeting
 
 
-def test_main_menu_says_topic_first_then_key_and_announces_reserved_keys(flow):
+def test_main_menu_says_topic_first_then_key_and_announces_reserved_keys(line):
+    flow = CallFlow(line, contact_number="+15550002222")
     text = flow.start().text
     assert "For side effects, press 3, or say side effects." in text
     assert "To hear this again, press 9." in text and "To reach a person, press 0." in text
@@ -42,6 +43,18 @@ def test_main_menu_says_topic_first_then_key_and_announces_reserved_keys(flow):
     sub = walk(flow, ("digits", "4")).text
     for key in "9870":
         assert f"press {key}." in sub
+
+
+def test_no_person_is_offered_when_no_one_can_be_reached(flow):
+    assert "press 0" not in flow.start().text
+    assert "no one can take calls" in flow.respond(State(), Input("digits", "0")).text
+
+
+@pytest.mark.parametrize("said", ["three", "number three", "option 4", "five"])
+def test_a_spoken_number_that_does_nothing_here_is_not_called_a_key(flow, said):
+    in_topic = walk(flow, ("digits", "3"))
+    turn = flow.respond(in_topic.state, Input("speech", said))
+    assert turn.text.startswith("Sorry, I did not understand that.") and turn.state == in_topic.state
 
 
 @pytest.mark.parametrize("topic", KEYS)

@@ -19,8 +19,19 @@ def send(client, body, number=NUMBER) -> list[str]:
 
 
 @pytest.mark.parametrize("body", ["MENU", "hi", "Info", "", "   ", "huh?", "\u2603" * 3000, "<Message>x"])
-def test_menu_words_and_anything_unknown_get_the_list(client, line, body):
+def test_menu_words_and_anything_unknown_get_the_list(make_app, line, body):
+    client = make_app(SMS_OPT_OUT_BY_TWILIO=False).test_client()
     assert send(client, body) == [line.sms.texts["menu"]]
+
+
+@pytest.mark.parametrize("body", ["INFO", "info.", "Yes", "START", "Stop.", "HELP!"])
+def test_twilio_keywords_get_no_second_reply_when_twilio_answers_them(client, body):
+    assert send(client, body) == []  # Twilio's own reply is the one the person gets
+
+
+def test_yes_from_someone_who_never_stopped_is_not_a_restart(make_app, line):
+    client = make_app(SMS_OPT_OUT_BY_TWILIO=False).test_client()
+    assert send(client, "YES") == [line.sms.texts["menu"]]
 
 
 @pytest.mark.parametrize("body, topic", [

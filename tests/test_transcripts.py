@@ -34,7 +34,7 @@ TEXTS = {
 
 @pytest.fixture
 def phone(make_app):
-    app = make_app(TWILIO_AUTH_TOKEN=TOKEN, SMS_OPT_OUT_BY_TWILIO=False)
+    app = make_app(TWILIO_AUTH_TOKEN=TOKEN, SMS_OPT_OUT_BY_TWILIO=False, CONTACT_NUMBER="+12025550199")
     return Phone.for_app(app)
 
 

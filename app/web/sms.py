@@ -9,6 +9,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import HTTPException
 
 from ..factory import services
+from ..texting import normalize_sms
 from .common import count_usage, require_twilio_signature
 
 bp = Blueprint("sms", __name__)
@@ -30,11 +31,15 @@ def _reply(body: str | None) -> Response:
     return Response(str(response), mimetype="text/xml")
 
 
+def _twilio_answers(message: str) -> bool:
+    """Whether Twilio's own opt-out handling answers this message itself (a single keyword of its own)."""
+    word = normalize_sms(message)
+    return current_app.config["SMS_OPT_OUT_BY_TWILIO"] and any(word in words for words in TWILIO_ANSWERS.values())
+
+
 def _confirmation(group: str, message: str) -> str | None:
     """Our confirmation of STOP, START or HELP, unless Twilio sends its own for this very word."""
-    if current_app.config["SMS_OPT_OUT_BY_TWILIO"] and message.strip().upper() in TWILIO_ANSWERS[group]:
-        return None
-    return services().line.sms.texts[group]
+    return None if _twilio_answers(message) else services().line.sms.texts[group]
 
 
 def _record_opt_out(number: str) -> None:
@@ -59,14 +64,15 @@ def incoming():
         if number:
             _record_opt_out(number)
         node, reply = "stop", _confirmation("stop", body)
-    elif group == "start":
-        if number:
-            store.opt_in(number)
+    elif group == "start" and number and store.is_opted_out(number):
+        store.opt_in(number)
         node, reply = "start", _confirmation("start", body)
     elif group == "help":  # carriers require HELP to be answered, opted out or not
         node, reply = "help", _confirmation("help", body)
     elif number and store.is_opted_out(number):
         node, reply = "opted-out", None
+    elif _twilio_answers(body):  # INFO, or YES from someone who never stopped: Twilio has replied
+        node, reply = "answered-by-twilio", None
     else:
         g.may_reply = True  # known not to be opted out: an apology may be sent if the rest fails
         answer = texts.reply(body, store.position(number) if number else None)
