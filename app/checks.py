@@ -189,13 +189,11 @@ def phrase_collisions(line: Line) -> Iterator[Problem]:
         first.setdefault(phrase, (target, path))
 
 
-def keys_after(line: Line, turn: Turn) -> set[str]:
+def keys_after(flow: CallFlow, turn: Turn) -> set[str]:
     """The keys that do something once a turn has been said: none when the call ends or goes to a person."""
     if turn.state is None or turn.hangup or turn.transfer_to:
         return set()
-    node = turn.state.path[-1]
-    own = {o.key for o in line.menus[node].options} if node in line.menus else {line.reserved["next"].key}
-    return set(line.command_keys) | own
+    return flow.keys_at(turn.state.path[-1])
 
 
 def phrase_keys(line: Line) -> dict[str, set[str]]:
@@ -208,21 +206,23 @@ def phrase_keys(line: Line) -> dict[str, set[str]]:
     keys: dict[str, set[str]] = {}
     for flow in (CallFlow(line), CallFlow(line, EXAMPLE_NUMBER), CallFlow(line, contact_number=EXAMPLE_NUMBER)):
         for turn in every_turn(flow, inputs):
-            works = keys_after(line, turn)
+            works = keys_after(flow, turn)
             for segment in turn.segments:
                 for name in names_by_text.get(segment.text, ()):
                     keys[name] = keys[name] & works if name in keys else set(works)
     return keys
 
 
-def keys_that_work(line: Line, path: str, said_keys: dict[str, set[str]]) -> set[str]:
+def keys_that_work(flow: CallFlow, path: str, said_keys: dict[str, set[str]]) -> set[str]:
     """The keys a caller can press where the text at `path` is said; `said_keys` comes from phrase_keys."""
+    line = flow.line
     everywhere = set(line.command_keys)
     menu = re.fullmatch(r"menus\.([^.]+)\.title", path)
     if menu:
-        return everywhere | {o.key for o in line.menus[menu.group(1)].options}
-    if path.startswith("topics."):
-        return everywhere | {line.reserved["next"].key}
+        return flow.keys_at(menu.group(1))
+    topic = re.fullmatch(r"topics\.([^.]+)\..*", path)
+    if topic and topic.group(1) in line.topics:
+        return flow.keys_at(topic.group(1))
     if path.startswith("phrases.") and path.removeprefix("phrases.") in said_keys:
         return said_keys[path.removeprefix("phrases.")]
     return everywhere
@@ -232,9 +232,10 @@ def promised_key_problems(line: Line) -> Iterator[Problem]:
     """A spoken "press 5" must name a key that works where it is said."""
     promises = [(path, match) for path, text in spoken_texts(line) for match in PROMISED_KEY.finditer(text)]
     said_keys = phrase_keys(line) if any(path.startswith("phrases.") for path, _ in promises) else {}
+    flow = CallFlow(line)
     for path, match in promises:
         key = KEY_WORDS.get(match.group(1).lower(), match.group(1))
-        works = keys_that_work(line, path, said_keys)
+        works = keys_that_work(flow, path, said_keys)
         if re.fullmatch(r"[0-9*#]", key) and key not in works:
             yield problem_at(line, path, f"says '{match.group(0)}' but key {key} does nothing where this is said "
                                          f"(keys that work there: {', '.join(sorted(works)) or 'none'})")

@@ -202,7 +202,7 @@ class CallFlow:
             return self._prompt_again(state, self.line.phrases["not_understood"])
         digit = self._spoken_digit(words)
         if digit is not None:
-            if digit in self._keys_that_work(state):
+            if digit in self.keys_at(state.path[-1]):
                 return self._digits(state, digit)
             # Nothing was pressed, so "that key is not one of the choices" would puzzle the caller.
             return self._prompt_again(state, self.line.phrases["not_understood"])
@@ -213,9 +213,8 @@ class CallFlow:
             return self._choose(self.line.paths[node])
         return self._prompt_again(state, self.line.phrases["not_understood"])
 
-    def _keys_that_work(self, state: State) -> set[str]:
-        """The keys that do something where the call is now."""
-        node = state.path[-1]
+    def keys_at(self, node: str) -> set[str]:
+        """The keys that do something at a menu or topic: the commands, plus its choices or "go on"."""
         if node in self.line.topics:
             return set(self._key_actions) | {self.line.reserved["next"].key}
         return set(self._key_actions) | {o.key for o in self.line.menus[node].options}

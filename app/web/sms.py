@@ -52,11 +52,29 @@ def _record_opt_out(number: str) -> None:
         services().store.opt_out(number)
 
 
+def _answer(group: str | None, number: str, body: str) -> tuple[str, str | None]:
+    """Anything but STOP and HELP: a restart, silence for an opted-out number, or the text flow's reply."""
+    store = services().store
+    opted_out = bool(number) and store.is_opted_out(number)  # read once
+    if group == "start" and opted_out:
+        store.opt_in(number)
+        return "start", _confirmation("start", body)
+    if opted_out:
+        return "opted-out", None
+    if _twilio_answers(body):  # INFO, or YES from someone who never stopped: Twilio has replied
+        return "answered-by-twilio", None
+    g.may_reply = True  # known not to be opted out: an apology may be sent if the rest fails
+    answer = services().texts.reply(body, store.position(number) if number else None)
+    if number:
+        store.set_position(number, answer.position)
+    return answer.node, answer.body
+
+
 @bp.post("/sms")
 def incoming():
     """A text message comes in. STOP is recorded before anything else; opted-out numbers get nothing."""
     started = time.perf_counter()
-    store, texts = services().store, services().texts
+    texts = services().texts
     number = request.form.get("From", "")
     body = request.form.get("Body", "")[:MAX_BODY]
     group = texts.opt_out_group(body)
@@ -64,21 +82,10 @@ def incoming():
         if number:
             _record_opt_out(number)
         node, reply = "stop", _confirmation("stop", body)
-    elif group == "start" and number and store.is_opted_out(number):
-        store.opt_in(number)
-        node, reply = "start", _confirmation("start", body)
     elif group == "help":  # carriers require HELP to be answered, opted out or not
         node, reply = "help", _confirmation("help", body)
-    elif number and store.is_opted_out(number):
-        node, reply = "opted-out", None
-    elif _twilio_answers(body):  # INFO, or YES from someone who never stopped: Twilio has replied
-        node, reply = "answered-by-twilio", None
     else:
-        g.may_reply = True  # known not to be opted out: an apology may be sent if the rest fails
-        answer = texts.reply(body, store.position(number) if number else None)
-        if number:
-            store.set_position(number, answer.position)
-        node, reply = answer.node, answer.body
+        node, reply = _answer(group, number, body)
     # Ids, nodes and timings only: never the number or the message.
     current_app.logger.info("sms message=%s node=%s ms=%.1f", request.form.get("MessageSid", "-"), node,
                             (time.perf_counter() - started) * 1000)
