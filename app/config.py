@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
+from dotenv import load_dotenv
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Every setting the line reads, its default, and how to read it. .env.example documents each.
@@ -75,3 +77,11 @@ def finish(settings: dict[str, Any]) -> list[str]:
     if settings["SIMULATOR_ENABLED"] is None:
         settings["SIMULATOR_ENABLED"] = not settings["TWILIO_AUTH_TOKEN"]
     return warnings
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], list[str]]:
+    """Settings from .env, the environment and overrides, with the operator warnings they raise."""
+    load_dotenv(PROJECT_ROOT / ".env")  # never overrides variables already set
+    settings = settings_from_env()
+    settings.update(overrides or {})
+    return settings, finish(settings)

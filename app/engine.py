@@ -5,9 +5,16 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, replace
-from typing import Mapping
+from typing import Literal, Mapping
 
 from .content import MAIN_MENU, Line, Menu, Topic, is_valid_id
+from .limits import MAX_DIGITS, MAX_SPEECH_CHARS
+from .node import Node
+from .speech import phone_number_words
+
+InputKind = Literal["digits", "speech", "silence"]
+SegmentKind = Literal["text", "phone_number"]
+Action = Literal["next", "repeat", "back", "main", "person", "help", "goodbye"]
 
 MAX_SILENCES = 3
 # Pauses, in milliseconds, that give a tired listener time between ideas.
@@ -24,8 +31,6 @@ KEY_WORDS = {"press", "number", "option", "choice", "key", "pressing"}
 # Words callers wrap around a number: "press two", "number 3", "option four please".
 NUMBER_FILLERS = KEY_WORDS | {"please", "the", "i", "want", "um", "uh", "ok", "okay"}
 FUZZY_CUTOFF = 0.8
-# The most of a speech result worth reading: nobody says more than this to choose a topic.
-MAX_SPEECH_CHARS = 500
 
 
 @dataclass(frozen=True)
@@ -68,17 +73,31 @@ class State:
 class Input:
     """What the caller did: pressed keys, said something, or stayed silent."""
 
-    kind: str  # "digits", "speech" or "silence"
+    kind: InputKind
     value: str = ""
+
+    @classmethod
+    def from_gather(cls, digits: str, speech: str, timed_out: bool) -> Input:
+        """What a listening turn heard: keys win over speech; nothing at all (or a timeout) is silence."""
+        if not timed_out and digits.strip():
+            return cls("digits", digits.strip()[:MAX_DIGITS])
+        if not timed_out and speech.strip():
+            return cls("speech", speech[:MAX_SPEECH_CHARS])
+        return cls("silence")
 
 
 @dataclass(frozen=True)
 class Segment:
-    """A piece of speech and the pause after it; phone numbers are read slowly."""
+    """A piece of speech and the pause after it; `spoken` is how the voice says `text`.
+
+    Built only by the call flow, which applies the pronunciation list once; phone numbers are
+    read slowly, digit by digit.
+    """
 
     text: str
     pause_ms: int = PAUSE_SHORT
-    kind: str = "text"  # "text" or "phone_number"
+    kind: SegmentKind = "text"
+    spoken: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,7 +106,7 @@ class Turn:
 
     segments: tuple[Segment, ...]
     state: State | None
-    node: str
+    node: Node
     hints: tuple[str, ...] = ()
     hangup: bool = False
     transfer_to: str | None = None
@@ -144,32 +163,30 @@ class CallFlow:
 
     def start(self) -> Turn:
         """The first turn of a call: greeting, then the main menu."""
-        greeting = Segment(self.line.phrases["greeting"], PAUSE_LONG)
+        greeting = self._say(self.line.phrases["greeting"], PAUSE_LONG)
         return self._menu_turn((MAIN_MENU,), lead=(greeting,), announce_title=False)
 
     def respond(self, state: State | None, heard: Input) -> Turn:
         """The next turn, given where the call was and what the caller did."""
         if state is None or not self._valid(state):
-            return self._menu_turn((MAIN_MENU,), lead=(Segment(self.line.phrases["lost_place"]),))
-        if heard.kind == "silence" or (heard.kind in ("digits", "speech") and not heard.value.strip()):
+            return self._menu_turn((MAIN_MENU,), lead=(self._say(self.line.phrases["lost_place"]),))
+        if heard.kind == "silence" or not heard.value.strip():
             return self._silence(state)
         state = replace(state, silences=0)
         if heard.kind == "digits":
             return self._digits(state, heard.value.strip())
-        if heard.kind == "speech":
-            return self._speech(state, heard.value)
-        return self._prompt_again(state, self.line.phrases["not_understood"])
+        return self._speech(state, heard.value)
 
     def after_transfer(self, completed: bool) -> Turn:
         """The turn after a transfer to a person ends or fails."""
         if completed:
-            return Turn((Segment(self.line.phrases["goodbye"]),), None, "goodbye", hangup=True)
-        lead = (Segment(self.line.phrases["transfer_failed"]),)
+            return Turn((self._say(self.line.phrases["goodbye"]),), None, Node("goodbye"), hangup=True)
+        lead = (self._say(self.line.phrases["transfer_failed"]),)
         return self._menu_turn((MAIN_MENU,), lead=lead, announce_title=False)
 
     def error_turn(self) -> Turn:
         """What to do after something broke on our side: apologise and offer the main menu."""
-        return self._menu_turn((MAIN_MENU,), lead=(Segment(self.line.phrases["error"]),), announce_title=False)
+        return self._menu_turn((MAIN_MENU,), lead=(self._say(self.line.phrases["error"]),), announce_title=False)
 
     # ----- input handling -----------------------------------------------------------------
 
@@ -259,7 +276,7 @@ class CallFlow:
 
     # ----- actions --------------------------------------------------------------------------
 
-    def _action(self, state: State, action: str) -> Turn:
+    def _action(self, state: State, action: Action) -> Turn:
         node = state.path[-1]
         phrases = self.line.phrases
         if action == "repeat":
@@ -268,10 +285,10 @@ class CallFlow:
             return self._menu_turn(state.path)
         if action == "back":
             if len(state.path) == 1:
-                return self._menu_turn(state.path, lead=(Segment(phrases["at_main_menu"]),), announce_title=False)
+                return self._menu_turn(state.path, lead=(self._say(phrases["at_main_menu"]),), announce_title=False)
             return self._menu_turn(state.path[:-1])
         if action == "main":
-            lead = (Segment(phrases["at_main_menu"]),) if len(state.path) == 1 else ()
+            lead = (self._say(phrases["at_main_menu"]),) if len(state.path) == 1 else ()
             return self._menu_turn((MAIN_MENU,), lead=lead, announce_title=not lead)
         if action == "next":
             topic = self.line.topics[node]
@@ -281,7 +298,7 @@ class CallFlow:
         if action == "help":
             return self._prompt_again(state, phrases["help"], with_commands=True)
         if action == "goodbye":
-            return Turn((Segment(phrases["goodbye"]),), None, "goodbye", hangup=True)
+            return Turn((self._say(phrases["goodbye"]),), None, Node("goodbye"), hangup=True)
         if action == "person":
             return self._person(state)
         raise ValueError(f"unknown action {action!r}")
@@ -289,13 +306,13 @@ class CallFlow:
     def _person(self, state: State) -> Turn:
         phrases = self.line.phrases
         if self.transfer_number:
-            return Turn((Segment(phrases["transfer"]),), state, "transfer", transfer_to=self.transfer_number)
+            return Turn((self._say(phrases["transfer"]),), state, Node("transfer"), transfer_to=self.transfer_number)
         if self.contact_number:
-            number = Segment(self.contact_number, PAUSE_LONG, kind="phone_number")
-            lead = (Segment(phrases["contact_number"]), number, Segment(phrases["contact_number_again"]), number,
-                    Segment(phrases["contact_number_repeat"], PAUSE_LONG))
+            number = self._say(self.contact_number, PAUSE_LONG, "phone_number")
+            lead = (self._say(phrases["contact_number"]), number, self._say(phrases["contact_number_again"]), number,
+                    self._say(phrases["contact_number_repeat"], PAUSE_LONG))
         else:
-            lead = (Segment(phrases["no_person"], PAUSE_LONG),)
+            lead = (self._say(phrases["no_person"], PAUSE_LONG),)
         return self._prompt_again(state, None, lead=lead)
 
     def _choose(self, path: tuple[str, ...]) -> Turn:
@@ -306,23 +323,23 @@ class CallFlow:
     def _silence(self, state: State) -> Turn:
         silences = state.silences + 1
         if silences >= MAX_SILENCES:
-            return Turn((Segment(self.line.phrases["goodbye_after_silence"]),), None, "silence-goodbye", hangup=True)
-        lead = [Segment(self.line.phrases["silence"]), Segment(self.line.phrases["silence_more_help"])]
+            return Turn((self._say(self.line.phrases["goodbye_after_silence"]),), None, Node("silence-goodbye"), hangup=True)
+        lead = [self._say(self.line.phrases["silence"]), self._say(self.line.phrases["silence_more_help"])]
         if silences == MAX_SILENCES - 1:
-            lead.append(Segment(self.line.phrases["silence_last_warning"]))
+            lead.append(self._say(self.line.phrases["silence_last_warning"]))
         return self._prompt_again(replace(state, silences=silences), None, lead=tuple(lead))
 
     def _prompt_again(self, state: State, message: str | None, lead: tuple[Segment, ...] = (),
                       with_commands: bool = False) -> Turn:
         """Say a short message, then the current choices again (not the whole part)."""
-        lead = lead + ((Segment(message),) if message else ())
+        lead = lead + ((self._say(message),) if message else ())
         if with_commands:
-            lead = lead + (Segment(self._spoken_commands()),)
+            lead = lead + (self._say(self._spoken_commands()),)
         node = state.path[-1]
         if node in self.line.topics:
             topic = self.line.topics[node]
             turn = Turn(lead + self._part_choices(topic, state.part), state,
-                        f"topic:{node}:{state.part + 1}", hints=self._hints[node])
+                        Node.topic(node, state.part + 1), hints=self._hints[node])
             return turn
         return self._menu_turn(state.path, lead=lead, announce_title=False, silences=state.silences)
 
@@ -333,12 +350,12 @@ class CallFlow:
         menu: Menu = self.line.menus[path[-1]]
         segments = list(lead)
         if announce_title:
-            segments.append(Segment(f"{menu.title}.", PAUSE_SHORT))
+            segments.append(self._say(f"{menu.title}.", PAUSE_SHORT))
         for option in menu.options:
             label = self._label(option.kind, option.target)
-            segments.append(Segment(self.line.templates["option"].format(label=label, key=option.key), PAUSE_SHORT))
+            segments.append(self._say(self.line.templates["option"].format(label=label, key=option.key), PAUSE_SHORT))
         segments += self._command_segments(at_main=len(path) == 1)
-        return Turn(tuple(segments), State(path, 0, silences), f"menu:{menu.id}", hints=self._hints[menu.id])
+        return Turn(tuple(segments), State(path, 0, silences), Node.menu(menu.id), hints=self._hints[menu.id])
 
     def _part_turn(self, path: tuple[str, ...], part: int, confirm: bool) -> Turn:
         topic: Topic = self.line.topics[path[-1]]
@@ -347,25 +364,30 @@ class CallFlow:
             segments.append(self._confirm(topic.label))
         count, title = len(topic.parts), topic.parts[part].title
         heading = self.line.templates["part_heading"].format(number=part + 1, count=count, title=title)
-        segments.append(Segment(heading if count > 1 else f"{title}.", PAUSE_SHORT))
-        segments.append(Segment(topic.parts[part].text, PAUSE_LONG))
+        segments.append(self._say(heading if count > 1 else f"{title}.", PAUSE_SHORT))
+        segments.append(self._say(topic.parts[part].text, PAUSE_LONG))
         segments += self._part_choices(topic, part)
-        return Turn(tuple(segments), State(path, part, 0), f"topic:{topic.id}:{part + 1}", hints=self._hints[topic.id])
+        return Turn(tuple(segments), State(path, part, 0), Node.topic(topic.id, part + 1), hints=self._hints[topic.id])
 
     def _confirm(self, label: str) -> Segment:
         """The choice said back ("Side effects."), so the caller knows they were understood."""
-        return Segment(self.line.templates["confirm"].format(label=label[:1].upper() + label[1:]), PAUSE_SHORT)
+        return self._say(self.line.templates["confirm"].format(label=label[:1].upper() + label[1:]), PAUSE_SHORT)
 
     def _part_choices(self, topic: Topic, part: int) -> tuple[Segment, ...]:
         templates, nxt = self.line.templates, self.line.reserved["next"]
         say_next = nxt.phrases[0]
         if part + 1 < len(topic.parts):
-            lead = [Segment(templates["next_part"].format(label=nxt.label, key=nxt.key, say=say_next))]
+            lead = [self._say(templates["next_part"].format(label=nxt.label, key=nxt.key, say=say_next))]
         else:
-            lead = [Segment(self.line.phrases["end_of_topic"], PAUSE_SHORT),
-                    Segment(self.line.phrases["disclaimer"], PAUSE_LONG),
-                    Segment(templates["another_topic"].format(key=nxt.key))]
+            lead = [self._say(self.line.phrases["end_of_topic"], PAUSE_SHORT),
+                    self._say(self.line.phrases["disclaimer"], PAUSE_LONG),
+                    self._say(templates["another_topic"].format(key=nxt.key))]
         return tuple(lead) + self._command_segments(at_main=False)
+
+    def _say(self, text: str, pause_ms: int = PAUSE_SHORT, kind: SegmentKind = "text") -> Segment:
+        """A segment with its spoken form: the pronunciation list applied, a phone number digit by digit."""
+        spoken = phone_number_words(text) if kind == "phone_number" else self.line.pronounce(text)
+        return Segment(text, pause_ms, kind, spoken)
 
     def _command_segments(self, at_main: bool) -> tuple[Segment, ...]:
         """The reserved keys, announced the same way everywhere: back and main menu only off the main
@@ -377,7 +399,7 @@ class CallFlow:
             if action == "person" and not (self.transfer_number or self.contact_number):
                 continue
             reserved = self.line.reserved[action]
-            segments.append(Segment(self.line.templates["command"].format(label=reserved.label, key=reserved.key),
+            segments.append(self._say(self.line.templates["command"].format(label=reserved.label, key=reserved.key),
                                     PAUSE_SHORT))
         return tuple(segments)
 

@@ -27,6 +27,7 @@ from typing import IO, Any, Callable, Iterable, Protocol, Sequence
 from .content import Line
 from .engine import CallFlow, Input, Segment, State
 from .explore import basic_inputs, every_turn
+from .node import Node
 from .speech import speaking_seconds
 
 AUDIO_DIR = "audio"
@@ -62,7 +63,7 @@ class Prompt:
     """One distinct thing the line says, as the voice says it."""
 
     segment: Segment
-    node: str  # the turn where a caller first hears it
+    node: Node  # the turn where a caller first hears it
     spoken: str  # the text after the pronunciation list (phone numbers: digit by digit)
 
 
@@ -80,7 +81,7 @@ class PreviewResult:
 
 # ----- what the line says ------------------------------------------------------------------
 
-def spoken_segments(flow: CallFlow) -> dict[Segment, str]:
+def spoken_segments(flow: CallFlow) -> dict[Segment, Node]:
     """Every distinct segment a call can say, with the node where it is first said, breadth-first."""
     line = flow.line
     phrases: list[str] = []
@@ -89,27 +90,18 @@ def spoken_segments(flow: CallFlow) -> dict[Segment, str]:
     for node in (*line.topics.values(), *line.menus.values()):
         phrases += [node.label, node.title, *node.phrases]
     inputs = basic_inputs() + [Input("speech", phrase) for phrase in dict.fromkeys(p for p in phrases if p)]
-    found: dict[Segment, str] = {}
+    found: dict[Segment, Node] = {}
     for turn in every_turn(flow, inputs):
         for segment in turn.segments:
             found.setdefault(segment, turn.node)
     return found
 
 
-def spoken_text(line: Line, segment: Segment) -> str:
-    """A segment as the voice says it: pronunciations applied, phone numbers digit by digit."""
-    if segment.kind == "phone_number":
-        groups = ["".join(ch for ch in group if ch.isdigit()) for group in segment.text.replace("-", " ").split()]
-        return " ".join(", ".join(group) + "." for group in groups if group)
-    return line.pronounce(segment.text)
-
-
 def collect_prompts(flow: CallFlow) -> list[Prompt]:
     """The distinct prompts of a call flow, one per spoken text, in the order a caller meets them."""
     prompts: dict[str, Prompt] = {}
     for segment, node in spoken_segments(flow).items():
-        spoken = spoken_text(flow.line, segment)
-        prompts.setdefault(spoken, Prompt(segment, node, spoken))
+        prompts.setdefault(segment.spoken, Prompt(segment, node, segment.spoken))
     return list(prompts.values())
 
 
@@ -136,17 +128,14 @@ def topic_segments(flow: CallFlow, topic_id: str) -> list[Segment]:
     return segments
 
 
-def where(line: Line, node: str) -> str:
-    """A node id ("topic:risks:2") in words for editors."""
-    kind, _, rest = node.partition(":")
-    if kind == "menu" and rest in line.menus:
-        return line.menus[rest].title
-    if kind == "topic":
-        topic_id, _, part = rest.partition(":")
-        if topic_id in line.topics:
-            return f"{line.topics[topic_id].title}, part {part}"
+def where(line: Line, node: Node) -> str:
+    """Where a node is, in words for editors."""
+    if node.kind == "menu" and node.id in line.menus:
+        return line.menus[node.id].title
+    if node.kind == "topic" and node.id in line.topics:
+        return f"{line.topics[node.id].title}, part {node.part}"
     return {"goodbye": "Goodbye", "silence-goodbye": "Goodbye after silence",
-            "transfer": "Transfer to a person"}.get(node, node)
+            "transfer": "Transfer to a person"}.get(node.kind, str(node))
 
 
 # ----- checking audio -----------------------------------------------------------------------

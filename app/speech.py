@@ -1,4 +1,4 @@
-"""How long spoken text takes: the one estimate that checks and previews share."""
+"""Text as spoken: how long it takes (the estimate checks and previews share) and how numbers are read."""
 
 from __future__ import annotations
 
@@ -25,3 +25,9 @@ def spoken_word_count(spoken: str) -> int:
 def speaking_seconds(spoken: str, words_per_minute: int) -> float:
     """Estimated seconds to say a text that is already as the voice says it (pronunciations applied)."""
     return spoken_word_count(spoken) * 60 / words_per_minute
+
+
+def phone_number_words(number: str) -> str:
+    """A phone number as the voice reads it: digit by digit, a pause between groups ("5, 5, 5. 0, 1.")."""
+    groups = ["".join(ch for ch in group if ch.isdigit()) for group in number.replace("-", " ").split()]
+    return " ".join(", ".join(group) + "." for group in groups if group)

@@ -18,8 +18,6 @@ from sqlalchemy import (Column, Date, DateTime, Integer, MetaData, String, Table
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
-from .texting import Position
-
 metadata = MetaData()
 
 opt_outs = Table(
@@ -123,21 +121,22 @@ class Store:
             query = select(opt_outs.c.number_hash).where(opt_outs.c.number_hash == self.number_key(number))
             return conn.execute(query).first() is not None
 
-    def position(self, number: str) -> Position | None:
-        """Where this texter is in a topic, for MORE."""
+    def position(self, number: str) -> tuple[str, int] | None:
+        """Where this texter is (topic, next message), for MORE."""
         with self.engine.connect() as conn:
             row = conn.execute(select(sms_positions.c.topic, sms_positions.c.next_part)
                                .where(sms_positions.c.number_hash == self.number_key(number))).first()
-        return Position(row.topic, row.next_part) if row else None
+        return (row.topic, row.next_part) if row else None
 
-    def set_position(self, number: str, position: Position | None) -> None:
-        """Remember (or forget) where this texter is."""
+    def set_position(self, number: str, position: tuple[str, int] | None) -> None:
+        """Remember (or forget) where this texter is: (topic, next message)."""
         key = self.number_key(number)
         with self.engine.begin() as conn:
             if position is None:
                 conn.execute(sms_positions.delete().where(sms_positions.c.number_hash == key))
                 return
-            values = {"topic": position.topic, "next_part": position.next_part, "updated_at": _now()}
+            topic, next_part = position
+            values = {"topic": topic, "next_part": next_part, "updated_at": _now()}
             _update_or_insert(conn, sms_positions, sms_positions.c.number_hash == key, values,
                               {"number_hash": key, **values})
 

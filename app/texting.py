@@ -5,9 +5,13 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from .content import MAIN_MENU, Line
+from .node import Node
 
+OptOutGroup = Literal["stop", "start", "help"]
+OPT_OUT_GROUPS: tuple[OptOutGroup, ...] = ("stop", "start", "help")
 FUZZY_CUTOFF = 0.75
 # Only a short message is read for words: a long one is a question for a person, not a keyword.
 MAX_WORDS_READ = 8
@@ -29,7 +33,7 @@ class Reply:
 
     body: str
     position: Position | None
-    node: str
+    node: Node
 
 
 def normalize_sms(message: str) -> str:
@@ -58,10 +62,10 @@ class TextFlow:
                 order += self._topics_in_menu_order(option.target)
         return list(dict.fromkeys(order))
 
-    def opt_out_group(self, message: str) -> str | None:
+    def opt_out_group(self, message: str) -> OptOutGroup | None:
         """Whether a whole message is a STOP, START or HELP word (or phrase), and which."""
         text = normalize_sms(message)
-        for group in ("stop", "start", "help"):
+        for group in OPT_OUT_GROUPS:
             if text in self.line.sms.keywords[group]:
                 return group
         return None
@@ -104,16 +108,17 @@ class TextFlow:
 
     def _menu(self, position: Position | None) -> Reply:
         # The texter keeps their place: MORE after the list goes on where they were.
-        return Reply(self.line.sms.texts["menu"], position, "menu")
+        return Reply(self.line.sms.texts["menu"], position, Node.menu())
 
     def _more(self, position: Position | None) -> Reply:
         if position is None or position.topic not in self.line.topics:
             return self._menu(None)
         topic = self.line.topics[position.topic]
         if position.next_part >= len(topic.sms):
-            return Reply(self.line.sms.texts["no_more"], position, f"topic:{topic.id}:end")
+            return Reply(self.line.sms.texts["no_more"], position, Node("topic-end", topic.id))
         return self._send(topic.id, position.next_part)
 
     def _send(self, topic_id: str, index: int) -> Reply:
         topic = self.line.topics[topic_id]
-        return Reply(self.line.topic_sms(topic, index), Position(topic_id, index + 1), f"topic:{topic_id}:{index + 1}")
+        return Reply(self.line.topic_sms(topic, index), Position(topic_id, index + 1),
+                     Node.topic(topic_id, index + 1))

@@ -287,7 +287,7 @@ def test_say_to_file_joins_the_parts_with_their_pauses(espeak, run, tmp_path, li
     assert result.exit_code == 0, result.output
     segments = preview.topic_segments(CallFlow(line), "risks")
     audio = tmp_path / "preview"
-    parts = [audio / preview.audio_file(preview.spoken_text(line, s), "en-us", 140) for s in segments]
+    parts = [audio / preview.audio_file(s.spoken, "en-us", 140) for s in segments]
     expected = sum(wav_seconds(p) for p in parts) + sum(s.pause_ms for s in segments[:-1]) / 1000
     assert wav_seconds(out) == pytest.approx(expected, abs=0.01)
 

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from app import gsm
+from app.node import Node
 from app.texting import Position, TextFlow
 from app.phone import parse_messages
 
@@ -126,7 +127,7 @@ def test_no_phone_number_or_body_is_stored(make_app, tmp_path):
 
 
 def test_an_error_gets_an_apology_only_where_one_may_be_sent(make_app, monkeypatch, line):
-    from app.factory import services
+    from app.web.services import services
 
     app = make_app(SMS_OPT_OUT_BY_TWILIO=False)
     with app.app_context():
@@ -140,7 +141,7 @@ def test_an_error_gets_an_apology_only_where_one_may_be_sent(make_app, monkeypat
 
 
 def test_a_stop_the_database_stumbles_on_is_tried_again(make_app, monkeypatch, line):
-    from app.factory import services
+    from app.web.services import services
 
     app = make_app(SMS_OPT_OUT_BY_TWILIO=False)
     with app.app_context():
@@ -163,8 +164,8 @@ def test_a_stop_the_database_stumbles_on_is_tried_again(make_app, monkeypatch, l
 
 def test_text_flow_more_without_a_position_gives_the_menu(line):
     flow = TextFlow(line)
-    assert flow.reply("MORE", None).node == "menu"
-    assert flow.reply("MORE", Position("gone", 1)).node == "menu"
+    assert flow.reply("MORE", None).node == Node.menu()
+    assert flow.reply("MORE", Position("gone", 1)).node == Node.menu()
 
 
 @pytest.mark.parametrize("body, topic", [
@@ -172,15 +173,15 @@ def test_text_flow_more_without_a_position_gives_the_menu(line):
     ("how do I join a trial", "find-a-trial"), ("how risky is it", "risks"), ("what is car t", "what-is-car-t"),
 ])
 def test_sentences_find_their_subject_not_their_question_word(line, body, topic):
-    assert TextFlow(line).reply(body, None).node == f"topic:{topic}:1"
+    assert TextFlow(line).reply(body, None).node == Node.topic(topic, 1)
 
 
 def test_more_inside_a_short_message_and_the_menu_keeps_the_place(line):
     flow = TextFlow(line)
     first = flow.reply("RISKS", None)
-    assert flow.reply("tell me more", first.position).node == "topic:risks:2"
+    assert flow.reply("tell me more", first.position).node == Node.topic("risks", 2)
     menu = flow.reply("MENU", first.position)
-    assert menu.node == "menu" and menu.position == first.position
+    assert menu.node == Node.menu() and menu.position == first.position
 
 
 @pytest.mark.parametrize("body", ["opt out", "Stop please", "STOP ALL", "unsubscribe me", "stop texting me"])

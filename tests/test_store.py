@@ -16,7 +16,6 @@ from sqlalchemy import inspect, select, text
 
 from app import store as store_module
 from app.store import Store, make_engine, opt_outs
-from app.texting import Position
 
 from test_sms import send
 
@@ -60,22 +59,22 @@ def test_a_second_stop_changes_nothing(store):
 
 
 def test_stop_forgets_the_texters_place(store):
-    store.set_position(NUMBER, Position("risks", 2))
+    store.set_position(NUMBER, ("risks", 2))
     store.opt_out(NUMBER)
     assert store.position(NUMBER) is None
 
 
 def test_positions_are_set_replaced_and_cleared(store):
     assert store.position(NUMBER) is None
-    store.set_position(NUMBER, Position("risks", 1))
-    store.set_position("+15550000000", Position("find-a-trial", 3))
-    assert store.position(NUMBER) == Position("risks", 1)
-    store.set_position(NUMBER, Position("what-is-car-t", 2))
-    assert store.position(NUMBER) == Position("what-is-car-t", 2)
+    store.set_position(NUMBER, ("risks", 1))
+    store.set_position("+15550000000", ("find-a-trial", 3))
+    assert store.position(NUMBER) == ("risks", 1)
+    store.set_position(NUMBER, ("what-is-car-t", 2))
+    assert store.position(NUMBER) == ("what-is-car-t", 2)
     store.set_position(NUMBER, None)
     assert store.position(NUMBER) is None
     store.set_position(NUMBER, None)  # clearing twice is fine
-    assert store.position("+15550000000") == Position("find-a-trial", 3)
+    assert store.position("+15550000000") == ("find-a-trial", 3)
 
 
 def test_usage_counts_add_up_per_day_channel_and_node(store, monkeypatch):
@@ -116,7 +115,7 @@ def test_number_key_is_a_keyed_hash_of_the_number(store, database_url):
 
 def test_the_raw_number_is_in_no_table(store):
     store.opt_out("+1 (555) 123-4567")
-    store.set_position("+15557654321", Position("risks", 1))
+    store.set_position("+15557654321", ("risks", 1))
     store.count("sms", "topic:risks:1")
     assert store.is_opted_out(NUMBER)
     rows = dump(store)
@@ -131,8 +130,8 @@ def test_two_workers_on_one_database_see_each_others_opt_outs(database_url):
     assert second.is_opted_out(NUMBER)
     second.opt_in(NUMBER)
     assert not first.is_opted_out(NUMBER)
-    second.set_position(NUMBER, Position("risks", 2))
-    assert first.position(NUMBER) == Position("risks", 2)
+    second.set_position(NUMBER, ("risks", 2))
+    assert first.position(NUMBER) == ("risks", 2)
 
 
 def test_make_engine_maps_postgres_urls_to_psycopg():
@@ -210,7 +209,7 @@ def test_messages_at_once_from_one_number_keep_one_place_on_postgresql(postgres_
         try:
             start.wait(timeout=10)
             for _ in range(per_thread):
-                store.set_position(NUMBER, Position("risks", part))
+                store.set_position(NUMBER, ("risks", part))
         except Exception as error:  # pragma: no cover - reported below
             errors.append(error)
 
@@ -220,7 +219,7 @@ def test_messages_at_once_from_one_number_keep_one_place_on_postgresql(postgres_
     for thread in pool:
         thread.join(timeout=60)
     assert not errors, errors[:3]
-    assert workers[0].position(NUMBER).topic == "risks"
+    assert workers[0].position(NUMBER)[0] == "risks"
 
 
 def test_health_fails_when_a_table_is_missing(make_app, tmp_path):
@@ -236,7 +235,7 @@ def test_health_fails_when_a_table_is_missing(make_app, tmp_path):
 def test_two_stops_at_once_from_two_workers_on_postgresql(postgres_url):
     """The second STOP's insert waits on the first's uncommitted row, then finds it taken."""
     store = Store(postgres_url, SECRET)
-    store.set_position(NUMBER, Position("risks", 2))
+    store.set_position(NUMBER, ("risks", 2))
     key = store.number_key(NUMBER)
     errors = []
     other = store.engine.connect()

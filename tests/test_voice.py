@@ -98,7 +98,7 @@ def test_an_oversized_request_is_refused_unread(client):
 
 
 def test_an_error_inside_a_request_is_an_apology_not_a_500(app, monkeypatch):
-    from app.factory import services
+    from app.web.services import services
 
     with app.app_context():
         flow = services().calls
@@ -108,7 +108,7 @@ def test_an_error_inside_a_request_is_an_apology_not_a_500(app, monkeypatch):
 
 
 def test_when_even_the_apology_fails_the_caller_hears_goodbye(app, monkeypatch):
-    from app.factory import services
+    from app.web.services import services
 
     with app.app_context():
         flow = services().calls

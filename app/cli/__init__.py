@@ -7,8 +7,12 @@ content is broken and the app itself would refuse to start.
 from __future__ import annotations
 
 import click
+from flask import Flask
 
-from ..factory import load_settings
+from .call import call_command, text_command
+from .check import check
+from .preview import preview_command, say_command, voices_command
+from .usage import usage_command
 
 
 @click.group("content")
@@ -16,28 +20,14 @@ def content() -> None:
     """Check, hear and inspect the line's content files."""
 
 
-def editor_settings() -> dict:
-    """The same settings the app would use (.env, environment, defaults), without starting it."""
-    settings, _warnings = load_settings()
-    return settings
-
-
-def register(app) -> None:
-    """Add the commands that need a running app (`flask call`, `flask text`, `flask usage`)."""
-    from .call import call_command, text_command
-    from .usage import usage_command
-
-    app.cli.add_command(call_command)
-    app.cli.add_command(text_command)
-    app.cli.add_command(usage_command)
-
-
-from .preview import preview_command, say_command, voices_command  # noqa: E402  (they use editor_settings)
-
+content.add_command(check)
 content.add_command(preview_command)
 content.add_command(say_command)
 content.add_command(voices_command)
 
-from .check import check  # noqa: E402  (it uses editor_settings)
 
-content.add_command(check)
+def register(app: Flask) -> None:
+    """Add the commands that need a running app (`flask call`, `flask text`, `flask usage`)."""
+    app.cli.add_command(call_command)
+    app.cli.add_command(text_command)
+    app.cli.add_command(usage_command)

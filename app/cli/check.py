@@ -7,7 +7,7 @@ import datetime as dt
 import click
 
 from .. import checks
-from . import editor_settings
+from .settings import editor_settings
 
 
 @click.command("check")

@@ -13,7 +13,7 @@ import click
 from .. import preview
 from ..content import ContentError, Line, load_line
 from ..engine import CallFlow
-from . import editor_settings
+from .settings import editor_settings
 
 rate_option = click.option("--rate", type=click.IntRange(60, 450), default=None,
                            help="Words per minute (default: the WORDS_PER_MINUTE setting).")
@@ -104,7 +104,7 @@ def say_command(topic: str, to: Path | None, rate: int | None, voice: str | None
     if topic not in line.topics:
         raise click.BadParameter(f"no topic {topic!r}; the topics are: {', '.join(line.topics)}", param_hint="TOPIC")
     segments = preview.topic_segments(flow, topic)
-    spoken = [preview.spoken_text(line, s) for s in segments]
+    spoken = [s.spoken for s in segments]
     folder = Path(settings["PREVIEW_DIR"])
     with _speaker(settings, voice, rate) as speaker:
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from ..factory import services
+from ..web.services import services
 
 
 @click.command("usage")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, request
 from twilio.request_validator import RequestValidator
 
-from ..factory import services
+from .services import services
 
 
 def signed_url() -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from ..factory import services
+from .services import services
 
 bp = Blueprint("health", __name__)
 

@@ -13,11 +13,10 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_from_directory, url_for
 
-from ..factory import services
-from ..engine import MAX_SPEECH_CHARS, Segment
+from ..limits import MAX_SMS_BODY, MAX_SPEECH_CHARS
 from ..phone import DEFAULT_LINE_NUMBER, Call, CallEnded, Event, Phone, Position, Utterance, WebhookError
-from ..preview import AUDIO_DIR, MANIFEST, spoken_text
-from .sms import MAX_BODY
+from ..preview import AUDIO_DIR, MANIFEST
+from ..speech import phone_number_words
 
 # Static files belong to the blueprint, so they are not served when the simulator is off.
 bp = Blueprint("simulator", __name__, url_prefix="/simulator", static_folder="../static", static_url_path="/static")
@@ -70,7 +69,7 @@ def audio_name(file: Any) -> str | None:
 def preview_key(utterance: Utterance) -> str:
     """The text the preview recorded an utterance under: phone numbers are read digit by digit."""
     if utterance.interpret_as == "telephone":
-        return spoken_text(services().line, Segment(utterance.text, kind="phone_number"))
+        return phone_number_words(utterance.text)
     return utterance.text
 
 
@@ -153,7 +152,7 @@ def send_text():
     """Send a text message to the line; the replies come back (none after STOP)."""
     body = json_body()
     sender = text_field(body, "from", 20) or fictional_number()
-    replies = phone().send_sms(text_field(body, "body", MAX_BODY), sender)
+    replies = phone().send_sms(text_field(body, "body", MAX_SMS_BODY), sender)
     return jsonify({"replies": replies})
 
 

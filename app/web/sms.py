@@ -8,13 +8,14 @@ from flask import Blueprint, Response, current_app, g, request
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import HTTPException
 
-from ..factory import services
-from ..texting import normalize_sms
+from .services import services
+from ..limits import MAX_SMS_BODY
+from ..node import Node
+from ..texting import OptOutGroup, Position, normalize_sms
 from .common import count_usage, require_twilio_signature
 
 bp = Blueprint("sms", __name__)
 bp.before_request(require_twilio_signature)
-MAX_BODY = 1600  # the longest message Twilio delivers
 # The words Twilio's own opt-out handling answers by itself (when it is on, as it is by default).
 # Any other STOP phrase from the content ("opt out", "stop please") the line confirms itself.
 TWILIO_ANSWERS = {
@@ -37,7 +38,7 @@ def _twilio_answers(message: str) -> bool:
     return current_app.config["SMS_OPT_OUT_BY_TWILIO"] and any(word in words for words in TWILIO_ANSWERS.values())
 
 
-def _confirmation(group: str, message: str) -> str | None:
+def _confirmation(group: OptOutGroup, message: str) -> str | None:
     """Our confirmation of STOP, START or HELP, unless Twilio sends its own for this very word."""
     return None if _twilio_answers(message) else services().line.sms.texts[group]
 
@@ -52,21 +53,23 @@ def _record_opt_out(number: str) -> None:
         services().store.opt_out(number)
 
 
-def _answer(group: str | None, number: str, body: str) -> tuple[str, str | None]:
+def _answer(group: OptOutGroup | None, number: str, body: str) -> tuple[Node, str | None]:
     """Anything but STOP and HELP: a restart, silence for an opted-out number, or the text flow's reply."""
     store = services().store
     opted_out = bool(number) and store.is_opted_out(number)  # read once
     if group == "start" and opted_out:
         store.opt_in(number)
-        return "start", _confirmation("start", body)
+        return Node("start"), _confirmation("start", body)
     if opted_out:
-        return "opted-out", None
+        return Node("opted-out"), None
     if _twilio_answers(body):  # INFO, or YES from someone who never stopped: Twilio has replied
-        return "answered-by-twilio", None
+        return Node("answered-by-twilio"), None
     g.may_reply = True  # known not to be opted out: an apology may be sent if the rest fails
-    answer = services().texts.reply(body, store.position(number) if number else None)
+    saved = store.position(number) if number else None
+    answer = services().texts.reply(body, Position(*saved) if saved else None)
     if number:
-        store.set_position(number, answer.position)
+        place = answer.position
+        store.set_position(number, (place.topic, place.next_part) if place else None)
     return answer.node, answer.body
 
 
@@ -76,20 +79,20 @@ def incoming():
     started = time.perf_counter()
     texts = services().texts
     number = request.form.get("From", "")
-    body = request.form.get("Body", "")[:MAX_BODY]
+    body = request.form.get("Body", "")[:MAX_SMS_BODY]
     group = texts.opt_out_group(body)
     if group == "stop":
         if number:
             _record_opt_out(number)
-        node, reply = "stop", _confirmation("stop", body)
+        node, reply = Node("stop"), _confirmation("stop", body)
     elif group == "help":  # carriers require HELP to be answered, opted out or not
-        node, reply = "help", _confirmation("help", body)
+        node, reply = Node("help"), _confirmation("help", body)
     else:
         node, reply = _answer(group, number, body)
     # Ids, nodes and timings only: never the number or the message.
     current_app.logger.info("sms message=%s node=%s ms=%.1f", request.form.get("MessageSid", "-"), node,
                             (time.perf_counter() - started) * 1000)
-    count_usage("sms", node)
+    count_usage("sms", str(node))
     return _reply(reply)
 
 

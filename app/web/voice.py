@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, Response, current_app, request, url_for
-from twilio.twiml.voice_response import VoiceResponse
+from twilio.twiml.voice_response import Gather, VoiceResponse
 from werkzeug.exceptions import HTTPException
 
-from ..factory import services
-from ..engine import MAX_SPEECH_CHARS, Input, State, Turn
+from .services import services
+from ..engine import Input, State, Turn
 from .common import count_usage, require_twilio_signature
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -29,14 +29,13 @@ def twiml(response: VoiceResponse) -> Response:
 NUMBER_RATE = "slow"
 
 
-def _say(parent, turn: Turn) -> None:
+def _say(parent: VoiceResponse | Gather, turn: Turn) -> None:
     """<Say> the turn with SSML pauses between segments and the pronunciation list applied.
 
     Phone numbers get a <Say> of their own at a slower rate, rather than a nested <prosody>,
     which not every Twilio voice accepts.
     """
     config = current_app.config
-    line = services().line
     prosody, kind = None, None
     for segment in turn.segments:
         if prosody is None or segment.kind != kind:
@@ -46,7 +45,7 @@ def _say(parent, turn: Turn) -> None:
         if kind == "phone_number":
             prosody.say_as(segment.text, interpret_as="telephone")
         else:
-            prosody.s(line.pronounce(segment.text))
+            prosody.s(segment.spoken)
         if segment.pause_ms:
             prosody.break_(time=f"{segment.pause_ms}ms")
 
@@ -87,7 +86,7 @@ def _log(turn: Turn, started: float) -> None:
     # Ids, nodes and timings only: never numbers, speech results or digits pressed.
     current_app.logger.info("voice call=%s node=%s ms=%.1f", request.form.get("CallSid", "-"), turn.node,
                             (time.perf_counter() - started) * 1000)
-    count_usage("voice", turn.node)
+    count_usage("voice", str(turn.node))
 
 
 @bp.post("")
@@ -104,14 +103,8 @@ def turn():
     """The caller pressed a key, said something, or stayed silent."""
     started = time.perf_counter()
     state = State.from_params(request.args)
-    if request.args.get("event") == "silence":
-        heard = Input("silence")
-    elif request.form.get("Digits", "").strip():
-        heard = Input("digits", request.form["Digits"][:20])
-    elif request.form.get("SpeechResult", "").strip():
-        heard = Input("speech", request.form["SpeechResult"][:MAX_SPEECH_CHARS])
-    else:
-        heard = Input("silence")
+    heard = Input.from_gather(request.form.get("Digits", ""), request.form.get("SpeechResult", ""),
+                              timed_out=request.args.get("event") == "silence")
     result = services().calls.respond(state, heard)
     _log(result, started)
     return twiml(render(result))

@@ -1,0 +1,38 @@
+"""Where a call or text thread is after a turn: a small typed value, counted and logged by its name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+# menu/topic: a menu or a topic part; topic-end: a texter asked for MORE past the last message;
+# the rest are single moments with no id.
+NodeKind = Literal["menu", "topic", "topic-end", "transfer", "goodbye", "silence-goodbye",
+                   "stop", "start", "help", "opted-out", "answered-by-twilio"]
+
+
+@dataclass(frozen=True)
+class Node:
+    """A menu, a topic part (counted from 1), or a moment such as goodbye."""
+
+    kind: NodeKind
+    id: str = ""
+    part: int = 0
+
+    def __str__(self) -> str:
+        """The name logs and usage counts use: "menu:main", "topic:risks:2", "topic:risks:end", "goodbye"."""
+        if self.kind == "topic":
+            return f"topic:{self.id}:{self.part}"
+        if self.kind == "topic-end":
+            return f"topic:{self.id}:end"
+        return f"{self.kind}:{self.id}" if self.id else self.kind
+
+    @classmethod
+    def menu(cls, menu_id: str = "") -> Node:
+        """A menu; the text line's single menu has no id."""
+        return cls("menu", menu_id)
+
+    @classmethod
+    def topic(cls, topic_id: str, part: int) -> Node:
+        """Part `part` (from 1) of a topic."""
+        return cls("topic", topic_id, part)
