@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from flask import Flask
 
 
-def create_app(test_config: Mapping[str, Any] | None = None) -> "Flask":
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app (see app.factory.create_app)."""
     from .factory import create_app as build
 

@@ -51,7 +51,7 @@ class State:
         return params
 
     @classmethod
-    def from_params(cls, params: Mapping[str, str]) -> "State | None":
+    def from_params(cls, params: Mapping[str, str]) -> State | None:
         """Read a state back from URL parameters; None when they make no sense."""
         at = params.get("at", "")
         if not at or len(at) > 200:

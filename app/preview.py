@@ -164,7 +164,7 @@ def check_wav(path: Path, text: str, rate: int) -> float:
 
 def audio_key(spoken: str, voice: str, rate: int) -> str:
     """The cache name of a prompt's audio: a short sha256 of what is said, by which voice, how fast."""
-    return hashlib.sha256(f"{voice.strip().lower()}\n{rate}\n{spoken}".encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha256(f"{voice.strip().lower()}\n{rate}\n{spoken}".encode()).hexdigest()[:16]
 
 
 def audio_file(spoken: str, voice: str, rate: int) -> str:
@@ -366,7 +366,7 @@ class Pyttsx3Speaker:
         self._stderr: IO[bytes] | None = None
         self._ready = False
 
-    def __enter__(self) -> "Pyttsx3Speaker":
+    def __enter__(self) -> Pyttsx3Speaker:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -429,7 +429,7 @@ class Pyttsx3Speaker:
             self._ready = True
 
     @staticmethod
-    def _read(stream: IO[str], replies: "queue.Queue[str | None]") -> None:
+    def _read(stream: IO[str], replies: queue.Queue[str | None]) -> None:
         try:
             for reply in stream:
                 replies.put(reply)

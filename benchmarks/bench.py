@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app import create_app  # noqa: E402
-from app.config import PROJECT_ROOT  # noqa: E402
-from app.content import load_line  # noqa: E402
+from app import create_app
+from app.config import PROJECT_ROOT
+from app.content import load_line
 
 TARGETS = {"start-up s": 2.0, "voice turn p95 ms": 50.0, "sms reply p95 ms": 50.0, "max RSS MB": 200.0}
 
