@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, replace
-from typing import Literal, Mapping
+from typing import Literal, Mapping, TypeGuard, get_args
 
 from .content import MAIN_MENU, Line, Menu, Topic, is_valid_id
 from .limits import MAX_DIGITS, MAX_SPEECH_CHARS
@@ -15,6 +15,12 @@ from .speech import phone_number_words
 InputKind = Literal["digits", "speech", "silence"]
 SegmentKind = Literal["text", "phone_number"]
 Action = Literal["next", "repeat", "back", "main", "person", "help", "goodbye"]
+ACTIONS: frozenset[str] = frozenset(get_args(Action))
+
+
+def is_action(name: str | None) -> TypeGuard[Action]:
+    """Whether a reserved command's name is one the call flow acts on."""
+    return name in ACTIONS
 
 MAX_SILENCES = 3
 # Pauses, in milliseconds, that give a tired listener time between ideas.
@@ -139,10 +145,13 @@ class CallFlow:
         self.line = line
         self.transfer_number = transfer_number or None
         self.contact_number = contact_number or None
-        self._reserved_phrases = {
-            action: tuple(normalize(p) for p in reserved.phrases) for action, reserved in line.reserved.items()
+        self._reserved_phrases: dict[Action, tuple[str, ...]] = {
+            action: tuple(normalize(p) for p in reserved.phrases)
+            for action, reserved in line.reserved.items() if is_action(action)
         }
-        self._key_actions = line.command_keys
+        self._key_actions: dict[str, Action] = {
+            key: action for key, action in line.command_keys.items() if is_action(action)
+        }
         # Every topic and menu can be chosen by name from anywhere in the call.
         self._node_phrases = spoken_names(line)
         # What can be said, worked out once: (command, node, phrase) in a menu and in a topic
@@ -150,8 +159,8 @@ class CallFlow:
         self._candidates = {in_topic: self._phrase_candidates(in_topic) for in_topic in (False, True)}
         self._hints = {node: self._hints_at(node) for node in line.paths}
 
-    def _phrase_candidates(self, in_topic: bool) -> tuple[tuple[str | None, str | None, str], ...]:
-        candidates: list[tuple[str | None, str | None, str]] = []
+    def _phrase_candidates(self, in_topic: bool) -> tuple[tuple[Action | None, str | None, str], ...]:
+        candidates: list[tuple[Action | None, str | None, str]] = []
         for action, phrases in self._reserved_phrases.items():
             if action != "next" or in_topic:
                 candidates += [(action, None, p) for p in phrases]
@@ -233,7 +242,8 @@ class CallFlow:
     def keys_at(self, node: str) -> set[str]:
         """The keys that do something at a menu or topic: the commands, plus its choices or "go on"."""
         if node in self.line.topics:
-            return set(self._key_actions) | {self.line.reserved["next"].key}
+            next_key = self.line.reserved["next"].key
+            return set(self._key_actions) | ({next_key} if next_key else set())
         return set(self._key_actions) | {o.key for o in self.line.menus[node].options}
 
     @staticmethod
@@ -250,7 +260,7 @@ class CallFlow:
             return SOUNDS_LIKE_DIGITS[token]
         return DIGIT_WORDS.get(token)
 
-    def _match_phrase(self, state: State, words: str) -> tuple[str | None, str | None]:
+    def _match_phrase(self, state: State, words: str) -> tuple[Action | None, str | None]:
         """The command or node whose phrase best fits what was said: longest exact match, then fuzzy."""
         in_topic = state.path[-1] in self.line.topics
         here = set() if in_topic else {o.target for o in self.line.menus[state.path[-1]].options}
@@ -258,7 +268,7 @@ class CallFlow:
 
         padded = f" {words} "
         best: tuple[int, int, int] | None = None
-        chosen: tuple[str | None, str | None] = (None, None)
+        chosen: tuple[Action | None, str | None] = (None, None)
         for action, node, phrase in candidates:
             if f" {phrase} " in padded:
                 # Longer phrases win; then choices offered here; then commands.
@@ -309,7 +319,7 @@ class CallFlow:
             return Turn((self._say(phrases["transfer"]),), state, Node("transfer"), transfer_to=self.transfer_number)
         if self.contact_number:
             number = self._say(self.contact_number, PAUSE_LONG, "phone_number")
-            lead = (self._say(phrases["contact_number"]), number, self._say(phrases["contact_number_again"]), number,
+            lead: tuple[Segment, ...] = (self._say(phrases["contact_number"]), number, self._say(phrases["contact_number_again"]), number,
                     self._say(phrases["contact_number_repeat"], PAUSE_LONG))
         else:
             lead = (self._say(phrases["no_person"], PAUSE_LONG),)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from flask import Blueprint, Response, current_app, request, url_for
+from flask.typing import ResponseReturnValue
 from twilio.twiml.voice_response import Gather, VoiceResponse
 from werkzeug.exceptions import HTTPException
 
@@ -58,7 +60,7 @@ def render(turn: Turn) -> VoiceResponse:
         _say(response, turn)
         response.hangup()
         return response
-    params = turn.state.to_params()
+    params: dict[str, Any] = dict(turn.state.to_params())
     if turn.transfer_to:
         _say(response, turn)
         response.dial(turn.transfer_to, action=url_for("voice.transfer_done", **params), timeout=30)
@@ -90,7 +92,7 @@ def _log(turn: Turn, started: float) -> None:
 
 
 @bp.post("")
-def incoming():
+def incoming() -> Response:
     """A call comes in: greet the caller and offer the main menu."""
     started = time.perf_counter()
     turn = services().calls.start()
@@ -99,7 +101,7 @@ def incoming():
 
 
 @bp.post("/turn")
-def turn():
+def turn() -> Response:
     """The caller pressed a key, said something, or stayed silent."""
     started = time.perf_counter()
     state = State.from_params(request.args)
@@ -111,7 +113,7 @@ def turn():
 
 
 @bp.post("/transfer-done")
-def transfer_done():
+def transfer_done() -> Response:
     """A transfer to a person ended: say goodbye if it was answered, else offer the menu again."""
     started = time.perf_counter()
     completed = request.form.get("DialCallStatus", "") in ("completed", "answered")
@@ -121,7 +123,7 @@ def transfer_done():
 
 
 @bp.errorhandler(Exception)
-def apologise(error: Exception):
+def apologise(error: Exception) -> ResponseReturnValue:
     """Never answer Twilio with a 500: apologise and offer the main menu, or say goodbye."""
     if isinstance(error, HTTPException):
         return error
