@@ -319,8 +319,9 @@ class CallFlow:
             return Turn((self._say(phrases["transfer"]),), state, Node("transfer"), transfer_to=self.transfer_number)
         if self.contact_number:
             number = self._say(self.contact_number, PAUSE_LONG, "phone_number")
-            lead: tuple[Segment, ...] = (self._say(phrases["contact_number"]), number, self._say(phrases["contact_number_again"]), number,
-                    self._say(phrases["contact_number_repeat"], PAUSE_LONG))
+            lead: tuple[Segment, ...] = (
+                self._say(phrases["contact_number"]), number, self._say(phrases["contact_number_again"]), number,
+                self._say(phrases["contact_number_repeat"], PAUSE_LONG))
         else:
             lead = (self._say(phrases["no_person"], PAUSE_LONG),)
         return self._prompt_again(state, None, lead=lead)
@@ -333,7 +334,8 @@ class CallFlow:
     def _silence(self, state: State) -> Turn:
         silences = state.silences + 1
         if silences >= MAX_SILENCES:
-            return Turn((self._say(self.line.phrases["goodbye_after_silence"]),), None, Node("silence-goodbye"), hangup=True)
+            goodbye = self._say(self.line.phrases["goodbye_after_silence"])
+            return Turn((goodbye,), None, Node("silence-goodbye"), hangup=True)
         lead = [self._say(self.line.phrases["silence"]), self._say(self.line.phrases["silence_more_help"])]
         if silences == MAX_SILENCES - 1:
             lead.append(self._say(self.line.phrases["silence_last_warning"]))
