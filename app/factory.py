@@ -15,7 +15,7 @@ from .engine import CallFlow
 from .limits import MAX_REQUEST_BYTES
 from .store import Store
 from .texting import TextFlow
-from .web import health, services, simulator, sms, voice
+from .web import health, outbox, services, simulator, sms, voice
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(voice.bp)
     app.register_blueprint(sms.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(outbox.bp)
     if app.config["SIMULATOR_ENABLED"]:
         app.register_blueprint(simulator.bp)
     cli.register(app)

@@ -11,6 +11,7 @@ from flask import Flask
 
 from .call import call_command, text_command
 from .check import check
+from .outbox import outbox_command, purge_command
 from .preview import preview_command, say_command, voices_command
 from .usage import usage_command
 
@@ -27,7 +28,9 @@ content.add_command(voices_command)
 
 
 def register(app: Flask) -> None:
-    """Add the commands that need a running app (`flask call`, `flask text`, `flask usage`)."""
+    """Add the commands that need a running app (call, text, usage, outbox, purge)."""
     app.cli.add_command(call_command)
     app.cli.add_command(text_command)
     app.cli.add_command(usage_command)
+    app.cli.add_command(outbox_command)
+    app.cli.add_command(purge_command)
