@@ -10,6 +10,7 @@ with a temporary error (429, 500, 503).
 from __future__ import annotations
 
 import itertools
+import logging
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -92,6 +93,7 @@ class running:
     """A context manager: the stand-in serving on 127.0.0.1 on a free port, in a thread."""
 
     def __init__(self) -> None:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
         self.state = TwilioStandIn()
         self.server = make_server("127.0.0.1", 0, build_app(self.state), threaded=True)
         self.state.url = f"http://127.0.0.1:{self.server.server_port}"
