@@ -52,4 +52,4 @@ def runner(app):
 
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true",
-                     help="rewrite tests/golden/*.txt from what the line says now (review the diff!)")
+                     help="rewrite the answers in tests/golden/*.yaml from what the line does now (review the diff!)")
