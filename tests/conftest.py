@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 
 from app import create_app
-from app.config import DEFAULTS, PROJECT_ROOT
+from app.config import DEFAULTS
 from app.content import load_line
+from helpers import CONTENT_DIR
 from postgres import database_url, postgres_server, postgres_url  # noqa: F401  (fixtures, tests/postgres.py)
-
-CONTENT_DIR = PROJECT_ROOT / "content"
 
 
 @pytest.fixture(scope="session")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.config import PROJECT_ROOT
 from app.phone import parse_messages
 
+CONTENT_DIR = PROJECT_ROOT / "content"
 NUMBER = "+15551234567"
 
 
