@@ -140,6 +140,9 @@ def run(make_app: Any, conversation: Mapping[str, Any]) -> dict[str, Any]:
     """Play the conversation's inputs against a fresh app; the same conversation with the answers it got."""
     app = make_app(TWILIO_AUTH_TOKEN=TOKEN, **conversation.get("settings", {}))
     recorder = Recorder(app)
+    # The app's logger is shared by every app in this process (`flask call` quiets it to WARNING).
+    level = app.logger.level
+    app.logger.setLevel(logging.INFO)
     app.logger.addHandler(recorder)
     try:
         phone = Phone(recorder, "http://localhost/", TOKEN)
@@ -153,6 +156,7 @@ def run(make_app: Any, conversation: Mapping[str, Any]) -> dict[str, Any]:
             steps.append({"caller": caller, **answer})
     finally:
         app.logger.removeHandler(recorder)
+        app.logger.setLevel(level)
     return {"about": conversation.get("about", ""), "settings": dict(conversation.get("settings", {})),
             "steps": steps}
 
