@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from app import create_app
+from app import create_app, factory
 from app.config import DEFAULTS
 from app.content import load_line
 from helpers import CONTENT_DIR
@@ -18,12 +20,21 @@ def line():
 
 
 @pytest.fixture
-def make_app(tmp_path, monkeypatch):
+def make_app(tmp_path, monkeypatch, line):
     """Build an app on a fresh SQLite file; keyword arguments override settings."""
     # Keep the developer's own .env and environment out of the tests: a variable set to "" means
     # "the default", and python-dotenv never overrides a variable that is already set.
     for name in DEFAULTS:
         monkeypatch.setenv(name, "")
+
+    # The real content is loaded and checked once a session (tests/test_content.py checks loading
+    # itself); an app on any other folder or language loads its own, as in production.
+    def load_once(content_dir, language="en"):
+        if Path(content_dir).resolve() == CONTENT_DIR.resolve() and language == "en":
+            return line
+        return load_line(content_dir, language)
+
+    monkeypatch.setattr(factory, "load_line", load_once)
 
     def build(**overrides):
         config = {"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'line.db'}",
