@@ -4,6 +4,7 @@ speech, text messages and trust. Pure: imports neither Flask, click nor Twilio."
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime as dt
 import math
 import re
@@ -13,6 +14,10 @@ from typing import Iterable, Iterator
 import textstat
 
 from . import speech
+from .checks_safety import safety_problems
+from .checks_words import hard_word_problems
+from .checks_text import (all_passages, brief, explains, part_path, problem_at, sentences, spoken_passages,
+                          term_pattern)
 from .content import ContentError, Line, Problem, load_line
 from .engine import DIGIT_WORDS, CallFlow, Input, Turn, normalize, spoken_names
 from .explore import basic_inputs, every_turn
@@ -28,13 +33,6 @@ REVIEW_WARNING_MONTHS = 6
 REVIEW_ERROR_MONTHS = 12
 # How far after a jargon word's first use its explanation may come: that sentence and the next two.
 EXPLANATION_WINDOW = 3
-# Words that show a sentence explains something ("Myelin is the coating...", "a marker called CD19").
-EXPLANATION_CUES = re.compile(
-    r"\b(is an?|is the|is when|is where|are|means|that is|called|call this|sold as|short for|kind of|like an?)\b",
-    re.IGNORECASE,
-)
-# A sentence that explains the one before it: "That is an immune reaction...", "It is a strong...".
-POINTER_START = re.compile(r"^(that|this|these|it)\b", re.IGNORECASE)
 # Every key a caller can press, and a number to reach a person by, for exploring the call flow.
 ALL_KEYS = "0123456789*#"
 EXAMPLE_NUMBER = "555 0100"
@@ -45,7 +43,6 @@ SMS_NUMBERED_WORD = re.compile(r"\b(\d+) ([A-Z][A-Z0-9]+)\b")
 # What a voice reads badly: web and e-mail addresses, and symbols.
 UNSPEAKABLE = re.compile(r"https?:|\bwww\b|\.(?:com|gov|org|net)\b|[%&/@#+=]", re.IGNORECASE)
 WORD_TOKEN = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 # ----- entry points --------------------------------------------------------------------------------
@@ -69,7 +66,8 @@ def check_line(line: Line, today: dt.date, words_per_minute: int) -> list[Proble
         *plain_language_problems(line), *jargon_problems(line),
         *speaking_time_problems(line, words_per_minute), *greeting_time_problems(line, words_per_minute),
         *unspeakable_problems(line), *abbreviation_warnings(line),
-        *review_date_problems(line, today), *as_of_problems(line),
+        *review_date_problems(line, today), *as_of_problems(line), *safety_problems(line),
+        *hard_word_problems(line),
     ]
 
 
@@ -96,57 +94,11 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
-# ----- locating problems -------------------------------------------------------------------------
-
-def problem_at(line: Line, path: str, message: str, severity: str = "error") -> Problem:
-    """A problem at a dotted field path, located through the loader's record of where fields are written."""
-    where = line.where(path)
-    return Problem(where.file, where.line, field_name(line, path), message, severity)
-
-
-def field_name(line: Line, path: str) -> str:
-    """How a field is named in a report: topic fields relative to their file, parts by number and title."""
-    match = re.fullmatch(r"topics\.([^.]+)(?:\.(.*))?", path)
-    if not match:
-        return path
-    topic_id, rest = match.groups()
-    if not rest:
-        return "body"
-    part = re.fullmatch(r"parts\[(\d+)\](.*)", rest)
-    if part and topic_id in line.topics:
-        index = int(part.group(1))
-        return f"part {index + 1} \"{line.topics[topic_id].parts[index].title}\"{part.group(2)}"
-    return rest
-
-
-def part_path(topic_id: str, index: int) -> str:
-    """The field path of a topic's spoken part."""
-    return f"topics.{topic_id}.parts[{index}]"
-
-
 # ----- what the voice says -----------------------------------------------------------------------
 
 def spoken_texts(line: Line) -> Iterator[tuple[str, str]]:
     """Every piece of content the voice says, as (field path, text as written)."""
-    for name, text in line.phrases.items():
-        yield f"phrases.{name}", text
-    for action, reserved in line.reserved.items():
-        yield f"reserved.{action}.label", reserved.label
-    for menu in line.menus.values():
-        yield f"menus.{menu.id}.title", menu.title
-        if menu.label:
-            yield f"menus.{menu.id}.label", menu.label
-    for topic in line.topics.values():
-        yield f"topics.{topic.id}.title", topic.title
-        yield f"topics.{topic.id}.label", topic.label
-        for index, part in enumerate(topic.parts):
-            yield f"{part_path(topic.id, index)}.title", part.title
-            yield part_path(topic.id, index), part.text
-
-
-def sentences(text: str) -> list[str]:
-    """A text split after each full stop, question or exclamation mark."""
-    return [s for s in SENTENCE_END.split(text.strip()) if s]
+    return ((passage.path, passage.text) for passage in spoken_passages(line))
 
 
 def speaking_seconds(line: Line, text: str, words_per_minute: int) -> float:
@@ -268,44 +220,43 @@ def reading_grade(text: str) -> float:
 
 
 def plain_language_problems(line: Line) -> Iterator[Problem]:
-    """Reading grade per part and per topic, and long sentences in everything spoken."""
+    """Reading grade per part and per topic, the same for text messages, and long sentences in everything
+    the line says or sends."""
     for topic in line.topics.values():
-        for index, part in enumerate(topic.parts):
-            grade = reading_grade(part.text)
-            if grade > MAX_PART_GRADE:
-                yield problem_at(line, part_path(topic.id, index),
-                                 f"reads at grade {grade}; the most for a part is {MAX_PART_GRADE:g}")
-        grade = reading_grade(" ".join(part.text for part in topic.parts))
-        if grade > MAX_TOPIC_GRADE:
-            yield problem_at(line, f"topics.{topic.id}",
-                             f"the topic reads at grade {grade}; the most for a whole topic is {MAX_TOPIC_GRADE:g}")
-    for path, text in spoken_texts(line):
-        for sentence in sentences(text):
-            count = len(sentence.split())
+        yield from _grade_problems(line, topic.id, [part.text for part in topic.parts], "parts", "part")
+        yield from _grade_problems(line, topic.id, list(topic.sms), "sms", "text message")
+    for passage in all_passages(line):
+        for sentence in sentences(passage.text):
+            count = sentence_words(sentence)
             if count > MAX_SENTENCE_WORDS:
-                yield problem_at(line, path, f"sentence \"{brief(sentence)}\" has {count} words; "
-                                             f"the most is {MAX_SENTENCE_WORDS}")
+                yield problem_at(line, passage.path, f"the sentence \"{brief(sentence)}\" has {count} words; "
+                                                     f"the most is {MAX_SENTENCE_WORDS}: split it in two",
+                                 sentence=sentence)
 
 
-def brief(sentence: str, words: int = 8) -> str:
-    """The start of a sentence, enough to find it."""
-    parts = sentence.split()
-    return " ".join(parts[:words]) + (" ..." if len(parts) > words else "")
+def sentence_words(sentence: str) -> int:
+    """How many words a reader takes in at once: a list after a colon ("Reply with a word: 1 WHAT, 2 STATUS,
+    3 RISKS") counts by its longest item."""
+    lead, colon, rest = sentence.rpartition(": ")
+    if colon and rest.count(",") >= 2:
+        return max(len(lead.split()), *(len(item.split()) for item in rest.split(",")))
+    return len(sentence.split())
 
 
-def term_pattern(term: str) -> re.Pattern[str]:
-    """A jargon term as a whole word, any case, plural allowed ("clinical trials")."""
-    body = r"\s+".join(re.escape(word) for word in term.split())
-    return re.compile(rf"(?<![\w-]){body}s?(?![\w-])", re.IGNORECASE)
-
-
-def explains(sentence: str, term: re.Pattern[str]) -> bool:
-    """True when a sentence explains the term: it names the term or points back ("That is..."), with a cue."""
-    if not (term.search(sentence) or POINTER_START.match(sentence)):
-        return False
-    if EXPLANATION_CUES.search(sentence):
-        return True
-    return any(re.match(r",\s+an?\b", sentence[m.end():]) for m in term.finditer(sentence))
+def _grade_problems(line: Line, topic_id: str, texts: list[str], field: str, noun: str) -> Iterator[Problem]:
+    """Each text (a part, a message) at most grade 8, and all of them together at most grade 6."""
+    for index, text in enumerate(texts):
+        grade = reading_grade(text)
+        if grade > MAX_PART_GRADE:
+            yield problem_at(line, f"topics.{topic_id}.{field}[{index}]",
+                             f"reads at school grade {grade}; the most for a {noun} is {MAX_PART_GRADE:g}. "
+                             f"Use shorter sentences and shorter words", sentence=text)
+    grade = reading_grade(" ".join(texts)) if texts else 0.0
+    if grade > MAX_TOPIC_GRADE:
+        found = problem_at(line, f"topics.{topic_id}.{field}[0]", f"the {noun}s of this topic together read at "
+                           f"school grade {grade}; the most is {MAX_TOPIC_GRADE:g}. Use shorter sentences and shorter "
+                           f"words", sentence=texts[0])
+        yield dataclasses.replace(found, field="whole topic" if field == "parts" else "all text messages")
 
 
 def jargon_problems(line: Line) -> Iterator[Problem]:

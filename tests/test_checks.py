@@ -142,7 +142,7 @@ def test_spoken_phrase_shared_by_two_topics_is_reported(root):
 def test_prompt_promising_a_missing_key_is_reported(root):
     set_greeting(root, "Welcome. You can press 5 for the news, or just say what you want.")
     report = only_error(root, "press 5")
-    assert "content/en/line.yaml:" in report and "phrases.greeting" in report
+    assert "content/en/line.yaml:" in report and "phrase 'greeting'" in report
     assert "key 5 does nothing" in report
 
 
@@ -153,12 +153,12 @@ def test_prompt_promising_a_key_that_works_there_is_fine(root):
 
 def test_sms_menu_numbers_must_match_the_topics(root):
     edit(root, "line.yaml", "Reply with a word or number:", "Reply with a word or number 1-6:")
-    assert "there are 5 topics, numbered 1-5" in only_error(root, r"sms\.menu: offers '1-6'")
+    assert "there are 5 topics, numbered 1-5" in only_error(root, r"text reply 'menu': offers '1-6'")
 
 
 def test_sms_menu_number_must_send_the_topic_it_names(root):
     edit(root, "line.yaml", "3 RISKS,", "3 ASK,")
-    report = only_error(root, r"sms\.menu: says '3 ASK'")
+    report = only_error(root, r"text reply 'menu': says '3 ASK'")
     assert "texting 3 sends topic 'risks', whose word is RISKS" in report
 
 
@@ -184,22 +184,22 @@ def test_part_above_grade_eight_is_reported(root):
                                 "neurological evaluation beforehand. Manufacturing complications occasionally "
                                 "postpone administration considerably.")
     report = only_error(root, "the most for a part")
-    assert re.search(r"risks\.md:\d+: part 1 \"Hard words\": reads at grade \d+\.\d; the most for a part is 8", report)
+    assert re.search(r"risks\.md:\d+: part 1 \"Hard words\": reads at school grade \d+\.\d; the most for a part is 8", report)
 
 
 def test_topic_above_grade_six_is_reported_even_when_each_part_is_below_eight(root):
     replace_body(root, "risks", "## Studies\n\nDoctors are studying whether this treatment could help people "
                                 "with multiple sclerosis. The first studies looked at safety in small groups of people.")
     report = only_error(root, "grade")
-    assert re.search(r"risks\.md:\d+: body: the topic reads at grade 7\.\d; the most for a whole topic is 6", report)
+    assert re.search(r"risks\.md:\d+: whole topic: the parts of this topic together read at school grade 7\.\d; the most is 6", report)
 
 
 def test_sentence_over_twenty_words_is_quoted(root):
     edit(root, "topics/risks.md", "Blood pressure can drop.",
          "Blood pressure can drop and you may feel dizzy or weak or tired or sick for a day or two after it.")
     report = only_error(root, "sentence")
-    assert 'part 2 "Fever and low blood pressure": sentence "Blood pressure can drop and you may feel ..." ' \
-           'has 22 words; the most is 20' in report
+    assert 'part 2 "Fever and low blood pressure": the sentence "Blood pressure can drop and you may feel ..." ' \
+           'has 22 words; the most is 20: split it in two' in report
 
 
 def test_jargon_not_explained_at_first_use_is_reported(root):
@@ -340,11 +340,11 @@ def test_command_passes_the_real_content(root):
 
 
 def test_command_fails_on_errors_and_lists_them_first(root):
-    edit(root, "topics/risks.md", "Blood pressure can drop.", "Blood pressure can drop by 30%.")
+    edit(root, "topics/risks.md", "Blood pressure can drop.", "Blood pressure can drop & rise.")
     result = invoke(root, "--today", "2027-06-01")
     assert result.exit_code == 1
     lines = result.output.splitlines()
-    assert "the voice would read '%' badly" in lines[0]
+    assert "the voice would read '&' badly" in lines[0]
     assert all(": warning: " in line for line in lines[1:-1])
     assert re.fullmatch(r"1 error, \d+ warnings", lines[-1])
 
@@ -378,7 +378,7 @@ def test_keys_promised_in_shared_phrases_are_those_that_work_where_the_call_flow
     text = re.sub(r"(\n  goodbye: >-\n    ).*", r"\1Thank you for calling. To call again, press 0.", text)
     line_yaml.write_text(text, encoding="utf-8")
     report = only_error(root, "press")  # "press 1" works at the end of a topic; nothing works after goodbye
-    assert "phrases.goodbye: says 'press 0' but key 0 does nothing where this is said (keys that work there: none)" \
+    assert "phrase 'goodbye': says 'press 0' but key 0 does nothing where this is said (keys that work there: none)" \
         in report
 
 
@@ -393,7 +393,7 @@ PLANNED_GREETING = ("Welcome to the CAR-T and MS information line. We give gener
 ])
 def test_greeting_takes_at_most_15_seconds(root, greeting, seconds):
     set_greeting(root, greeting)
-    found = [e for e in errors(run(root)) if "phrases.greeting" in e]
+    found = [e for e in errors(run(root)) if "phrase 'greeting'" in e]
     if seconds is None:
         assert found and "takes about 15.4 seconds to say at 140 words a minute; the most is 15" in found[0]
     else:
@@ -405,4 +405,4 @@ def test_a_topic_must_say_how_recent_its_research_is(root):
     edit(root, "topics/risks.md", "as_of: late 2025", "as_of: early 2026")
     report = errors(run(root))
     assert any("part 1" in e and "must say 'as of early 2026'" in e for e in report), report
-    assert any("sms[0]: the first text message must say 'as of early 2026'" in e for e in report), report
+    assert any("text message 1: the first text message must say 'as of early 2026'" in e for e in report), report

@@ -1,0 +1,172 @@
+"""What the editorial checks read: every text the line says or sends, split into sentences, and where
+each sentence is written, so that a report points at the sentence to fix. Pure: no Flask, no Twilio."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator, Literal
+
+from .content import Line, Problem
+
+Channel = Literal["speech", "text"]
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# Words that show a sentence explains something ("Myelin is the coating...", "a marker called CD19").
+EXPLANATION_CUES = re.compile(
+    r"\b(is an?|is the|is when|is where|are|means|that is|called|call this|sold as|short for|kind of|like an?)\b",
+    re.IGNORECASE,
+)
+# A sentence that explains the one before it: "That is an immune reaction...", "It is a strong...".
+POINTER_START = re.compile(r"^(that|this|these|it)\b", re.IGNORECASE)
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One piece of content the line says (speech) or sends (text), with its dotted field path."""
+
+    path: str
+    text: str
+    channel: Channel
+    topic: str | None = None  # the topic it belongs to, if any
+
+
+def part_path(topic_id: str, index: int) -> str:
+    """The field path of a topic's spoken part."""
+    return f"topics.{topic_id}.parts[{index}]"
+
+
+def spoken_passages(line: Line) -> Iterator[Passage]:
+    """Every piece of content the voice says, as written."""
+    for name, text in line.phrases.items():
+        yield Passage(f"phrases.{name}", text, "speech")
+    for action, reserved in line.reserved.items():
+        yield Passage(f"reserved.{action}.label", reserved.label, "speech")
+    for menu in line.menus.values():
+        yield Passage(f"menus.{menu.id}.title", menu.title, "speech")
+        if menu.label:
+            yield Passage(f"menus.{menu.id}.label", menu.label, "speech")
+    for topic in line.topics.values():
+        yield Passage(f"topics.{topic.id}.title", topic.title, "speech", topic.id)
+        yield Passage(f"topics.{topic.id}.label", topic.label, "speech", topic.id)
+        for index, part in enumerate(topic.parts):
+            yield Passage(f"{part_path(topic.id, index)}.title", part.title, "speech", topic.id)
+            yield Passage(part_path(topic.id, index), part.text, "speech", topic.id)
+
+
+def text_passages(line: Line) -> Iterator[Passage]:
+    """Every text message the line sends, as written (a topic's messages without their footer)."""
+    for name, text in line.sms.texts.items():
+        yield Passage(f"sms.{name}", text, "text")
+    for topic in line.topics.values():
+        for index, message in enumerate(topic.sms):
+            yield Passage(f"topics.{topic.id}.sms[{index}]", message, "text", topic.id)
+
+
+def all_passages(line: Line) -> Iterator[Passage]:
+    """What the line says, then what it sends."""
+    yield from spoken_passages(line)
+    yield from text_passages(line)
+
+
+def sentences(text: str) -> list[str]:
+    """A text split after each full stop, question or exclamation mark."""
+    return [s for s in SENTENCE_END.split(text.strip()) if s]
+
+
+def brief(sentence: str, words: int = 8) -> str:
+    """The start of a sentence, enough to find it."""
+    parts = sentence.split()
+    return " ".join(parts[:words]) + (" ..." if len(parts) > words else "")
+
+
+def term_pattern(term: str) -> re.Pattern[str]:
+    """A term as a whole word, any case, plural allowed ("clinical trials")."""
+    body = r"\s+".join(re.escape(word) for word in term.split())
+    return re.compile(rf"(?<![\w-]){body}s?(?![\w-])", re.IGNORECASE)
+
+
+def explains(sentence: str, term: re.Pattern[str]) -> bool:
+    """True when a sentence explains the term: it names the term or points back ("That is..."), with a cue,
+    or puts an explanation right after it ("BCMA, a marker on plasma cells"; "trials (research studies)")."""
+    if not (term.search(sentence) or POINTER_START.match(sentence)):
+        return False
+    if EXPLANATION_CUES.search(sentence):
+        return True
+    return any(re.match(r",\s+an?\b|\s*\((?!\s*[A-Z0-9-]+\s*\))", sentence[m.end():]) for m in term.finditer(sentence))
+
+
+# ----- where a problem is written, in words an editor knows ----------------------------------------
+
+def place_name(line: Line, path: str) -> str:
+    """How a field is named in a report: "part 2 "Fever"", "text message 1", "the greeting"..."""
+    match = re.fullmatch(r"topics\.([^.]+)(?:\.(.*))?", path)
+    if not match:
+        return _line_field_name(path)
+    topic_id, rest = match.groups()
+    if not rest:
+        return "whole topic"
+    part = re.fullmatch(r"parts\[(\d+)\](.*)", rest)
+    if part and topic_id in line.topics:
+        index = int(part.group(1))
+        tail = " heading" if part.group(2) == ".title" else part.group(2)
+        return f"part {index + 1} \"{line.topics[topic_id].parts[index].title}\"{tail}"
+    message = re.fullmatch(r"sms\[(\d+)\]", rest)
+    if message:
+        return f"text message {int(message.group(1)) + 1}"
+    return rest
+
+
+def _line_field_name(path: str) -> str:
+    """line.yaml fields: shared phrases and text replies by their own names, the rest as written."""
+    phrase = re.fullmatch(r"phrases\.(\w+)", path)
+    if phrase:
+        return f"phrase '{phrase.group(1)}'"
+    reply = re.fullmatch(r"sms\.(\w+)", path)
+    if reply and reply.group(1) != "keywords":
+        return f"text reply '{reply.group(1)}'"
+    return path
+
+
+def problem_at(line: Line, path: str, message: str, severity: str = "error", sentence: str | None = None) -> Problem:
+    """A problem at a field, located through the loader's record of where fields are written, and at the
+    line of `sentence` within it when one is given."""
+    where = line.where(path)
+    row = sentence_line(where.file, where.line, sentence) if sentence else where.line
+    return Problem(where.file, row, place_name(line, path), message, severity)
+
+
+def sentence_line(file: str, from_line: int, sentence: str) -> int:
+    """The line, at or after `from_line`, where a sentence's first words are written (or `from_line`)."""
+    words = _words_by_line(file)
+    wanted = _WORD.findall(sentence.lower())[:6]
+    if not wanted:
+        return from_line
+    start = next((i for i, (row, _) in enumerate(words) if row >= from_line), len(words))
+    said = [word for _, word in words]
+    for index in range(start, len(words) - len(wanted) + 1):
+        if said[index:index + len(wanted)] == wanted:
+            return words[index][0]
+    return from_line
+
+
+def _words_by_line(file: str) -> tuple[tuple[int, str], ...]:
+    path = Path(file)
+    try:
+        stat = path.stat()
+    except OSError:
+        return ()
+    return _read_words(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _read_words(file: str, _mtime: int, _size: int) -> tuple[tuple[int, str], ...]:
+    """Every word of a file with its line number; cached while the file is unchanged."""
+    try:
+        text = Path(file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ()
+    return tuple((number, word) for number, row in enumerate(text.splitlines(), start=1)
+                 for word in _WORD.findall(row.lower()))
