@@ -11,7 +11,7 @@ from typing import Iterator
 
 from wordfreq import zipf_frequency
 
-from .checks_text import Passage, all_passages, explains, problem_at, sentences, term_pattern
+from .checks_text import EXPLANATION_CUES, POINTER_START, Passage, all_passages, problem_at, sentences, term_pattern
 from .content import Line, Problem
 
 # The Zipf scale is log10 of a word's frequency per billion words: 3 is once per million words.
@@ -26,6 +26,7 @@ ENDINGS = ("'s", "\u2019s", "ness", "ings", "ing", "ed", "es", "s", "ly", "er")
 WORD = re.compile(r"(?<![\w.@/-])[A-Za-z]+(?:['\u2019-][A-Za-z]+)*(?![\w@/]|-\d|\.[A-Za-z])")
 DOTTED_ABBREVIATION = re.compile(r"(?<![\w.])(?:[A-Za-z]\.){2,}")
 WEB_ADDRESS = re.compile(r"\S+\.(?:gov|com|org|net|uk|edu)\b\S*", re.IGNORECASE)
+NAMED_BEFORE = re.compile(r"\b(?:called|named|known as|call this|call it)\s*$", re.IGNORECASE)
 # The explanation may come in the sentence before the word, the word's own, or the next two.
 EXPLAINED_BEFORE, EXPLAINED_AFTER = 1, 2
 
@@ -64,6 +65,24 @@ def hard_words_in(sentence: str, jargon: tuple[re.Pattern[str], ...]) -> list[st
     return found + [m.group(0) for m in WORD.finditer(text) if is_hard(m.group(0))]
 
 
+def explains_word(sentence: str, term: re.Pattern[str]) -> bool:
+    """Whether a sentence says what a word means: the word, then a cue ("Apheresis is a way to..."), or a
+    name given ("a way called apheresis"), or an explanation right after it ("apheresis, a way to...",
+    "apheresis (a way to...)"), or a sentence pointing back ("That is a way to...").
+
+    Stricter than jargon.yaml's rule: in "Cells are taken by apheresis", "are" explains nothing.
+    """
+    if POINTER_START.match(sentence) and EXPLANATION_CUES.search(sentence):
+        return True
+    for match in term.finditer(sentence):
+        after = sentence[match.end():]
+        if EXPLANATION_CUES.search(after) or NAMED_BEFORE.search(sentence[:match.start()]):
+            return True
+        if re.match(r",\s+an?\b|\s*\((?!\s*[A-Z0-9-]+\s*\))", after):
+            return True
+    return False
+
+
 def hard_word_problems(line: Line) -> Iterator[Problem]:
     """A warning for each hard word where a topic (or line.yaml) first uses it unexplained, once by voice
     and once by text: a texter never hears the spoken parts."""
@@ -87,7 +106,7 @@ def _unexplained(line: Line, passage: Passage, jargon: tuple[re.Pattern[str], ..
                 yield problem_at(line, passage.path, f"'{word}' is a short form some readers do not know, and the "
                                                      f"voice may spell it out; write the words in full",
                                  "warning", sentence=sentence)
-            elif not any(explains(s, term_pattern(word)) for s in around):
+            elif not any(explains_word(s, term_pattern(word)) for s in around):
                 yield problem_at(line, passage.path, f"'{word}' is a word few readers know. Use a plainer word, or "
                                                      f"say what it means where it is first used (like \"{word} is "
                                                      f"...\"), or add it to jargon.yaml with a plain explanation",
