@@ -184,14 +184,16 @@ def test_part_above_grade_eight_is_reported(root):
                                 "neurological evaluation beforehand. Manufacturing complications occasionally "
                                 "postpone administration considerably.")
     report = only_error(root, "the most for a part")
-    assert re.search(r"risks\.md:\d+: part 1 \"Hard words\": reads at school grade \d+\.\d; the most for a part is 8", report)
+    assert re.search(r"risks\.md:\d+: part 1 \"Hard words\": reads at school grade \d+\.\d; the most for a part is 8",
+                     report)
 
 
 def test_topic_above_grade_six_is_reported_even_when_each_part_is_below_eight(root):
     replace_body(root, "risks", "## Studies\n\nDoctors are studying whether this treatment could help people "
                                 "with multiple sclerosis. The first studies looked at safety in small groups of people.")
     report = only_error(root, "grade")
-    assert re.search(r"risks\.md:\d+: whole topic: the parts of this topic together read at school grade 7\.\d; the most is 6", report)
+    assert re.search(r"risks\.md:\d+: whole topic: the parts of this topic together read at school grade 7\.\d; "
+                     r"the most is 6", report)
 
 
 def test_sentence_over_twenty_words_is_quoted(root):

@@ -4,13 +4,22 @@ of the real content, and the real content passing them."""
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 
 from app import checks_safety, checks_words
 from app.config import PROJECT_ROOT
 from app.content import load_line
-from test_checks import TODAY, edit, errors, only_error, root, run, warnings  # noqa: F401  (root: a fixture)
+from test_checks import TODAY, edit, errors, only_error, run, warnings
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    """A copy of the real content folder to break."""
+    return Path(shutil.copytree(PROJECT_ROOT / "content", tmp_path / "content"))
+
 
 # ----- advice about a person's own treatment -----------------------------------------------------
 
@@ -21,7 +30,8 @@ def test_the_issues_example_of_advice_is_an_error_pointing_at_its_line(root):
     report = only_error(root, "what to do about their own treatment")
     path = root / "en" / "topics" / "risks.md"
     line_no = next(i for i, row in enumerate(path.read_text().splitlines(), 1) if row.startswith("You should stop"))
-    assert re.search(rf"risks\.md:{line_no}: part 2 \"Fever and low blood pressure\": \"You should stop\" tells ", report)
+    assert re.search(rf"risks\.md:{line_no}: part 2 \"Fever and low blood pressure\": \"You should stop\" tells ",
+                     report)
     assert "only their doctor advises" in report
 
 
