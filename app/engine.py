@@ -131,7 +131,7 @@ def normalize(text: str) -> str:
 def spoken_names(line: Line) -> dict[str, tuple[str, ...]]:
     """What a caller can say to choose each topic and submenu: its label, its title and its phrases."""
     names: dict[str, tuple[str, ...]] = {}
-    nodes = [*line.topics.values(), *(m for m in line.menus.values() if m.id != MAIN_MENU)]
+    nodes: list[Topic | Menu] = [*line.topics.values(), *(m for m in line.menus.values() if m.id != MAIN_MENU)]
     for node in nodes:
         said = (normalize(p) for p in (node.label, node.title, *node.phrases))
         names[node.id] = tuple(dict.fromkeys(p for p in said if p))

@@ -27,8 +27,11 @@ def every_turn(flow: CallFlow, inputs: Iterable[Input]) -> Iterator[Turn]:
     yield first
     yield from (flow.respond(None, Input("silence")), flow.after_transfer(True),
                 flow.after_transfer(False), flow.error_turn())
-    seen: set[State] = {first.state}
-    waiting: deque[State] = deque([first.state])
+    seen: set[State] = set()
+    waiting: deque[State] = deque()
+    if first.state is not None:  # the greeting always waits at the main menu
+        seen.add(first.state)
+        waiting.append(first.state)
     while waiting:
         state = waiting.popleft()
         for heard in inputs:

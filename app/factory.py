@@ -43,7 +43,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     services.init_app(app, services.Services(line, calls, TextFlow(line), store))
 
     # Behind a proxy or load balancer, rebuild the URL Twilio signed from X-Forwarded-Proto/Host.
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
 
     app.register_blueprint(voice.bp)
     app.register_blueprint(sms.bp)

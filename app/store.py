@@ -152,7 +152,7 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(select(usage_counts).order_by(usage_counts.c.day.desc(), usage_counts.c.node,
                                                               usage_counts.c.channel))
-            return [(r.day, r.channel, r.node, r.count) for r in rows]
+            return [(r["day"], r["channel"], r["node"], r["count"]) for r in rows.mappings()]
 
     def ping(self) -> bool:
         """Whether the database answers and holds every table the line needs."""

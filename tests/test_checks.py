@@ -38,7 +38,8 @@ def edit(root: Path, relative: str, old: str, new: str) -> None:
 def set_greeting(root: Path, greeting: str) -> None:
     """Give the line a new greeting, whatever the current one says."""
     line_yaml = root / "en" / "line.yaml"
-    text = re.sub(r"\n  greeting: >-\n(?:    .*\n)+", f"\n  greeting: >-\n    {greeting}\n", line_yaml.read_text("utf-8"))
+    text = re.sub(r"\n  greeting: >-\n(?:    .*\n)+", f"\n  greeting: >-\n    {greeting}\n",
+                  line_yaml.read_text("utf-8"))
     line_yaml.write_text(text, encoding="utf-8")
 
 
@@ -167,7 +168,8 @@ def test_sms_menu_number_must_send_the_topic_it_names(root):
 def test_non_gsm_character_is_reported_with_position_and_replacement(root):
     edit(root, "topics/risks.md", "As of late 2025, CAR-T studies in MS", "As of late 2025, CAR-T studies in MS\u2019")
     report = only_error(root, "not plain GSM-7")
-    assert re.search(r"content/en/topics/risks\.md:\d+: sms\[0\]: character '\u2019' \(U\+2019\) at position 37 ", report)
+    assert re.search(r"content/en/topics/risks\.md:\d+: sms\[0\]: character '\u2019' \(U\+2019\) at position 37 ",
+                     report)
     assert "write \"'\" instead" in report
 
 
@@ -190,7 +192,8 @@ def test_part_above_grade_eight_is_reported(root):
 
 def test_topic_above_grade_six_is_reported_even_when_each_part_is_below_eight(root):
     replace_body(root, "risks", "## Studies\n\nDoctors are studying whether this treatment could help people "
-                                "with multiple sclerosis. The first studies looked at safety in small groups of people.")
+                                "with multiple sclerosis. The first studies looked at safety in small groups "
+                                "of people.")
     report = only_error(root, "grade")
     assert re.search(r"risks\.md:\d+: whole topic: the parts of this topic together read at school grade 7\.\d; "
                      r"the most is 6", report)
@@ -370,7 +373,8 @@ def test_loader_refusals_and_editorial_checks_are_reported_in_one_run(root):
     edit(root, "topics/risks.md", "Doctors call this ICANS.", "Doctors call this ICANS. See www.example.com.")
     report = errors(run(root))
     assert any(re.search(r"risks\.md:\d+: sms\[0\]: character '\u2019'", e) for e in report), report
-    assert any(re.search(r"risks\.md:\d+: part 3 .*the voice would read 'www', '\.com' badly", e) for e in report), report
+    assert any(re.search(r"risks\.md:\d+: part 3 .*the voice would read 'www', '\.com' badly", e)
+               for e in report), report
 
 
 def test_keys_promised_in_shared_phrases_are_those_that_work_where_the_call_flow_says_them(root):

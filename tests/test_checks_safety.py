@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from app import checks_safety, checks_words
+from app.checks import safety as checks_safety
+from app.checks import words as checks_words
 from app.config import PROJECT_ROOT
 from app.content import load_line
 from test_checks import TODAY, edit, errors, only_error, run, warnings
@@ -168,7 +169,7 @@ def test_a_long_sentence_in_a_text_reply_is_an_error(root):
 
 
 def test_a_list_after_a_colon_counts_by_its_longest_item():
-    from app.checks import sentence_words
+    from app.checks.language import sentence_words
     assert sentence_words("Reply with a word or number: 1 WHAT (what CAR-T is), 2 STATUS, 3 RISKS, 4 TRIALS.") == 6
 
 

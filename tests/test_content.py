@@ -48,6 +48,11 @@ def test_real_content_has_five_subjects_within_the_menu_rules(line):
         assert topic.reviewed and "late 2025" in topic.parts[0].text
 
 
+def test_the_line_is_named_as_line_yaml_names_it(line):
+    # The preview index page shows it; the loader once left the last sms text's name here ("error").
+    assert line.name == "CAR-T and MS information line"
+
+
 def test_pronunciations_apply_to_whole_words_only(line):
     assert line.pronounce("CAR-T and ICANS in MS") == "car tee and eye cans in M S"
     assert line.pronounce("SMS and CARS stay") == "SMS and CARS stay"
@@ -80,7 +85,8 @@ def test_line_numbers_point_at_the_field(content):
 
 def test_text_message_with_curly_quote_and_too_long(content):
     edit(content / "en/line.yaml", "Msg & data rates may apply.\n  stop:", "Msg \u2019n data rates may apply.\n  stop:")
-    edit(content / "en/topics/risks.md", "    As of late 2025, CAR-T studies", "    " + "very long words " * 20 + "As of late 2025, CAR-T studies")
+    edit(content / "en/topics/risks.md", "    As of late 2025, CAR-T studies",
+         "    " + "very long words " * 20 + "As of late 2025, CAR-T studies")
     problems = problems_of(content)
     assert any("sms.help: character '\u2019' (U+2019) at position" in p and "write \"'\" instead" in p
                for p in problems)
@@ -189,7 +195,8 @@ def test_a_topic_or_menu_offered_by_two_menus_is_refused(content):
     line_yaml = content / "en/line.yaml"
     edit(line_yaml, '        topic: find-a-trial\n', '        topic: risks\n')
     edit(line_yaml, '      - key: "2"\n        topic: questions-for-your-doctor\n',
-         '      - key: "2"\n        topic: questions-for-your-doctor\n      - key: "3"\n        menu: trials-and-doctor\n'
+         '      - key: "2"\n        topic: questions-for-your-doctor\n'
+         '      - key: "3"\n        menu: trials-and-doctor\n'
          '      - key: "4"\n        menu: main\n')
     problems = problems_of(content)
     lines = line_yaml.read_text().splitlines()

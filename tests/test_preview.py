@@ -198,6 +198,17 @@ def test_a_broken_cached_file_is_rendered_again(line, tmp_path):
     assert again.rendered == [prompts[1].spoken]
 
 
+def test_the_index_page_escapes_what_it_shows(line):
+    prompts = preview.collect_prompts(CallFlow(line))[:2]
+    manifest = preview.build_manifest(prompts, {prompts[1].spoken: 1.5}, 'en"<b>', 140)
+    page = preview.build_index(line, prompts, manifest, {prompts[0].spoken: "<script>alert(1)</script> & more"})
+    assert "<script" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in page
+    assert "Voice en&#34;&lt;b&gt;, 140 words a minute" in page
+    assert page.count("<audio controls") == 1 and "Not rendered: see the list at the top" in page
+    assert f'src="{manifest["prompts"][prompts[1].spoken]["file"]}"' in page
+    assert '<td class="seconds">1.5</td>' in page
+
+
 def test_say_refuses_an_unknown_topic(run):
     result = run("say", "no-such-topic")
     assert result.exit_code == 2

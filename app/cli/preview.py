@@ -44,8 +44,9 @@ def _flow(settings: dict[str, Any]) -> tuple[Line, CallFlow]:
     try:
         line = load_line(settings["CONTENT_DIR"], settings["CONTENT_LANGUAGE"])
     except ContentError as error:
-        raise click.ClickException("the content has problems; fix them first (`flask content check`):\n"
-                                   + "\n".join(str(p) for p in error.problems)) from None
+        # A ContentError's message is its problems, one a line.
+        raise click.ClickException(f"the content has problems; fix them first (`flask content check`):\n{error}"
+                                   ) from None
     return line, CallFlow(line, settings["TRANSFER_NUMBER"], settings["CONTACT_NUMBER"])
 
 

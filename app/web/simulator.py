@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_from_directory, url_for
+from flask.typing import ResponseReturnValue
 
 from ..limits import MAX_SMS_BODY, MAX_SPEECH_CHARS
 from ..phone import DEFAULT_LINE_NUMBER, Call, CallEnded, Event, Phone, Position, Utterance, WebhookError
@@ -48,12 +49,14 @@ def preview_prompts() -> dict[str, dict[str, Any]]:
         return {}
     cached = current_app.extensions.get("simulator_manifest")
     if cached and cached[0] == (manifest, stamp):
-        return cached[1]
+        return cast("dict[str, dict[str, Any]]", cached[1])
     try:
-        prompts = json.loads(manifest.read_text(encoding="utf-8")).get("prompts", {})
-    except (OSError, ValueError, AttributeError):
-        prompts = {}
-    prompts = prompts if isinstance(prompts, dict) else {}
+        document = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        document = None
+    found = document.get("prompts") if isinstance(document, dict) else None
+    prompts: dict[str, dict[str, Any]] = (
+        {text: entry for text, entry in found.items() if isinstance(entry, dict)} if isinstance(found, dict) else {})
     current_app.extensions["simulator_manifest"] = ((manifest, stamp), prompts)
     return prompts
 
@@ -77,8 +80,7 @@ def event_json(event: Event, prompts: dict[str, dict[str, Any]]) -> dict[str, An
     """An event for the page: each utterance with the preview recording of it, when there is one."""
     utterances = []
     for utterance in event.utterances:
-        recording = prompts.get(preview_key(utterance))
-        recording = recording if isinstance(recording, dict) else {}
+        recording = prompts.get(preview_key(utterance), {})
         name = audio_name(recording.get("file"))
         utterances.append({"text": utterance.text, "pause_ms": utterance.pause_ms,
                            "interpret_as": utterance.interpret_as,
@@ -112,20 +114,20 @@ def text_field(body: dict[str, Any], name: str, limit: int) -> str:
 
 
 @bp.get("")
-def page():
+def page() -> ResponseReturnValue:
     """The simulator page."""
     return render_template("simulator.html", caller=fictional_number(), line_number=DEFAULT_LINE_NUMBER)
 
 
 @bp.post("/api/call")
-def start_call():
+def start_call() -> ResponseReturnValue:
     """Place a call to the line."""
     caller = text_field(json_body(), "caller", 20) or fictional_number()
     return jsonify(call_json(phone().call(caller)))
 
 
 @bp.post("/api/call/turn")
-def take_turn():
+def take_turn() -> ResponseReturnValue:
     """The caller presses a key, says something or stays silent at the position the page sent back."""
     body = json_body()
     position = body.get("position")
@@ -148,7 +150,7 @@ def take_turn():
 
 
 @bp.post("/api/text")
-def send_text():
+def send_text() -> ResponseReturnValue:
     """Send a text message to the line; the replies come back (none after STOP)."""
     body = json_body()
     sender = text_field(body, "from", 20) or fictional_number()
@@ -157,7 +159,7 @@ def send_text():
 
 
 @bp.get("/audio/<name>")
-def audio(name: str):
+def audio(name: str) -> ResponseReturnValue:
     """A preview recording from PREVIEW_DIR's audio folder."""
     if not name.endswith(".wav"):
         abort(404)
@@ -165,19 +167,19 @@ def audio(name: str):
 
 
 @bp.errorhandler(ValueError)
-def bad_request(error: ValueError):
+def bad_request(error: ValueError) -> ResponseReturnValue:
     """Tell the page what was wrong with its request."""
     return jsonify({"error": str(error)}), 400
 
 
 @bp.errorhandler(CallEnded)
-def call_ended(error: CallEnded):
+def call_ended(error: CallEnded) -> ResponseReturnValue:
     """The call is over; the page should offer a new one."""
     return jsonify({"error": str(error)}), 409
 
 
 @bp.errorhandler(WebhookError)
-def webhook_failed(error: WebhookError):
+def webhook_failed(error: WebhookError) -> ResponseReturnValue:
     """The line's webhook refused or failed: say so, with its status (403 is a signature refused)."""
     current_app.logger.warning("simulator: %s", error)
     return jsonify({"error": f"The line answered {error.status}.", "status": error.status}), 502

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, Response, current_app, g, request
+from flask.typing import ResponseReturnValue
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import HTTPException
 
@@ -74,7 +75,7 @@ def _answer(group: OptOutGroup | None, number: str, body: str) -> tuple[Node, st
 
 
 @bp.post("/sms")
-def incoming():
+def incoming() -> Response:
     """A text message comes in. STOP is recorded before anything else; opted-out numbers get nothing."""
     started = time.perf_counter()
     texts = services().texts
@@ -97,7 +98,7 @@ def incoming():
 
 
 @bp.errorhandler(Exception)
-def apologise(error: Exception):
+def apologise(error: Exception) -> ResponseReturnValue:
     """Never answer Twilio with a 500; apologise only to a number known not to have opted out."""
     if isinstance(error, HTTPException):
         return error

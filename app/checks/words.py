@@ -11,8 +11,9 @@ from typing import Iterator
 
 from wordfreq import zipf_frequency
 
-from .checks_text import EXPLANATION_CUES, POINTER_START, Passage, all_passages, problem_at, sentences, term_pattern
-from .content import Line, Problem
+from ..content import Line, Problem
+from .fields import Passage, all_passages, problem_at, sentences
+from .language import EXPLANATION_AFTER, EXPLANATION_CUES, POINTER_START, term_pattern
 
 # The Zipf scale is log10 of a word's frequency per billion words: 3 is once per million words.
 # Its authors (van Heuven et al., 2014) call words below 3 low-frequency. Below 3 fall "myelin" (2.5),
@@ -78,7 +79,7 @@ def explains_word(sentence: str, term: re.Pattern[str]) -> bool:
         after = sentence[match.end():]
         if EXPLANATION_CUES.search(after) or NAMED_BEFORE.search(sentence[:match.start()]):
             return True
-        if re.match(r",\s+an?\b|\s*\((?!\s*[A-Z0-9-]+\s*\))", after):
+        if EXPLANATION_AFTER.match(after):
             return True
     return False
 

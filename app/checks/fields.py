@@ -1,5 +1,5 @@
-"""What the editorial checks read: every text the line says or sends, split into sentences, and where
-each sentence is written, so that a report points at the sentence to fix. Pure: no Flask, no Twilio."""
+"""The content as the checks see it: every text the line says or sends, split into sentences, and problems
+located at the field, and the line of the very sentence, an editor must change. Pure: no Flask, no Twilio."""
 
 from __future__ import annotations
 
@@ -9,17 +9,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterator, Literal
 
-from .content import Line, Problem
+from .. import speech
+from ..content import Line, Problem
 
 Channel = Literal["speech", "text"]
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-# Words that show a sentence explains something ("Myelin is the coating...", "a marker called CD19").
-EXPLANATION_CUES = re.compile(
-    r"\b(is an?|is the|is when|is where|are|means|that is|called|call this|sold as|short for|kind of|like an?)\b",
-    re.IGNORECASE,
-)
-# A sentence that explains the one before it: "That is an immune reaction...", "It is a strong...".
-POINTER_START = re.compile(r"^(that|this|these|it)\b", re.IGNORECASE)
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -65,6 +59,11 @@ def text_passages(line: Line) -> Iterator[Passage]:
             yield Passage(f"topics.{topic.id}.sms[{index}]", message, "text", topic.id)
 
 
+def spoken_texts(line: Line) -> Iterator[tuple[str, str]]:
+    """Every piece of content the voice says, as (field path, text as written)."""
+    return ((passage.path, passage.text) for passage in spoken_passages(line))
+
+
 def all_passages(line: Line) -> Iterator[Passage]:
     """What the line says, then what it sends."""
     yield from spoken_passages(line)
@@ -76,26 +75,15 @@ def sentences(text: str) -> list[str]:
     return [s for s in SENTENCE_END.split(text.strip()) if s]
 
 
+def speaking_seconds(line: Line, text: str, words_per_minute: int) -> float:
+    """Estimated seconds to say a text, after the pronunciation list is applied."""
+    return speech.speaking_seconds(line.pronounce(text), words_per_minute)
+
+
 def brief(sentence: str, words: int = 8) -> str:
     """The start of a sentence, enough to find it."""
     parts = sentence.split()
     return " ".join(parts[:words]) + (" ..." if len(parts) > words else "")
-
-
-def term_pattern(term: str) -> re.Pattern[str]:
-    """A term as a whole word, any case, plural allowed ("clinical trials")."""
-    body = r"\s+".join(re.escape(word) for word in term.split())
-    return re.compile(rf"(?<![\w-]){body}s?(?![\w-])", re.IGNORECASE)
-
-
-def explains(sentence: str, term: re.Pattern[str]) -> bool:
-    """True when a sentence explains the term: it names the term or points back ("That is..."), with a cue,
-    or puts an explanation right after it ("BCMA, a marker on plasma cells"; "trials (research studies)")."""
-    if not (term.search(sentence) or POINTER_START.match(sentence)):
-        return False
-    if EXPLANATION_CUES.search(sentence):
-        return True
-    return any(re.match(r",\s+an?\b|\s*\((?!\s*[A-Z0-9-]+\s*\))", sentence[m.end():]) for m in term.finditer(sentence))
 
 
 # ----- where a problem is written, in words an editor knows ----------------------------------------

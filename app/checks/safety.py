@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from .checks_text import Passage, all_passages, problem_at, sentences
-from .content import Line, Problem, Topic
+from ..content import Line, Problem, Topic
+from .fields import Passage, all_passages, problem_at, sentences
 
 # Verbs of advice about a person's own treatment.
 TREATMENT_VERBS = (r"stop|start|switch|take|quit|skip|avoid|change|try|get|begin|continue|keep|join|enrol|enroll|"

@@ -1,0 +1,11 @@
+"""A simulated Twilio (call.py) and its TwiML parser (twiml.py), for the simulator page, `flask call` and tests."""
+
+from .call import (ACCOUNT_SID, DEFAULT_CALLER, DEFAULT_CONFIDENCE, DEFAULT_LINE_NUMBER, MAX_FOLLOWED, Call,
+                   CallEnded, Event, Phone, Position, PostFunction, TestClientLike, Transport, WebhookError)
+from .twiml import (Dial, Gather, Hangup, Redirect, Say, Utterance, Verb, VoiceResponse, parse_messages,
+                    parse_voice)
+
+__all__ = ["ACCOUNT_SID", "DEFAULT_CALLER", "DEFAULT_CONFIDENCE", "DEFAULT_LINE_NUMBER", "MAX_FOLLOWED", "Call",
+           "CallEnded", "Dial", "Event", "Gather", "Hangup", "Phone", "Position", "PostFunction", "Redirect", "Say",
+           "TestClientLike", "Transport", "Utterance", "Verb", "VoiceResponse", "WebhookError", "parse_messages",
+           "parse_voice"]
