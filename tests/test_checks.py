@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import shutil
 from pathlib import Path
@@ -85,7 +86,7 @@ def test_real_content_has_no_errors():
 def test_broken_reference_is_reported(root):
     edit(root, "line.yaml", "topic: risks", "topic: riskz")
     report = errors(run(root))
-    assert any(re.search(r"content/en/line\.yaml:\d+: menus\.main\.options\[2\]\.topic: there is no topic "
+    assert any(re.search(r"content/en/line\.yaml:\d+: menu 'main', choice 3, topic: there is no topic "
                         r"called 'riskz'", e) for e in report), report
 
 
@@ -120,7 +121,7 @@ def test_reserved_key_used_by_a_menu_is_reported(root):
 
 def test_missing_reserved_command_is_reported(root):
     edit(root, "line.yaml", '  back:\n    key: "8"\n', '  backward:\n    key: "8"\n')
-    assert any("reserved.back: is missing" in e for e in errors(run(root)))
+    assert any("command 'back': is missing" in e for e in errors(run(root)))
 
 
 def test_sms_keyword_collision_is_reported(root):
@@ -165,18 +166,45 @@ def test_sms_menu_number_must_send_the_topic_it_names(root):
 
 # ----- text messages ----------------------------------------------------------------------------
 
-def test_non_gsm_character_is_reported_with_position_and_replacement(root):
+def row_of(root: Path, relative: str, text: str) -> int:
+    """The line of a content file that holds a text."""
+    rows = (root / "en" / relative).read_text(encoding="utf-8").splitlines()
+    return next(number for number, row in enumerate(rows, start=1) if text in row)
+
+
+def test_non_gsm_character_is_reported_in_plain_words_at_its_line(root):
     edit(root, "topics/risks.md", "As of late 2025, CAR-T studies in MS", "As of late 2025, CAR-T studies in MS\u2019")
-    report = only_error(root, "not plain GSM-7")
-    assert re.search(r"content/en/topics/risks\.md:\d+: sms\[0\]: character '\u2019' \(U\+2019\) at position 37 ",
-                     report)
-    assert "write \"'\" instead" in report
+    report = only_error(root, "cannot be sent in a plain text message")
+    row = row_of(root, "topics/risks.md", "studies in MS\u2019")
+    assert re.search(rf"content/en/topics/risks\.md:{row}: text message 1: this character cannot be sent in a plain "
+                     rf"text message: \u2019 \(after \"CAR-T studies in MS\"\); use ' instead$", report)
 
 
 def test_text_message_over_two_segments_is_reported(root):
     edit(root, "topics/risks.md", "Making the cells is slow.", "Making the cells is slow. " + "More words here. " * 10)
-    report = only_error(root, r"^sms\[2\]: with its footer")
-    assert re.search(r"risks\.md:\d+: sms\[2\]", report) and "2 segments" in report
+    report = only_error(root, r"^text message 3: with the line added at its end")
+    assert re.search(r"risks\.md:\d+: text message 3", report) and "too long for one message" in report
+
+
+def test_broken_yaml_in_one_topic_hides_no_problem_of_another(root):
+    edit(root, "topics/risks.md", "title: Risks and side effects", "title: Risks: and side effects")
+    edit(root, "topics/what-is-car-t.md", "Rituximab is a similar drug.",
+         "Rituximab is a similar drug. CAR-T cures MS. You should stop taking Ocrevus. It is approved for MS.")
+    report = [e for e in errors(run(root)) if "seconds to say" not in e]
+    assert len(report) == 4, report
+    row = row_of(root, "topics/risks.md", "title: Risks:")
+    assert re.search(rf"risks\.md:{row}: settings at the top: this line cannot be read: a colon \(:\) inside a "
+                     r"sentence needs the whole sentence in quotes", report[0]), report
+    row = row_of(root, "topics/what-is-car-t.md", "CAR-T cures MS.")
+    assert all(re.search(rf"what-is-car-t\.md:{row}: part 4 ", e) for e in report[1:]), report
+
+
+def test_broken_line_yaml_still_checks_every_topic_file(root):
+    edit(root, "line.yaml", "  greeting: >-", "  greeting: >-\n\tbad")
+    edit(root, "topics/risks.md", "Blood pressure can drop.", "Blood pressure can drop. It is safe for everyone.")
+    report = errors(run(root))
+    assert any("line.yaml" in e and "a tab is used for spacing here: use spaces instead" in e for e in report), report
+    assert any("risks.md" in e and "\"safe for everyone\"" in e for e in report), report
 
 
 # ----- plain language ---------------------------------------------------------------------------
@@ -348,10 +376,25 @@ def test_command_fails_on_errors_and_lists_them_first(root):
     edit(root, "topics/risks.md", "Blood pressure can drop.", "Blood pressure can drop & rise.")
     result = invoke(root, "--today", "2027-06-01")
     assert result.exit_code == 1
-    lines = result.output.splitlines()
+    report, by_file = result.output.split("\nBy file:\n")
+    lines = report.splitlines()
     assert "the voice would read '&' badly" in lines[0]
-    assert all(": warning: " in line for line in lines[1:-1])
-    assert re.fullmatch(r"1 error, \d+ warnings", lines[-1])
+    assert all(": warning: " in line for line in lines[1:])
+    files = by_file.splitlines()
+    assert re.fullmatch(r"  \S*content/en/topics/risks\.md: 1 error, \d+ warnings?", files[0])  # the worst file first
+    assert all(re.fullmatch(r"  \S*content/en/\S+: 0 errors, \d+ warnings?", row) for row in files[1:-1])
+    assert re.fullmatch(r"1 error, \d+ warnings", files[-1])
+
+
+def test_command_writes_json_for_tools(root):
+    edit(root, "topics/risks.md", "Blood pressure can drop.", "Blood pressure can drop & rise.")
+    result = invoke(root, "--today", "2026-11-22", "--format", "json")
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert report["errors"] == 1 and report["warnings"] == len(report["problems"]) - 1
+    first = report["problems"][0]
+    assert first["file"].endswith("risks.md") and first["severity"] == "error" and first["line"] > 1
+    assert set(first) == {"file", "line", "field", "message", "severity"}
 
 
 def test_command_reports_content_the_loader_refuses(root):
@@ -360,7 +403,7 @@ def test_command_reports_content_the_loader_refuses(root):
     assert result.exit_code == 1
     assert "there is no topic called 'riskz'" in result.output
     assert "no menu offers topic 'risks'" in result.output
-    assert result.output.splitlines()[-1] == "2 errors, 0 warnings"
+    assert re.fullmatch(r"2 errors, \d+ warnings", result.output.splitlines()[-1])
 
 
 def test_command_rejects_a_badly_written_date(root):
@@ -372,7 +415,7 @@ def test_loader_refusals_and_editorial_checks_are_reported_in_one_run(root):
     edit(root, "topics/risks.md", "As of late 2025, CAR-T studies in MS", "As of late 2025, CAR-T studies in MS\u2019")
     edit(root, "topics/risks.md", "Doctors call this ICANS.", "Doctors call this ICANS. See www.example.com.")
     report = errors(run(root))
-    assert any(re.search(r"risks\.md:\d+: sms\[0\]: character '\u2019'", e) for e in report), report
+    assert any(re.search(r"risks\.md:\d+: text message 1: this character cannot be sent", e) for e in report), report
     assert any(re.search(r"risks\.md:\d+: part 3 .*the voice would read 'www', '\.com' badly", e)
                for e in report), report
 

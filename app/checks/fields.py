@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Iterator, Literal
 
 from .. import speech
 from ..content import Line, Problem
+from ..content.reader import sentence_line
 
 Channel = Literal["speech", "text"]
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-_WORD = re.compile(r"[a-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -75,6 +73,11 @@ def sentences(text: str) -> list[str]:
     return [s for s in SENTENCE_END.split(text.strip()) if s]
 
 
+def sentence_with(text: str, fragment: str) -> str | None:
+    """The first sentence of a text that holds `fragment` (to point a report at its line)."""
+    return next((s for s in sentences(text) if fragment in s), None)
+
+
 def speaking_seconds(line: Line, text: str, words_per_minute: int) -> float:
     """Estimated seconds to say a text, after the pronunciation list is applied."""
     return speech.speaking_seconds(line.pronounce(text), words_per_minute)
@@ -108,14 +111,40 @@ def place_name(line: Line, path: str) -> str:
 
 
 def _line_field_name(path: str) -> str:
-    """line.yaml fields: shared phrases and text replies by their own names, the rest as written."""
-    phrase = re.fullmatch(r"phrases\.(\w+)", path)
-    if phrase:
-        return f"phrase '{phrase.group(1)}'"
-    reply = re.fullmatch(r"sms\.(\w+)", path)
-    if reply and reply.group(1) != "keywords":
-        return f"text reply '{reply.group(1)}'"
-    return path
+    """line.yaml's fields by what they are: "phrase 'greeting'", "menu 'main', choice 3"..."""
+    return plain_field(path)
+
+
+# A field path as the loader writes it -> how an editor would say it.
+PLAIN_FIELDS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern), words) for pattern, words in (
+    (r"sms\[(\d+)\]", "text message {n1}"),
+    (r"sms\.keywords\.(\w+)", "words a texter sends for '{1}'"),
+    (r"sms\.(\w+)", "text reply '{1}'"),
+    (r"phrases\.(\w+)", "phrase '{1}'"),
+    (r"templates\.(\w+)", "sentence pattern '{1}'"),
+    (r"reserved\.(\w+)\.(\w+)", "command '{1}', {2}"),
+    (r"reserved\.(\w+)", "command '{1}'"),
+    (r"menus\.([\w-]+)\.options\[(\d+)\]\.(\w+)", "menu '{1}', choice {n2}, {3}"),
+    (r"menus\.([\w-]+)\.options\[(\d+)\]", "menu '{1}', choice {n2}"),
+    (r"menus\.([\w-]+)\.(\w+)", "menu '{1}', {2}"),
+    (r"menus\.([\w-]+)", "menu '{1}'"),
+    (r"sources\[(\d+)\]\.(\w+)", "source {n1}, {2}"),
+    (r"sources\[(\d+)\]", "source {n1}"),
+    (r"\(settings\)", "settings at the top"),
+    (r"\(file\)", "whole file"),
+    (r"\(folder\)", "folder"),
+))
+
+
+def plain_field(field: str) -> str:
+    """A loader's field path in plain words ("sms[0]" -> "text message 1"); other fields as they are."""
+    for pattern, words in PLAIN_FIELDS:
+        match = pattern.fullmatch(field)
+        if match:
+            groups = match.groups()
+            values = {f"n{i}": int(g) + 1 for i, g in enumerate(groups, 1) if g.isdigit()}
+            return words.format("", *groups, **values)
+    return field
 
 
 def problem_at(line: Line, path: str, message: str, severity: str = "error", sentence: str | None = None) -> Problem:
@@ -124,37 +153,3 @@ def problem_at(line: Line, path: str, message: str, severity: str = "error", sen
     where = line.where(path)
     row = sentence_line(where.file, where.line, sentence) if sentence else where.line
     return Problem(where.file, row, place_name(line, path), message, severity)
-
-
-def sentence_line(file: str, from_line: int, sentence: str) -> int:
-    """The line, at or after `from_line`, where a sentence's first words are written (or `from_line`)."""
-    words = _words_by_line(file)
-    wanted = _WORD.findall(sentence.lower())[:6]
-    if not wanted:
-        return from_line
-    start = next((i for i, (row, _) in enumerate(words) if row >= from_line), len(words))
-    said = [word for _, word in words]
-    for index in range(start, len(words) - len(wanted) + 1):
-        if said[index:index + len(wanted)] == wanted:
-            return words[index][0]
-    return from_line
-
-
-def _words_by_line(file: str) -> tuple[tuple[int, str], ...]:
-    path = Path(file)
-    try:
-        stat = path.stat()
-    except OSError:
-        return ()
-    return _read_words(str(path), stat.st_mtime_ns, stat.st_size)
-
-
-@lru_cache(maxsize=64)
-def _read_words(file: str, _mtime: int, _size: int) -> tuple[tuple[int, str], ...]:
-    """Every word of a file with its line number; cached while the file is unchanged."""
-    try:
-        text = Path(file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return ()
-    return tuple((number, word) for number, row in enumerate(text.splitlines(), start=1)
-                 for word in _WORD.findall(row.lower()))

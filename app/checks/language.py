@@ -107,5 +107,6 @@ def jargon_problems(line: Line) -> Iterator[Problem]:
                     yield problem_at(line, part_path(topic.id, index),
                                      f"'{written}' is not explained where this topic first uses it "
                                      f"(\"{brief(said[first])}\"); in that sentence or the next two, say what "
-                                     f"it is, like \"{written} is ...\" (jargon.yaml: {explanation})")
+                                     f"it is, like \"{written} is ...\" (jargon.yaml: {explanation})",
+                                     sentence=said[first])
                 break
