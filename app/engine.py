@@ -416,7 +416,11 @@ class CallFlow:
         return tuple(segments)
 
     def _spoken_commands(self) -> str:
-        words = [self.line.reserved[a].phrases[0] for a in ("repeat", "back", "main", "person", "goodbye")]
+        """The commands that work when spoken; "person" only when someone can be reached, as with key 0."""
+        actions = ["repeat", "back", "main", "person", "goodbye"]
+        if not (self.transfer_number or self.contact_number):
+            actions.remove("person")
+        words = [self.line.reserved[a].phrases[0] for a in actions]
         return self.line.templates["commands_help"].format(words=", ".join(words))
 
     def _label(self, kind: str, target: str) -> str:

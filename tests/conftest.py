@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from app import create_app
-from app.config import DEFAULTS, PROJECT_ROOT
+from app import create_app, factory
+from app.config import DEFAULTS
 from app.content import load_line
+from helpers import CONTENT_DIR
 from postgres import database_url, postgres_server, postgres_url  # noqa: F401  (fixtures, tests/postgres.py)
-
-CONTENT_DIR = PROJECT_ROOT / "content"
 
 
 @pytest.fixture(scope="session")
@@ -19,12 +20,21 @@ def line():
 
 
 @pytest.fixture
-def make_app(tmp_path, monkeypatch):
+def make_app(tmp_path, monkeypatch, line):
     """Build an app on a fresh SQLite file; keyword arguments override settings."""
     # Keep the developer's own .env and environment out of the tests: a variable set to "" means
     # "the default", and python-dotenv never overrides a variable that is already set.
     for name in DEFAULTS:
         monkeypatch.setenv(name, "")
+
+    # The real content is loaded and checked once a session (tests/test_content.py checks loading
+    # itself); an app on any other folder or language loads its own, as in production.
+    def load_once(content_dir, language="en"):
+        if Path(content_dir).resolve() == CONTENT_DIR.resolve() and language == "en":
+            return line
+        return load_line(content_dir, language)
+
+    monkeypatch.setattr(factory, "load_line", load_once)
 
     def build(**overrides):
         config = {"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'line.db'}",
@@ -52,4 +62,4 @@ def runner(app):
 
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true",
-                     help="rewrite tests/golden/*.txt from what the line says now (review the diff!)")
+                     help="rewrite the answers in tests/golden/*.yaml from what the line does now (review the diff!)")

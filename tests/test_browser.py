@@ -80,8 +80,8 @@ FOCUSED = """
   const style = getComputedStyle(el);
   const labelledBy = (el.getAttribute("aria-labelledby") || "").split(" ").filter(Boolean)
     .map((id) => document.getElementById(id).textContent).join(" ");
-  const name = el.getAttribute("aria-label") || labelledBy || (el.labels && el.labels.length && el.labels[0].textContent)
-    || el.textContent;
+  const name = el.getAttribute("aria-label") || labelledBy
+    || (el.labels && el.labels.length && el.labels[0].textContent) || el.textContent;
   return { id: el.id || el.dataset.key || el.tagName, name: name.trim(),
            top: box.top + scrollY, left: box.left, right: box.right,
            outline: style.outlineStyle !== "none" ? parseFloat(style.outlineWidth) : 0 };

@@ -14,7 +14,7 @@ import pytest
 
 from app.content import ContentError, load_line
 from app.engine import State
-from conftest import CONTENT_DIR
+from helpers import CONTENT_DIR
 
 
 @pytest.fixture

@@ -123,9 +123,13 @@ def test_three_silences_end_the_call_saying_how_to_come_back(flow):
     assert flow.respond(second.state, Input("digits", "9")).state.silences == 0
 
 
-def test_help_lists_what_can_be_said(flow):
-    turn = flow.respond(State(), Input("speech", "help"))
-    assert "say repeat, go back, main menu, person, goodbye." in turn.text and "press 3" in turn.text
+def test_help_lists_what_can_be_said_and_offers_a_person_only_when_one_can_be_reached(flow, line):
+    alone = flow.respond(State(), Input("speech", "help"))
+    assert "say repeat, go back, main menu, goodbye." in alone.text and "person" not in alone.text
+    assert "press 3" in alone.text and alone.state == State()
+    for numbers in ({"transfer_number": "+15550001111"}, {"contact_number": "+15550002222"}):
+        turn = CallFlow(line, **numbers).respond(State(), Input("speech", "help"))
+        assert "say repeat, go back, main menu, person, goodbye." in turn.text
 
 
 def test_unknown_speech_is_not_understood(flow):
@@ -137,13 +141,16 @@ def test_spoken_numbers_choose_keys(flow):
     assert walk(flow, ("speech", "press three")).state.path[-1] == "risks"
     assert walk(flow, ("speech", "number 4")).state.path[-1] == "trials-and-doctor"
     assert walk(flow, ("speech", "press for")).state.path[-1] == "trials-and-doctor"
-    assert walk(flow, ("speech", "press oh")).transfer_to is None  # 0: a person (none configured here)
+    assert "no one can take calls" in walk(flow, ("speech", "press oh")).text  # 0: a person, none set here
+    with_person = CallFlow(flow.line, transfer_number="+15550001111")
+    assert with_person.respond(State(), Input("speech", "press oh")).transfer_to == "+15550001111"
 
 
 @pytest.mark.parametrize("said", ["oh", "Oh.", "oh okay", "to", "too", "for"])
 def test_words_that_only_sound_like_numbers_are_not_keys_on_their_own(flow, said):
     turn = CallFlow(flow.line, transfer_number="+15550001111").respond(State(), Input("speech", said))
     assert turn.transfer_to is None and turn.state == State()
+    assert turn.text.startswith("Sorry, I did not understand that.")
 
 
 @pytest.mark.parametrize("params", [

@@ -16,8 +16,7 @@ from sqlalchemy import inspect, select, text
 
 from app import store as store_module
 from app.store import Store, make_engine, opt_outs
-
-from test_sms import send
+from helpers import send
 
 NUMBER = "+15551234567"
 SECRET = "test-secret"
@@ -97,8 +96,12 @@ def test_usage_counts_add_up_per_day_channel_and_node(store, monkeypatch):
     ]
 
 
-def test_ping(store):
+def test_ping_succeeds_on_a_good_database_and_raises_on_a_broken_one(store):
     assert store.ping() is True
+    with store.engine.begin() as conn:
+        conn.execute(text("DROP TABLE sms_positions"))
+    with pytest.raises(Exception, match="sms_positions"):
+        store.ping()
 
 
 def test_number_key_is_a_keyed_hash_of_the_number(store, database_url):
@@ -275,6 +278,6 @@ def test_flask_usage_shows_anonymous_counts(make_app):
     client.post("/sms", data={"From": "+15551112222", "Body": "RISKS"})
     client.post("/sms", data={"From": "+15551113333", "Body": "RISKS"})
     output = runner.invoke(args=["usage"]).output
-    assert "voice  menu:main" in output and "1" in output
+    assert re.search(r"voice\s+menu:main\s+1\n", output)
     assert re.search(r"sms\s+topic:risks:1\s+2", output)
     assert "5551112222" not in output

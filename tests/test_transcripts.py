@@ -1,85 +1,186 @@
-"""Golden transcripts: whole calls and text conversations, keys or phrases in, what is said out.
+"""Golden conversations: each file in tests/golden/ holds a whole call or text thread, inputs and answers together.
 
-Every request goes through the webhooks signed as Twilio signs them. When the content changes on
-purpose, run `scripts/test tests/test_transcripts.py --update-golden` and read the diff of
-tests/golden/ before committing: it is exactly what callers will hear differently.
+A file names its settings, then its steps. Each step is what the caller did (`call`, `press 3`,
+`say "side effects"`, `silence`, `text "RISKS"`) and what the line answered through the real
+webhooks, signed as Twilio signs them (app/phone.py): what was said, the node reached, and how
+the line then waits or ends. When the line changes on purpose, run
+`scripts/test tests/test_transcripts.py --update-golden`: it keeps each file's settings and
+steps and rewrites the answers. Read the diff before committing: it is exactly what callers will
+hear differently. A new conversation is a new file with only `about`, `settings` and the
+`caller` lines (and its name in CONVERSATIONS); --update-golden fills in the rest.
 """
 
 from __future__ import annotations
 
-import textwrap
+import logging
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Mapping
 
 import pytest
+import yaml
 
-from app.phone import Phone
+from app.phone import Call, Phone, VoiceResponse, parse_voice
 
 GOLDEN = Path(__file__).parent / "golden"
 TOKEN = "golden-token"
-
-CALLS = {
-    "call-keypad-through-risks": ["press 3", "press 1", "press 9", "press 1", "press 1", "press 1", "press 1",
-                                  "press 8"],
-    "call-speech-only": ["say what is car tee", "say next", "say go back", "say trials",
-                         "say questions to ask", "say main menu", "say goodbye"],
-    "call-silence": ["wait", "wait", "wait"],
-    "call-wrong-input-and-help": ["press 5", "press #", "say purple elephant", "say help", "press 4", "press 6",
-                                  "press 8", "press 0", "press 7"],
-}
-TEXTS = {
-    "text-topics-and-more": ["MENU", "risks", "MORE", "MORE", "more", "MORE", "2", "trails", "HELP", "hello"],
-    "text-stop-and-start": ["STOP", "MENU", "RISKS", "START", "MENU"],
-}
+# Every conversation kept; a file that goes missing fails instead of silently dropping its test.
+CONVERSATIONS = [
+    "call-keypad-through-risks", "call-speech-only", "call-silence", "call-wrong-input-and-help",
+    "call-person-by-transfer", "call-person-by-contact-number", "call-person-no-one",
+    "text-topics-and-more", "text-stop-and-start",
+]
+HEADER = ("# A golden conversation (tests/test_transcripts.py). Inputs: settings and each step's caller.\n"
+          "# Everything else is what the line answered; rewrite it with --update-golden and read the diff.\n")
+STEP = re.compile(r'(?P<verb>call|silence)|(?P<key_verb>press) (?P<key>\S)|(?P<say_verb>say|text) "(?P<words>.*)"')
+_NODE = re.compile(r"\bnode=(\S+)")
+INPUTS = {"dtmf": "keys", "speech": "speech"}
 
 
-@pytest.fixture
-def phone(make_app):
-    app = make_app(TWILIO_AUTH_TOKEN=TOKEN, SMS_OPT_OUT_BY_TWILIO=False, CONTACT_NUMBER="+12025550199")
-    return Phone.for_app(app)
+@dataclass
+class Exchange:
+    """One webhook request the simulated Twilio made, and the line's answer."""
+
+    form: dict[str, str]
+    body: str
+    nodes: list[str] = field(default_factory=list)
 
 
-def wrap(who: str, text: str) -> str:
-    return textwrap.fill(text, width=100, initial_indent=f"{who}: ", subsequent_indent="      ")
+class Recorder(logging.Handler):
+    """Posts to the app as Twilio would, keeping each answer with the node the line logged for it."""
+
+    def __init__(self, app: Any):
+        super().__init__(logging.INFO)
+        self.client, self.exchanges = app.test_client(), []  # type: ignore[var-annotated]
+        self._nodes: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        match = _NODE.search(record.getMessage())  # "voice call=CA.. node=menu:main ms=2.1"
+        if match:
+            self._nodes.append(match.group(1))
+
+    def __call__(self, url: str, form: Mapping[str, str], headers: Mapping[str, str]) -> tuple[int, str]:
+        response = self.client.post(url, data=form, headers=headers)
+        body = response.get_data(as_text=True)
+        self.exchanges.append(Exchange(dict(form), body, self._nodes))
+        self._nodes = []
+        return response.status_code, body
+
+    def take(self) -> list[Exchange]:
+        """The exchanges since the last take."""
+        taken, self.exchanges = self.exchanges, []
+        return taken
 
 
-def run_call(phone: Phone, steps: list[str]) -> str:
-    call = phone.call()
-    lines = [wrap("line", call.events[-1].text)]
-    for step in steps:
-        verb, _, rest = step.partition(" ")
-        reply = call.press(rest) if verb == "press" else call.say(rest) if verb == "say" else call.wait()
-        lines += [f"caller: {step}", wrap("line", reply.text)]
-        if call.ended:
-            lines.append("(the line hangs up)")
-            break
-    return "\n".join(lines) + "\n"
+# ----- what the line did, as readable values -------------------------------------------------
+
+def spoken(response: VoiceResponse) -> list[str]:
+    """Each sentence said, in order; a number read as a telephone number is marked so."""
+    return [f"{u.text} (as a {u.interpret_as} number)" if u.interpret_as else u.text for u in response.utterances]
 
 
-def run_texts(phone: Phone, messages: list[str]) -> str:
-    lines = []
-    for message in messages:
-        lines.append(f"texter: {message}")
-        replies = phone.send_sms(message)
-        lines += [wrap("line", reply) for reply in replies] or ["(no reply)"]
-    return "\n".join(lines) + "\n"
+def how_it_goes_on(response: VoiceResponse) -> dict[str, str]:
+    """Whether the line listens (for what, how long), dials a number, or ends the call."""
+    gather, dial = response.gather, response.dial
+    if gather is not None:
+        listens = " and ".join(INPUTS.get(kind, kind) for kind in gather.input)
+        waits = f"{listens}, {gather.timeout} seconds"
+        return {"waits": waits if response.redirect else waits + ", then the call ends"}
+    if dial is not None:
+        return {"dials": dial.number}
+    return {"ends": "hangs up" if response.hangs_up else "the TwiML runs out"}
 
 
-def check_golden(request, name: str, transcript: str) -> None:
-    path = GOLDEN / f"{name}.txt"
+def voice_answer(exchange: Exchange) -> dict[str, Any]:
+    response = parse_voice(exchange.body)
+    answer: dict[str, Any] = {}
+    if "DialCallStatus" in exchange.form:
+        answer["dial status"] = exchange.form["DialCallStatus"]  # Twilio reports how the <Dial> ended
+    answer["says"] = spoken(response)
+    answer["node"] = ", ".join(exchange.nodes) or "(none logged)"
+    answer.update(how_it_goes_on(response))
+    return answer
+
+
+def voice_step(exchanges: list[Exchange]) -> dict[str, Any]:
+    """A step's answers: the first in the step itself, any the simulator followed on (after a <Dial>) in `then`."""
+    first, *rest = [voice_answer(exchange) for exchange in exchanges]
+    return {**first, "then": rest} if rest else first
+
+
+def sms_step(replies: list[str], exchanges: list[Exchange]) -> dict[str, Any]:
+    [exchange] = exchanges
+    return {"replies": replies, "node": ", ".join(exchange.nodes) or "(none logged)"}
+
+
+# ----- running a conversation --------------------------------------------------------------------
+
+def act(phone: Phone, call: Call | None, caller: str) -> tuple[Call | None, list[str] | None]:
+    """Do one step; the call (if any) and, for a text, the replies."""
+    step = STEP.fullmatch(caller)
+    if step is None:
+        raise ValueError(f"not a step: {caller!r} (call, press 3, say \"words\", silence, text \"WORDS\")")
+    if step["verb"] == "call":
+        return phone.call(), None
+    if step["say_verb"] == "text":
+        return call, phone.send_sms(step["words"])
+    if call is None or call.ended:
+        raise ValueError(f"{caller!r}: there is no call going on (start with `call`)")
+    if step["key_verb"]:
+        call.press(step["key"])
+    elif step["say_verb"]:
+        call.say(step["words"])
+    else:
+        call.wait()
+    return call, None
+
+
+def run(make_app: Any, conversation: Mapping[str, Any]) -> dict[str, Any]:
+    """Play the conversation's inputs against a fresh app; the same conversation with the answers it got."""
+    app = make_app(TWILIO_AUTH_TOKEN=TOKEN, **conversation.get("settings", {}))
+    recorder = Recorder(app)
+    # The app's logger is shared by every app in this process (`flask call` quiets it to WARNING).
+    level = app.logger.level
+    app.logger.setLevel(logging.INFO)
+    app.logger.addHandler(recorder)
+    try:
+        phone = Phone(recorder, "http://localhost/", TOKEN)
+        call: Call | None = None
+        steps = []
+        for given in conversation["steps"]:
+            caller = given["caller"]
+            call, replies = act(phone, call, caller)
+            exchanges = recorder.take()
+            answer = sms_step(replies, exchanges) if replies is not None else voice_step(exchanges)
+            steps.append({"caller": caller, **answer})
+    finally:
+        app.logger.removeHandler(recorder)
+        app.logger.setLevel(level)
+    return {"about": conversation.get("about", ""), "settings": dict(conversation.get("settings", {})),
+            "steps": steps}
+
+
+def dump(conversation: Mapping[str, Any]) -> str:
+    text = yaml.safe_dump(dict(conversation), sort_keys=False, allow_unicode=True, width=100)
+    assert yaml.safe_load(text) == conversation, "the golden file would not read back as written"
+    return HEADER + text
+
+
+@pytest.mark.parametrize("name", CONVERSATIONS)
+def test_conversation(request, make_app, name):
+    path = GOLDEN / f"{name}.yaml"
+    assert path.exists(), f"{path} is missing: it holds the conversation's inputs, so restore it (git checkout)"
+    expected = yaml.safe_load(path.read_text())
+    actual = run(make_app, expected)
     if request.config.getoption("--update-golden"):
-        path.write_text(transcript)
-    assert path.exists(), f"{path} is missing; create it with --update-golden and review it"
-    assert transcript == path.read_text(), f"{path} differs; rerun with --update-golden if the change is intended"
+        path.write_text(dump(actual))
+    assert dump(actual) == path.read_text(), f"{path} differs; rerun with --update-golden if the change is intended"
 
 
-@pytest.mark.parametrize("name", CALLS)
-def test_call_transcript(request, phone, name):
-    check_golden(request, name, run_call(phone, CALLS[name]))
-
-
-@pytest.mark.parametrize("name", TEXTS)
-def test_text_transcript(request, phone, name):
-    check_golden(request, name, run_texts(phone, TEXTS[name]))
+def test_every_golden_file_is_a_conversation_that_runs():
+    kept = sorted(path.name for path in GOLDEN.iterdir())
+    assert kept == sorted(f"{name}.yaml" for name in CONVERSATIONS), "add new files to CONVERSATIONS"
 
 
 BY_KEYPAD = {"what-is-car-t": "1", "car-t-for-ms-today": "2", "risks": "3", "find-a-trial": "41",
@@ -89,6 +190,11 @@ BY_SPEECH = {"what-is-car-t": ["how does it work"], "car-t-for-ms-today": ["is i
              "questions-for-your-doctor": ["questions for my doctor"]}
 ROUTES = [(topic, "press", list(keys)) for topic, keys in BY_KEYPAD.items()]
 ROUTES += [(topic, "say", phrases) for topic, phrases in BY_SPEECH.items()]
+
+
+@pytest.fixture
+def phone(make_app):
+    return Phone.for_app(make_app(TWILIO_AUTH_TOKEN=TOKEN, CONTACT_NUMBER="+12025550199"))
 
 
 @pytest.mark.parametrize("topic, how, steps", ROUTES)

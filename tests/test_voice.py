@@ -75,21 +75,30 @@ def test_silence_then_goodbye_with_a_way_back(client):
     assert reply.hangs_up and reply.gather is None and "call this number again" in reply.text
 
 
-@pytest.mark.parametrize("url, data", [
-    ("/voice/turn", {}),
-    ("/voice/turn?at=main/unknown", {"Digits": "1"}),
-    ("/voice/turn?at=main&part=abc&quiet=zz", {"Digits": "1"}),
-    ("/voice/turn?at=main", {"Digits": "99999999999999999999999"}),
-    ("/voice/turn?at=main", {"Digits": "\x00"}),
-    ("/voice/turn?at=main", {"SpeechResult": "\u202e" + "z" * 20000}),
-    ("/voice/turn?at=main", {"SpeechResult": "<Say>hi</Say>&amp;"}),
-    ("/voice/turn?at=main&at=main/risks", {"Digits": "9"}),
-    ("/voice/turn?at=%ff%fe", {"Digits": "1"}),
-    ("/voice/transfer-done?at=main", {"DialCallStatus": "no-answer"}),
-])
-def test_bad_input_always_gets_valid_twiml(client, url, data):
+# Hostile or broken requests, and the phrase (from line.yaml) the answer starts with; "title" is the menu's own.
+BAD_REQUESTS = [
+    ("/voice/turn", {}, "lost_place"),
+    ("/voice/turn?at=main/unknown", {"Digits": "1"}, "lost_place"),
+    ("/voice/turn?at=main&part=abc&quiet=zz", {"Digits": "1"}, "lost_place"),
+    ("/voice/turn?at=%ff%fe", {"Digits": "1"}, "lost_place"),
+    ("/voice/turn?at=main", {"Digits": "99999999999999999999999"}, "not_a_choice"),
+    ("/voice/turn?at=main", {"Digits": "\x00"}, "not_a_choice"),
+    ("/voice/turn?at=main", {"SpeechResult": "\u202e" + "z" * 20000}, "not_understood"),
+    ("/voice/turn?at=main", {"SpeechResult": "<Say>hi</Say>&amp;"}, "not_understood"),
+    ("/voice/turn?at=main&at=main/risks", {"Digits": "9"}, "title"),  # the first `at` wins: 9 repeats main
+    ("/voice/transfer-done?at=main", {"DialCallStatus": "no-answer"}, "transfer_failed"),
+]
+
+
+@pytest.mark.parametrize("url, data, phrase", BAD_REQUESTS)
+def test_bad_input_gets_the_main_menu_again_with_the_right_words(client, line, url, data, phrase):
     reply = call(client, url, data)
-    assert reply.gather is not None and reply.text
+    said = f"{line.menus['main'].title}." if phrase == "title" else line.pronounce(line.phrases[phrase])
+    assert reply.text.startswith(said), reply.text[:200]
+    # Back at the main menu, listening for keys and speech as always, with its choices said again.
+    assert at(reply) == "main" and reply.gather.input == ("dtmf", "speech")
+    assert "For side effects, press 3, or say side effects." in reply.text
+    assert reply.redirect.url.startswith("/voice/turn?") and "event=silence" in reply.redirect.url
 
 
 def test_an_oversized_request_is_refused_unread(client):
