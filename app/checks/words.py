@@ -9,8 +9,6 @@ from functools import lru_cache
 from itertools import groupby
 from typing import Iterator
 
-from wordfreq import zipf_frequency
-
 from ..content import Line, Problem
 from .fields import Passage, all_passages, problem_at, sentences
 from .language import EXPLANATION_AFTER, EXPLANATION_CUES, POINTER_START, term_pattern
@@ -35,6 +33,8 @@ EXPLAINED_BEFORE, EXPLAINED_AFTER = 1, 2
 @lru_cache(maxsize=4096)
 def zipf(word: str) -> float:
     """How often a word is met in English, on the Zipf scale (0 for never, 7 for "the")."""
+    from wordfreq import zipf_frequency  # here, so that starting the line does not load it
+
     return float(zipf_frequency(word, "en"))
 
 
