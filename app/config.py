@@ -29,6 +29,8 @@ DEFAULTS: dict[str, Any] = {
     "SMS_OPT_OUT_BY_TWILIO": True,
     "SIMULATOR_ENABLED": None,  # None: on only while no TWILIO_AUTH_TOKEN is set (local development)
     "PREVIEW_DIR": str(PROJECT_ROOT / "preview"),
+    # Keep short phrases that several callers said and the line did not understand (app/learned.py).
+    "LEARN_PHRASES": False,
 }
 # No caller waits less than this for input, whatever the setting says.
 MIN_GATHER_TIMEOUT = 10

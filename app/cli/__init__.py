@@ -12,6 +12,7 @@ from flask import Flask
 from .call import call_command, text_command
 from .check import check
 from .preview import preview_command, say_command, voices_command
+from .suggestions import suggestions_command
 from .usage import usage_command
 
 
@@ -24,6 +25,7 @@ content.add_command(check)
 content.add_command(preview_command)
 content.add_command(say_command)
 content.add_command(voices_command)
+content.add_command(suggestions_command)
 
 
 def register(app: Flask) -> None:
