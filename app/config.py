@@ -29,6 +29,8 @@ DEFAULTS: dict[str, Any] = {
     "SMS_OPT_OUT_BY_TWILIO": True,
     "SIMULATOR_ENABLED": None,  # None: on only while no TWILIO_AUTH_TOKEN is set (local development)
     "PREVIEW_DIR": str(PROJECT_ROOT / "preview"),
+    # Keep short phrases that several callers said and the line did not understand (app/learned.py).
+    "LEARN_PHRASES": False,
     # Texts sent to callers ("text me this") and what the line remembers about them.
     "TWILIO_ACCOUNT_SID": "",  # without it, messages stay in the outbox (local work, tests)
     "SMS_FROM_NUMBER": "",  # default: the number the caller called

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import shutil
 from pathlib import Path
@@ -85,7 +86,7 @@ def test_real_content_has_no_errors():
 def test_broken_reference_is_reported(root):
     edit(root, "line.yaml", "topic: risks", "topic: riskz")
     report = errors(run(root))
-    assert any(re.search(r"content/en/line\.yaml:\d+: menus\.main\.options\[2\]\.topic: there is no topic "
+    assert any(re.search(r"content/en/line\.yaml:\d+: menu 'main', choice 3, topic: there is no topic "
                         r"called 'riskz'", e) for e in report), report
 
 
@@ -120,7 +121,7 @@ def test_reserved_key_used_by_a_menu_is_reported(root):
 
 def test_missing_reserved_command_is_reported(root):
     edit(root, "line.yaml", '  back:\n    key: "8"\n', '  backward:\n    key: "8"\n')
-    assert any("reserved.back: is missing" in e for e in errors(run(root)))
+    assert any("command 'back': is missing" in e for e in errors(run(root)))
 
 
 def test_sms_keyword_collision_is_reported(root):
@@ -143,7 +144,7 @@ def test_spoken_phrase_shared_by_two_topics_is_reported(root):
 def test_prompt_promising_a_missing_key_is_reported(root):
     set_greeting(root, "Welcome. You can press 5 for the news, or just say what you want.")
     report = only_error(root, "press 5")
-    assert "content/en/line.yaml:" in report and "phrases.greeting" in report
+    assert "content/en/line.yaml:" in report and "phrase 'greeting'" in report
     assert "key 5 does nothing" in report
 
 
@@ -154,29 +155,56 @@ def test_prompt_promising_a_key_that_works_there_is_fine(root):
 
 def test_sms_menu_numbers_must_match_the_topics(root):
     edit(root, "line.yaml", "Reply with a word or number:", "Reply with a word or number 1-6:")
-    assert "there are 5 topics, numbered 1-5" in only_error(root, r"sms\.menu: offers '1-6'")
+    assert "there are 5 topics, numbered 1-5" in only_error(root, r"text reply 'menu': offers '1-6'")
 
 
 def test_sms_menu_number_must_send_the_topic_it_names(root):
     edit(root, "line.yaml", "3 RISKS,", "3 ASK,")
-    report = only_error(root, r"sms\.menu: says '3 ASK'")
+    report = only_error(root, r"text reply 'menu': says '3 ASK'")
     assert "texting 3 sends topic 'risks', whose word is RISKS" in report
 
 
 # ----- text messages ----------------------------------------------------------------------------
 
-def test_non_gsm_character_is_reported_with_position_and_replacement(root):
+def row_of(root: Path, relative: str, text: str) -> int:
+    """The line of a content file that holds a text."""
+    rows = (root / "en" / relative).read_text(encoding="utf-8").splitlines()
+    return next(number for number, row in enumerate(rows, start=1) if text in row)
+
+
+def test_non_gsm_character_is_reported_in_plain_words_at_its_line(root):
     edit(root, "topics/risks.md", "As of late 2025, CAR-T studies in MS", "As of late 2025, CAR-T studies in MS\u2019")
-    report = only_error(root, "not plain GSM-7")
-    assert re.search(r"content/en/topics/risks\.md:\d+: sms\[0\]: character '\u2019' \(U\+2019\) at position 37 ",
-                     report)
-    assert "write \"'\" instead" in report
+    report = only_error(root, "cannot be sent in a plain text message")
+    row = row_of(root, "topics/risks.md", "studies in MS\u2019")
+    assert re.search(rf"content/en/topics/risks\.md:{row}: text message 1: this character cannot be sent in a plain "
+                     rf"text message: \u2019 \(after \"CAR-T studies in MS\"\); use ' instead$", report)
 
 
 def test_text_message_over_two_segments_is_reported(root):
     edit(root, "topics/risks.md", "Making the cells is slow.", "Making the cells is slow. " + "More words here. " * 10)
-    report = only_error(root, r"^sms\[2\]: with its footer")
-    assert re.search(r"risks\.md:\d+: sms\[2\]", report) and "2 segments" in report
+    report = only_error(root, r"^text message 3: with the line added at its end")
+    assert re.search(r"risks\.md:\d+: text message 3", report) and "too long for one message" in report
+
+
+def test_broken_yaml_in_one_topic_hides_no_problem_of_another(root):
+    edit(root, "topics/risks.md", "title: Risks and side effects", "title: Risks: and side effects")
+    edit(root, "topics/what-is-car-t.md", "Rituximab is a similar drug.",
+         "Rituximab is a similar drug. CAR-T cures MS. You should stop taking Ocrevus. It is approved for MS.")
+    report = [e for e in errors(run(root)) if "seconds to say" not in e]
+    assert len(report) == 4, report
+    row = row_of(root, "topics/risks.md", "title: Risks:")
+    assert re.search(rf"risks\.md:{row}: settings at the top: this line cannot be read: a colon \(:\) inside a "
+                     r"sentence needs the whole sentence in quotes", report[0]), report
+    row = row_of(root, "topics/what-is-car-t.md", "CAR-T cures MS.")
+    assert all(re.search(rf"what-is-car-t\.md:{row}: part 4 ", e) for e in report[1:]), report
+
+
+def test_broken_line_yaml_still_checks_every_topic_file(root):
+    edit(root, "line.yaml", "  greeting: >-", "  greeting: >-\n\tbad")
+    edit(root, "topics/risks.md", "Blood pressure can drop.", "Blood pressure can drop. It is safe for everyone.")
+    report = errors(run(root))
+    assert any("line.yaml" in e and "a tab is used for spacing here: use spaces instead" in e for e in report), report
+    assert any("risks.md" in e and "\"safe for everyone\"" in e for e in report), report
 
 
 # ----- plain language ---------------------------------------------------------------------------
@@ -186,7 +214,8 @@ def test_part_above_grade_eight_is_reported(root):
                                 "neurological evaluation beforehand. Manufacturing complications occasionally "
                                 "postpone administration considerably.")
     report = only_error(root, "the most for a part")
-    assert re.search(r"risks\.md:\d+: part 1 \"Hard words\": reads at grade \d+\.\d; the most for a part is 8", report)
+    assert re.search(r"risks\.md:\d+: part 1 \"Hard words\": reads at school grade \d+\.\d; the most for a part is 8",
+                     report)
 
 
 def test_topic_above_grade_six_is_reported_even_when_each_part_is_below_eight(root):
@@ -194,15 +223,16 @@ def test_topic_above_grade_six_is_reported_even_when_each_part_is_below_eight(ro
                                 "with multiple sclerosis. The first studies looked at safety in small groups "
                                 "of people.")
     report = only_error(root, "grade")
-    assert re.search(r"risks\.md:\d+: body: the topic reads at grade 7\.\d; the most for a whole topic is 6", report)
+    assert re.search(r"risks\.md:\d+: whole topic: the parts of this topic together read at school grade 7\.\d; "
+                     r"the most is 6", report)
 
 
 def test_sentence_over_twenty_words_is_quoted(root):
     edit(root, "topics/risks.md", "Blood pressure can drop.",
          "Blood pressure can drop and you may feel dizzy or weak or tired or sick for a day or two after it.")
     report = only_error(root, "sentence")
-    assert 'part 2 "Fever and low blood pressure": sentence "Blood pressure can drop and you may feel ..." ' \
-           'has 22 words; the most is 20' in report
+    assert 'part 2 "Fever and low blood pressure": the sentence "Blood pressure can drop and you may feel ..." ' \
+           'has 22 words; the most is 20: split it in two' in report
 
 
 def test_jargon_not_explained_at_first_use_is_reported(root):
@@ -343,13 +373,28 @@ def test_command_passes_the_real_content(root):
 
 
 def test_command_fails_on_errors_and_lists_them_first(root):
-    edit(root, "topics/risks.md", "Blood pressure can drop.", "Blood pressure can drop by 30%.")
+    edit(root, "topics/risks.md", "Blood pressure can drop.", "Blood pressure can drop & rise.")
     result = invoke(root, "--today", "2027-06-01")
     assert result.exit_code == 1
-    lines = result.output.splitlines()
-    assert "the voice would read '%' badly" in lines[0]
-    assert all(": warning: " in line for line in lines[1:-1])
-    assert re.fullmatch(r"1 error, \d+ warnings", lines[-1])
+    report, by_file = result.output.split("\nBy file:\n")
+    lines = report.splitlines()
+    assert "the voice would read '&' badly" in lines[0]
+    assert all(": warning: " in line for line in lines[1:])
+    files = by_file.splitlines()
+    assert re.fullmatch(r"  \S*content/en/topics/risks\.md: 1 error, \d+ warnings?", files[0])  # the worst file first
+    assert all(re.fullmatch(r"  \S*content/en/\S+: 0 errors, \d+ warnings?", row) for row in files[1:-1])
+    assert re.fullmatch(r"1 error, \d+ warnings", files[-1])
+
+
+def test_command_writes_json_for_tools(root):
+    edit(root, "topics/risks.md", "Blood pressure can drop.", "Blood pressure can drop & rise.")
+    result = invoke(root, "--today", "2026-11-22", "--format", "json")
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert report["errors"] == 1 and report["warnings"] == len(report["problems"]) - 1
+    first = report["problems"][0]
+    assert first["file"].endswith("risks.md") and first["severity"] == "error" and first["line"] > 1
+    assert set(first) == {"file", "line", "field", "message", "severity"}
 
 
 def test_command_reports_content_the_loader_refuses(root):
@@ -358,7 +403,7 @@ def test_command_reports_content_the_loader_refuses(root):
     assert result.exit_code == 1
     assert "there is no topic called 'riskz'" in result.output
     assert "no menu offers topic 'risks'" in result.output
-    assert result.output.splitlines()[-1] == "2 errors, 0 warnings"
+    assert re.fullmatch(r"2 errors, \d+ warnings", result.output.splitlines()[-1])
 
 
 def test_command_rejects_a_badly_written_date(root):
@@ -370,7 +415,7 @@ def test_loader_refusals_and_editorial_checks_are_reported_in_one_run(root):
     edit(root, "topics/risks.md", "As of late 2025, CAR-T studies in MS", "As of late 2025, CAR-T studies in MS\u2019")
     edit(root, "topics/risks.md", "Doctors call this ICANS.", "Doctors call this ICANS. See www.example.com.")
     report = errors(run(root))
-    assert any(re.search(r"risks\.md:\d+: sms\[0\]: character '\u2019'", e) for e in report), report
+    assert any(re.search(r"risks\.md:\d+: text message 1: this character cannot be sent", e) for e in report), report
     assert any(re.search(r"risks\.md:\d+: part 3 .*the voice would read 'www', '\.com' badly", e)
                for e in report), report
 
@@ -382,7 +427,7 @@ def test_keys_promised_in_shared_phrases_are_those_that_work_where_the_call_flow
     text = re.sub(r"(\n  goodbye: >-\n    ).*", r"\1Thank you for calling. To call again, press 0.", text)
     line_yaml.write_text(text, encoding="utf-8")
     report = only_error(root, "press")  # "press 1" works at the end of a topic; nothing works after goodbye
-    assert "phrases.goodbye: says 'press 0' but key 0 does nothing where this is said (keys that work there: none)" \
+    assert "phrase 'goodbye': says 'press 0' but key 0 does nothing where this is said (keys that work there: none)" \
         in report
 
 
@@ -397,7 +442,7 @@ PLANNED_GREETING = ("Welcome to the CAR-T and MS information line. We give gener
 ])
 def test_greeting_takes_at_most_15_seconds(root, greeting, seconds):
     set_greeting(root, greeting)
-    found = [e for e in errors(run(root)) if "phrases.greeting" in e]
+    found = [e for e in errors(run(root)) if "phrase 'greeting'" in e]
     if seconds is None:
         assert found and "takes about 15.4 seconds to say at 140 words a minute; the most is 15" in found[0]
     else:
@@ -409,4 +454,4 @@ def test_a_topic_must_say_how_recent_its_research_is(root):
     edit(root, "topics/risks.md", "as_of: late 2025", "as_of: early 2026")
     report = errors(run(root))
     assert any("part 1" in e and "must say 'as of early 2026'" in e for e in report), report
-    assert any("sms[0]: the first text message must say 'as of early 2026'" in e for e in report), report
+    assert any("text message 1: the first text message must say 'as of early 2026'" in e for e in report), report

@@ -88,16 +88,17 @@ def test_text_message_with_curly_quote_and_too_long(content):
     edit(content / "en/topics/risks.md", "    As of late 2025, CAR-T studies",
          "    " + "very long words " * 20 + "As of late 2025, CAR-T studies")
     problems = problems_of(content)
-    assert any("sms.help: character '\u2019' (U+2019) at position" in p and "write \"'\" instead" in p
-               for p in problems)
-    assert any("risks.md" in p and "sms[0]: with its footer this message is" in p for p in problems)
+    assert any("sms.help: this character cannot be sent in a plain text message: \u2019 (after \"" in p
+               and "use ' instead" in p for p in problems)
+    assert any("risks.md" in p and "sms[0]: with the line added at its end, this message is" in p for p in problems)
 
 
 def test_bad_yaml_and_bare_yes(content):
     edit(content / "en/topics/risks.md", "title:", "title: [unclosed\nlabel2:")
     edit(content / "en/line.yaml", '"yes"', "yes")
     problems = problems_of(content)
-    assert any("risks.md" in p and "(settings): is not valid YAML" in p for p in problems)
+    assert any("risks.md:3: (settings): this line cannot be read: a [ is opened but never closed with ]" in p
+               for p in problems), problems
     assert any("reserved.next.phrases: has yes, no, on or off without quotes" in p for p in problems)
 
 

@@ -202,11 +202,33 @@ def test_the_index_page_escapes_what_it_shows(line):
     prompts = preview.collect_prompts(CallFlow(line))[:2]
     manifest = preview.build_manifest(prompts, {prompts[1].spoken: 1.5}, 'en"<b>', 140)
     page = preview.build_index(line, prompts, manifest, {prompts[0].spoken: "<script>alert(1)</script> & more"})
-    assert "<script" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in page
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in page
+    assert page.count("<script>") == 1  # only the page's own filter box
     assert "Voice en&#34;&lt;b&gt;, 140 words a minute" in page
     assert page.count("<audio controls") == 1 and "Not rendered: see the list at the top" in page
     assert f'src="{manifest["prompts"][prompts[1].spoken]["file"]}"' in page
     assert '<td class="seconds">1.5</td>' in page
+
+
+def test_the_index_has_the_lines_name_groups_by_topic_and_puts_changed_prompts_first(line):
+    prompts = preview.collect_prompts(CallFlow(line))
+    manifest = preview.build_manifest(prompts, {p.spoken: 1.0 for p in prompts}, "en", 140)
+    risks = [p for p in prompts if p.node.kind == "topic" and p.node.id == "risks"]
+    changed = {risks[-1].spoken}
+    page = preview.build_index(line, prompts, manifest, {}, changed)
+    assert f"<title>Preview: {line.name}</title>" in page and f"<h1>Preview of {line.name}</h1>" in page
+    titles = re.findall(r'<h2 id="group-\d+">(.*?)</h2>', page)
+    assert titles[0] == preview.index.SHARED_GROUP
+    assert sorted(titles[1:]) == sorted(t.title for t in line.topics.values())  # each topic once
+    first_heard = [next(p.node.id for p in prompts if p.node.kind == "topic" and line.topics[p.node.id].title == t)
+                   for t in titles[1:]]
+    order = [next(i for i, p in enumerate(prompts) if p.node.id == topic) for topic in first_heard]
+    assert order == sorted(order)  # topics in the order a caller first meets them
+    number = prompts.index(risks[-1]) + 1
+    risks_table = page.split(f">{line.topics['risks'].title}</h2>")[1].split("</table>")[0]
+    assert re.search(r"<tbody>\s*<tr id=\"prompt-(\d+)\" class=\"changed\">", risks_table).group(1) == str(number)
+    assert f'<a href="#prompt-{number}">Prompt {number}</a>' in page and "1 prompt is new or reworded" in page
+    assert page.count('class="changed"') == 1
 
 
 def test_say_refuses_an_unknown_topic(run):
@@ -238,10 +260,10 @@ def test_real_audio_manifest_index_and_cache(espeak, line, tmp_path):
             assert entry["seconds"] == pytest.approx(seconds, abs=0.001)
 
         page = (tmp_path / "index.html").read_text()
-        assert page.count('<th scope="col">') == 5
+        assert page.count('<th scope="col">') == 5 * page.count('<section class="group"')
         assert page.count("<audio controls") == len(prompts)
         assert 'aria-label="Listen to prompt 1"' in page
-        assert "<script" not in page
+        assert page.count("<script>") == 1 and "first preview in this folder" in page
         assert "Said as: 1. 5, 5, 5." in page
 
         second = preview.build_preview(line, prompts, speaker, tmp_path)
@@ -249,8 +271,11 @@ def test_real_audio_manifest_index_and_cache(espeak, line, tmp_path):
 
         edited = [Prompt(Segment(p.segment.text + " Thank you."), p.node, p.spoken + " Thank you.")
                   if i == 1 else p for i, p in enumerate(prompts)]
+        assert "Nothing changed since the last preview." in (tmp_path / "index.html").read_text()
         third = preview.build_preview(line, edited, speaker, tmp_path)
         assert third.rendered == [edited[1].spoken]
+        page = (tmp_path / "index.html").read_text()
+        assert "1 prompt is new or reworded" in page and '<tr id="prompt-2" class="changed">' in page
         assert third.removed == 1
         assert len(list((tmp_path / "audio").glob("*.wav"))) == len(prompts)
 

@@ -10,7 +10,7 @@ from ..content import Line, Problem
 from ..engine import DIGIT_WORDS, CallFlow, Input, Turn, normalize, spoken_names
 from ..explore import basic_inputs, every_turn
 from ..texting import TextFlow
-from .fields import problem_at, spoken_texts
+from .fields import problem_at, sentence_with, spoken_texts
 
 # Every key a caller can press, and a number to reach a person by, for exploring the call flow.
 ALL_KEYS = "0123456789*#"
@@ -95,15 +95,16 @@ def keys_that_work(flow: CallFlow, path: str, said_keys: dict[str, set[str]]) ->
 
 def promised_key_problems(line: Line) -> Iterator[Problem]:
     """A spoken "press 5" must name a key that works where it is said."""
-    promises = [(path, match) for path, text in spoken_texts(line) for match in PROMISED_KEY.finditer(text)]
-    said_keys = phrase_keys(line) if any(path.startswith("phrases.") for path, _ in promises) else {}
+    promises = [(path, text, match) for path, text in spoken_texts(line) for match in PROMISED_KEY.finditer(text)]
+    said_keys = phrase_keys(line) if any(path.startswith("phrases.") for path, _, _ in promises) else {}
     flow = CallFlow(line)
-    for path, match in promises:
+    for path, text, match in promises:
         key = KEY_WORDS.get(match.group(1).lower(), match.group(1))
         works = keys_that_work(flow, path, said_keys)
         if re.fullmatch(r"[0-9*#]", key) and key not in works:
             yield problem_at(line, path, f"says '{match.group(0)}' but key {key} does nothing where this is said "
-                                         f"(keys that work there: {', '.join(sorted(works)) or 'none'})")
+                                         f"(keys that work there: {', '.join(sorted(works)) or 'none'})",
+                             sentence=sentence_with(text, match.group(0)))
 
 
 def sms_menu_number_problems(line: Line) -> Iterator[Problem]:

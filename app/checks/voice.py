@@ -8,7 +8,7 @@ import re
 from typing import Iterator
 
 from ..content import Line, Problem
-from .fields import part_path, problem_at, speaking_seconds, spoken_texts
+from .fields import part_path, problem_at, sentence_with, speaking_seconds, spoken_texts
 
 PART_SECONDS_ERROR = 45
 PART_SECONDS_WARNING = 40
@@ -46,8 +46,10 @@ def unspeakable_problems(line: Line) -> Iterator[Problem]:
         found = dict.fromkeys(m.group(0) for m in UNSPEAKABLE.finditer(line.pronounce(text)))
         if found:
             shown = ", ".join(f"'{s}'" for s in found)
+            first = next(iter(found))
             yield problem_at(line, path, f"the voice would read {shown} badly; write it in words, "
-                                         f"like \"clinical trials dot gov\" or \"percent\"")
+                                         f"like \"clinical trials dot gov\" or \"percent\"",
+                             sentence=sentence_with(text, first) or sentence_with(line.pronounce(text), first))
 
 
 def looks_like_abbreviation(word: str) -> bool:
@@ -67,4 +69,5 @@ def abbreviation_warnings(line: Line) -> Iterator[Problem]:
                 continue
             seen.add(word)
             yield problem_at(line, path, f"'{word}' looks like an abbreviation and is not in pronunciations.yaml; "
-                                         f"add how the voice should say it", "warning")
+                                         f"add how the voice should say it", "warning",
+                             sentence=sentence_with(text, word))

@@ -13,6 +13,7 @@ from .call import call_command, text_command
 from .check import check
 from .outbox import outbox_command, purge_command
 from .preview import preview_command, say_command, voices_command
+from .suggestions import suggestions_command
 from .usage import usage_command
 
 
@@ -25,6 +26,7 @@ content.add_command(check)
 content.add_command(preview_command)
 content.add_command(say_command)
 content.add_command(voices_command)
+content.add_command(suggestions_command)
 
 
 def register(app: Flask) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,16 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
     paths = check_structure(menus, topics, reserved, check, topic_files, problems) if menus else {}
     sms_keyword_problems(sms, topics, check, problems)
     if problems.blocking:
-        raise ContentError(problems.found)
+        # For the checks of single files only: menus keep just the choices that lead somewhere.
+        kept = {menu.id: replace(menu, options=tuple(o for o in menu.options
+                                                     if o.target in (topics if o.kind == "topic" else menus)))
+                for menu in menus.values()}
+        pieces = Line(
+            name=name, phrases=phrases, templates=templates, reserved=reserved, menus=kept, topics=topics,
+            pronunciations=pronunciations, jargon=jargon, sms=sms, language=language, locations=locations,
+            paths=paths, _pronouncer=Pronouncer.build(pronunciations),
+        )
+        raise ContentError(problems.found, pieces=pieces)
     line = Line(
         name=name, phrases=phrases, templates=templates, reserved=reserved, menus=menus, topics=topics,
         pronunciations=pronunciations, jargon=jargon, sms=sms, language=language, locations=locations, paths=paths,
@@ -195,7 +205,8 @@ def _load_topic(path: Path, shown: str, problems: Problems, locations: dict[str,
     try:
         data, lines = yaml_with_lines(front_text)
     except yaml.YAMLError as exc:
-        problems.add(yaml_problem(exc, shown, "(settings)", first_line=2))  # after the first '---' line
+        # The settings start after the first '---' line.
+        problems.add(yaml_problem(exc, shown, "(settings)", first_line=2, text=front_text))
         return None
     lines = {key: value + 1 for key, value in lines.items()}  # the first '---' line
     check = Collector(shown, lines, problems)

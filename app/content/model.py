@@ -62,12 +62,15 @@ class ContentError(Exception):
 
     `partial` is the Line built despite problems that leave the model whole (a bad source date, a
     character a text message cannot carry...), so that `flask content check` can go on to its own
-    checks in the same run; it is None when the content could not be built. The app never uses it.
+    checks in the same run; it is None when the content could not be built. `pieces` is, then, a
+    Line of every file that could be read (a broken topic file left out, menus leading only where
+    they can), so that one broken file never hides the problems of another. The app uses neither.
     """
 
-    def __init__(self, problems: list[Problem], partial: Line | None = None):
+    def __init__(self, problems: list[Problem], partial: Line | None = None, pieces: Line | None = None):
         self.problems = problems
         self.partial = partial
+        self.pieces = pieces
         super().__init__("\n".join(str(p) for p in problems))
 
 

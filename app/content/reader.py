@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
 import yaml
 
 from .model import Problem, closest
+
+_WORD = re.compile(r"[a-z0-9]+")
 
 
 class Problems:
@@ -107,15 +111,47 @@ def read_yaml(path: Path, shown: str, problems: Problems) -> tuple[Any, dict[str
     except UnicodeDecodeError as exc:
         problems.add(Problem(shown, 1, "(file)", f"is not UTF-8 text ({exc.reason})"))
     except yaml.YAMLError as exc:
-        problems.add(yaml_problem(exc, shown, "(file)", first_line=1))
+        problems.add(yaml_problem(exc, shown, "(file)", first_line=1, text=path.read_text(encoding="utf-8")))
     return None
 
 
-def yaml_problem(exc: yaml.YAMLError, shown: str, field: str, first_line: int) -> Problem:
-    """A YAML error as a problem at its line; `first_line` is the file line where the YAML text starts."""
-    mark = getattr(exc, "problem_mark", None)
-    line = mark.line + first_line if mark else 1
-    return Problem(shown, line, field, f"is not valid YAML: {getattr(exc, 'problem', exc)}")
+# What PyYAML's words mean for an editor, and what to do: (its words, our hint, whether the problem
+# starts where PyYAML began reading the piece rather than where it gave up).
+YAML_HINTS: tuple[tuple[str, str, bool], ...] = (
+    ("mapping values are not allowed", "a colon (:) inside a sentence needs the whole sentence in quotes, "
+                                       "like title: \"Risks: what we know\"", False),
+    ("found character '\\t'", "a tab is used for spacing here: use spaces instead", False),
+    ("could not find expected ':'", "each line needs a name, a colon and the words (like title: Risks), or "
+                                    "must be indented under the line above it", True),
+    ("found unexpected end of stream", "a quote mark (\") is opened here but never closed", True),
+    ("found undefined alias", "words cannot start with *: put the whole sentence in quotes", False),
+    ("that cannot start any token", "words cannot start with this character: put the whole sentence in quotes",
+     False),
+    ("but found '<scalar>'", "there are words after a closing quote: put all the words inside the quotes", False),
+    ("expected <block end>", "the spaces at the start of this line do not line up with the lines above it", False),
+    ("expected ',' or '}'", "a { is opened but never closed with }", True),
+    ("expected ',' or ']'", "a [ is opened but never closed with ]", True),
+    ("did not find expected", "the spaces at the start of this line do not line up with the lines above it",
+     False),
+)
+
+
+def yaml_problem(exc: yaml.YAMLError, shown: str, field: str, first_line: int, text: str = "") -> Problem:
+    """A YAML error as a problem at its line, in words an editor knows and with a hint; `first_line` is the
+    file line where the YAML text starts, `text` the YAML text (to quote the line)."""
+    said = str(getattr(exc, "problem", None) or exc)
+    hint, from_start = next(((h, start) for words, h, start in YAML_HINTS if words in said),
+                            (f"the computer says: {said}", False))
+    mark = getattr(exc, "context_mark", None) if from_start else None
+    mark = mark or getattr(exc, "problem_mark", None)
+    line = mark.line + first_line if mark else first_line
+    rows = text.splitlines()
+    index = line - first_line
+    row = rows[index].strip() if 0 <= index < len(rows) else ""
+    quoted = f" (the line reads: {row[:60]!r})" if row else ""
+    if "is written twice" in said:
+        return Problem(shown, line, field, f"{said}: keep one of them{quoted}")
+    return Problem(shown, line, field, f"this line cannot be read: {hint}{quoted}")
 
 
 def split_front_matter(text: str) -> tuple[str, str, int] | None:
@@ -128,3 +164,36 @@ def split_front_matter(text: str) -> tuple[str, str, int] | None:
             return "".join(lines[1:index]), "".join(lines[index + 1:]), index + 2
     return None
 
+
+def sentence_line(file: str, from_line: int, sentence: str) -> int:
+    """The line, at or after `from_line`, where a sentence's first words are written (or `from_line`)."""
+    words = _words_by_line(file)
+    wanted = _WORD.findall(sentence.lower())[:6]
+    if not wanted:
+        return from_line
+    start = next((i for i, (row, _) in enumerate(words) if row >= from_line), len(words))
+    said = [word for _, word in words]
+    for index in range(start, len(words) - len(wanted) + 1):
+        if said[index:index + len(wanted)] == wanted:
+            return words[index][0]
+    return from_line
+
+
+def _words_by_line(file: str) -> tuple[tuple[int, str], ...]:
+    path = Path(file)
+    try:
+        stat = path.stat()
+    except OSError:
+        return ()
+    return _read_words(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _read_words(file: str, _mtime: int, _size: int) -> tuple[tuple[int, str], ...]:
+    """Every word of a file with its line number; cached while the file is unchanged."""
+    try:
+        text = Path(file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ()
+    return tuple((number, word) for number, row in enumerate(text.splitlines(), start=1)
+                 for word in _WORD.findall(row.lower()))

@@ -10,19 +10,24 @@ from .. import gsm
 from .model import (
     MAIN_MENU, MAX_DEPTH, MAX_TOPIC_CHOICES, Menu, Problem, Reserved, SmsContent, Topic, command_key_actions,
 )
-from .reader import Collector, Problems
+from .reader import Collector, Problems, sentence_line
 
 
 def sms_text_problems(check: Collector, path: str, text: str) -> None:
     """Refuse a text message that is not plain GSM-7 or too long for two segments."""
     for position, ch, suggestion in gsm.non_gsm7_characters(text):
-        hint = f"; write {suggestion!r} instead" if suggestion else ""
-        check.error(path, f"character {ch!r} (U+{ord(ch):04X}) at position {position} is not plain GSM-7 text{hint}",
+        before = text[:position - 1].split()[-4:]
+        around = " ".join(before) or " ".join(text[position:].split()[:4])
+        shown = "a plain space" if suggestion == " " else suggestion.strip()
+        instead = f"use {shown} instead" if shown else "leave it out"
+        check.error(path, f"this character cannot be sent in a plain text message: {ch} (after \"{around}\"); "
+                          f"{instead}", line=sentence_line(check.file, check.line_of(path), around),
                     blocking=False)
     segments = gsm.segment_count(text)
     if segments > gsm.MAX_SEGMENTS:
-        check.error(path, f"with its footer this message is {gsm.septet_length(text)} characters, "
-                          f"{segments} segments; the most is {gsm.MAX_CHARS} characters (2 segments)", blocking=False)
+        check.error(path, f"with the line added at its end, this message is {gsm.septet_length(text)} characters: "
+                          f"too long for one message (the most is {gsm.MAX_CHARS}). Shorten it, or split it into "
+                          f"two messages", blocking=False)
 
 
 def template_problems(check: Collector, path: str, template: str, needed: set[str]) -> None:

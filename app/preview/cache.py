@@ -90,12 +90,23 @@ def _write_text(path: Path, text: str) -> None:
     os.replace(partial, path)
 
 
+def previous_texts(folder: Path) -> set[str] | None:
+    """The spoken texts of the last run's manifest; None when there was no (readable) last run."""
+    try:
+        prompts = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["prompts"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return set(prompts) if isinstance(prompts, dict) else None
+
+
 def build_preview(line: Line, prompts: Sequence[Prompt], speaker: Speaker, folder: Path,
                   progress: Callable[[list[str]], Iterable[str]] = iter) -> PreviewResult:
     """Render the prompts not cached yet, then write manifest.json and index.html and drop stale audio."""
+    before = previous_texts(folder)
     seconds, rendered, failures = ensure_audio((p.spoken for p in prompts), speaker, folder, progress)
     manifest = build_manifest(prompts, seconds, speaker.voice, speaker.rate)
     _write_text(folder / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-    _write_text(folder / INDEX, build_index(line, prompts, manifest, failures))
+    changed = None if before is None else {p.spoken for p in prompts} - before
+    _write_text(folder / INDEX, build_index(line, prompts, manifest, failures, changed))
     removed = remove_stale(folder, manifest)
     return PreviewResult(list(prompts), manifest, rendered, len(seconds) - len(rendered), removed, failures)

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from .services import services
 from ..engine import Input, State, Turn
 from .common import count_usage, require_twilio_signature
+from .insight import record_turn
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 bp.before_request(require_twilio_signature)
@@ -97,6 +98,7 @@ def incoming() -> Response:
     started = time.perf_counter()
     turn = services().calls.start()
     _log(turn, started)
+    count_usage("voice", "call")
     return twiml(render(turn))
 
 
@@ -109,6 +111,7 @@ def turn() -> Response:
                               timed_out=request.args.get("event") == "silence")
     result = services().calls.respond(state, heard)
     _log(result, started)
+    record_turn(heard, result)
     return twiml(render(result))
 
 
