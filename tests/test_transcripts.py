@@ -21,7 +21,9 @@ from typing import Any, Mapping
 import pytest
 import yaml
 
-from app.phone import Call, Phone, VoiceResponse, parse_voice
+from app.outbox import Outbox
+from app.phone import DEFAULT_CALLER, Call, Phone, VoiceResponse, parse_voice
+from app.web.services import services
 
 GOLDEN = Path(__file__).parent / "golden"
 TOKEN = "golden-token"
@@ -63,6 +65,7 @@ class Recorder(logging.Handler):
     def __call__(self, url: str, form: Mapping[str, str], headers: Mapping[str, str]) -> tuple[int, str]:
         response = self.client.post(url, data=form, headers=headers)
         body = response.get_data(as_text=True)
+        response.close()  # as a server does once the response is sent: the line's writes after it run
         self.exchanges.append(Exchange(dict(form), body, self._nodes))
         self._nodes = []
         return response.status_code, body
@@ -148,17 +151,26 @@ def run(make_app: Any, conversation: Mapping[str, Any]) -> dict[str, Any]:
         phone = Phone(recorder, "http://localhost/", TOKEN)
         call: Call | None = None
         steps = []
+        seen = 0
         for given in conversation["steps"]:
             caller = given["caller"]
             call, replies = act(phone, call, caller)
             exchanges = recorder.take()
             answer = sms_step(replies, exchanges) if replies is not None else voice_step(exchanges)
-            steps.append({"caller": caller, **answer})
+            texts, seen = texts_received(app, seen)
+            steps.append({"caller": caller, **answer, **({"texts": texts} if texts else {})})
     finally:
         app.logger.removeHandler(recorder)
         app.logger.setLevel(level)
     return {"about": conversation.get("about", ""), "settings": dict(conversation.get("settings", {})),
             "steps": steps}
+
+
+def texts_received(app: Any, seen: int) -> tuple[list[str], int]:
+    """Texts the line queued for the caller's phone in the outbox since message `seen` ("text me this")."""
+    with app.app_context():
+        received = Outbox(services().store).received_by(DEFAULT_CALLER, seen)
+    return [body for _, _, body in received], max([seen, *(id_ for id_, _, _ in received)])
 
 
 def dump(conversation: Mapping[str, Any]) -> str:
