@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Literal, Mapping, TypeGuard, get_args
 
+from . import caller, pace
+from .caller import Outcome, Request
 from .content import MAIN_MENU, Line, Menu, Topic, is_valid_id
 from .limits import MAX_DIGITS, MAX_SPEECH_CHARS
 from .node import Node
@@ -14,7 +16,11 @@ from .speech import phone_number_words
 
 InputKind = Literal["digits", "speech", "silence"]
 SegmentKind = Literal["text", "phone_number"]
-Action = Literal["next", "repeat", "back", "main", "person", "help", "goodbye"]
+Action = Literal["next", "repeat", "back", "main", "person", "help", "goodbye", "text", "slower", "faster", "normal",
+                 "forget"]
+# A question the line waits to have answered: "forget you?" (yes or no), or "go on from where you were?"
+Ask = Literal["forget", "resume"]
+ASKS: tuple[Ask, ...] = get_args(Ask)
 ACTIONS: frozenset[str] = frozenset(get_args(Action))
 
 
@@ -37,15 +43,22 @@ KEY_WORDS = {"press", "number", "option", "choice", "key", "pressing"}
 # Words callers wrap around a number: "press two", "number 3", "option four please".
 NUMBER_FILLERS = KEY_WORDS | {"please", "the", "i", "want", "um", "uh", "ok", "okay"}
 FUZZY_CUTOFF = 0.8
+# The answers to "Do you want the line to forget...?" besides keys 1 and 2.
+YES_WORDS = {"yes", "yeah", "yep", "yes please", "please do", "sure", "ok", "okay", "forget me", "do it"}
+NO_WORDS = {"no", "nope", "no thanks", "don't", "keep it", "not now", "no thank you"}
+YES_NO_HINTS = ("yes", "no")
 
 
 @dataclass(frozen=True)
 class State:
-    """Where a call is: the menu path to the current node, the part heard, silences in a row."""
+    """Where a call is: the menu path to the current node, the part heard, silences in a row, the
+    speaking rate the caller chose (steps from normal), and a question the line asked."""
 
     path: tuple[str, ...] = (MAIN_MENU,)
     part: int = 0
     silences: int = 0
+    rate: int = 0
+    ask: Ask | None = None
 
     def to_params(self) -> dict[str, str]:
         """The state as URL query parameters."""
@@ -54,6 +67,10 @@ class State:
             params["part"] = str(self.part)
         if self.silences:
             params["quiet"] = str(self.silences)
+        if self.rate:
+            params["pace"] = str(self.rate)
+        if self.ask:
+            params["ask"] = self.ask
         return params
 
     @classmethod
@@ -68,11 +85,15 @@ class State:
         try:
             part = int(params.get("part", "0") or 0)
             silences = int(params.get("quiet", "0") or 0)
+            rate = int(params.get("pace", "0") or 0)
         except ValueError:
             return None
-        if not (0 <= part < 100 and 0 <= silences <= MAX_SILENCES):
+        if not (0 <= part < 100 and 0 <= silences <= MAX_SILENCES and pace.SLOWEST <= rate <= pace.FASTEST):
             return None
-        return cls(path, part, silences)
+        ask = params.get("ask") or None
+        if ask is not None and ask not in ASKS:  # the URL's value, checked before it is trusted
+            return None
+        return cls(path, part, silences, rate, "forget" if ask == "forget" else "resume" if ask else None)
 
 
 @dataclass(frozen=True)
@@ -116,6 +137,7 @@ class Turn:
     hints: tuple[str, ...] = ()
     hangup: bool = False
     transfer_to: str | None = None
+    request: Request | None = None  # texts to queue, or a caller to forget: the web layer does it
 
     @property
     def text(self) -> str:
@@ -170,28 +192,66 @@ class CallFlow:
 
     # ----- entry points -------------------------------------------------------------------
 
-    def start(self) -> Turn:
-        """The first turn of a call: greeting, then the main menu."""
+    def start(self, resume: tuple[str, int] | None = None, rate: int = 0) -> Turn:
+        """The first turn of a call: greeting, then the main menu; or, for a caller who hung up inside
+        a topic (topic, part from 0), the offer to go on from there. `rate` is the caller's speed."""
         greeting = self._say(self.line.phrases["greeting"], PAUSE_LONG)
-        return self._menu_turn((MAIN_MENU,), lead=(greeting,), announce_title=False)
+        rate = pace.clamp(rate)
+        if resume and resume[0] in self.line.paths and resume[0] in self.line.topics \
+                and 0 <= resume[1] < len(self.line.topics[resume[0]].parts):
+            offer = caller.resume_offer(self.line, resume[0], resume[1], self.line.reserved["next"].key or "")
+            state = State(self.line.paths[resume[0]], resume[1], rate=rate, ask="resume")
+            hints = tuple(dict.fromkeys(self._hints[resume[0]] + self._hints[MAIN_MENU]))
+            return Turn((greeting, self._say(offer, PAUSE_LONG)), state, Node("resume", resume[0], resume[1] + 1),
+                        hints=hints)
+        return self._at_rate(self._menu_turn((MAIN_MENU,), lead=(greeting,), announce_title=False), rate)
 
     def respond(self, state: State | None, heard: Input) -> Turn:
         """The next turn, given where the call was and what the caller did."""
         if state is None or not self._valid(state):
-            return self._menu_turn((MAIN_MENU,), lead=(self._say(self.line.phrases["lost_place"]),))
+            lead = (self._say(self.line.phrases["lost_place"]),)
+            return self._at_rate(self._menu_turn((MAIN_MENU,), lead=lead), state.rate if state else 0)
+        turn = self._respond(state, heard)
+        # The caller's speed holds for the whole call; only a speed command changes it.
+        return turn if turn.node.kind == "speed" else self._at_rate(turn, state.rate)
+
+    def _respond(self, state: State, heard: Input) -> Turn:
+        if state.ask == "resume":
+            return self._answer_resume(state, heard)
         if heard.kind == "silence" or not heard.value.strip():
-            return self._silence(state)
+            return self._silence(replace(state, ask=None) if state.ask == "forget" else state)
         state = replace(state, silences=0)
+        if state.ask == "forget":
+            answered = self._answer_forget(state, heard)
+            if answered is not None:
+                return answered
+            state = replace(state, ask=None)  # the caller moved on: take what they did as it is
         if heard.kind == "digits":
             return self._digits(state, heard.value.strip())
         return self._speech(state, heard.value)
 
-    def after_transfer(self, completed: bool) -> Turn:
-        """The turn after a transfer to a person ends or fails."""
+    def after(self, turn: Turn, outcome: Outcome) -> Turn:
+        """The turn once the web layer did what `turn.request` asked: say how it went, then carry on."""
+        request, state = turn.request, turn.state
+        assert request is not None and state is not None
+        if request.kind == "forget":
+            if outcome != "forgotten":
+                return self._prompt_again(state, self.line.phrases["forget_failed"])
+            forgotten: tuple[Segment, ...] = (self._say(self.line.phrases["forgotten"], PAUSE_LONG),)
+            return self._menu_turn((MAIN_MENU,), lead=forgotten)  # at the usual speed: the speed is forgotten too
+        lead = tuple(self._say(text) for text in caller.text_lead(self.line, request.topic, outcome))
+        return replace(self._prompt_again(state, None, lead=lead), node=turn.node)
+
+    def texts_for(self, request: Request) -> list[tuple[str, str]]:
+        """The text messages a "text me this" request sends: (what it is, words)."""
+        return caller.texts_for(self.line, request.topic)
+
+    def after_transfer(self, completed: bool, rate: int = 0) -> Turn:
+        """The turn after a transfer to a person ends or fails (at the caller's speed)."""
         if completed:
             return Turn((self._say(self.line.phrases["goodbye"]),), None, Node("goodbye"), hangup=True)
         lead = (self._say(self.line.phrases["transfer_failed"]),)
-        return self._menu_turn((MAIN_MENU,), lead=lead, announce_title=False)
+        return self._at_rate(self._menu_turn((MAIN_MENU,), lead=lead, announce_title=False), pace.clamp(rate))
 
     def error_turn(self) -> Turn:
         """What to do after something broke on our side: apologise and offer the main menu."""
@@ -205,13 +265,55 @@ class CallFlow:
             return False
         if node in self.line.topics:
             return state.part < len(self.line.topics[node].parts)
-        return state.part == 0
+        return state.part == 0 and state.ask != "resume"
+
+    def _at_rate(self, turn: Turn, rate: int) -> Turn:
+        """The turn with the caller's speed carried in its state."""
+        if turn.state is None or turn.state.rate == rate:
+            return turn
+        return replace(turn, state=replace(turn.state, rate=rate))
+
+    def _answer_resume(self, state: State, heard: Input) -> Turn:
+        """After "To go on from there, press 1": go on, or take anything else as said at the main menu."""
+        at_menu = State(rate=state.rate)
+        if heard.kind == "silence" or not heard.value.strip():
+            return self._menu_turn((MAIN_MENU,))
+        if heard.kind == "digits" and heard.value.strip() == self.line.reserved["next"].key:
+            return self._part_turn(state.path, state.part, confirm=True)
+        if heard.kind == "speech":
+            action, _ = self._match_phrase(replace(state, ask=None), normalize(heard.value[:MAX_SPEECH_CHARS]))
+            if action in ("next", "repeat"):
+                return self._part_turn(state.path, state.part, confirm=True)
+        return self._respond(at_menu, heard)
+
+    def _answer_forget(self, state: State, heard: Input) -> Turn | None:
+        """After "Do you want the line to forget...?": yes (1) forgets, no (2) keeps; None for anything else."""
+        words = normalize(heard.value[:MAX_SPEECH_CHARS]) if heard.kind == "speech" else ""
+        key = heard.value.strip() if heard.kind == "digits" else ""
+        if key == "1" or words in YES_WORDS:
+            done = replace(state, ask=None, rate=0)
+            return Turn((), done, Node("forget"), request=Request("forget"))
+        if key == "2" or words in NO_WORDS:
+            return self._prompt_again(replace(state, ask=None), self.line.phrases["forget_kept"])
+        if key == self.line.reserved["repeat"].key:
+            return self._forget_ask(state)
+        return None
+
+    def _forget_ask(self, state: State) -> Turn:
+        phrases = self.line.phrases
+        segments = (self._say(phrases["forget_ask"], PAUSE_SHORT), self._say(phrases["yes_no"]))
+        return Turn(segments, replace(state, ask="forget"), Node("forget-ask"), hints=YES_NO_HINTS)
+
+    def _speed(self, state: State, action: caller.SpeedAction, by_key: bool) -> Turn:
+        rate, phrase = caller.speed_change(action, state.rate, by_key)
+        turn = self._prompt_again(replace(state, rate=rate), self.line.phrases[phrase])
+        return replace(turn, node=Node("speed", pace.STEP_NAMES[rate]))
 
     def _digits(self, state: State, digits: str) -> Turn:
         if len(digits) != 1:
             return self._prompt_again(state, self.line.phrases["not_a_choice"])
         if digits in self._key_actions:
-            return self._action(state, self._key_actions[digits])
+            return self._action(state, self._key_actions[digits], by_key=True)
         node = state.path[-1]
         if node in self.line.topics:
             if digits == self.line.reserved["next"].key:
@@ -238,6 +340,12 @@ class CallFlow:
         if node:
             return self._choose(self.line.paths[node])
         return self._prompt_again(state, self.line.phrases["not_understood"])
+
+    def keys_for(self, state: State) -> set[str]:
+        """The keys that do something where a call waits, a question's answers included."""
+        if state.ask == "resume":  # go on, or anything the main menu takes
+            return self.keys_at(MAIN_MENU) | {self.line.reserved["next"].key or ""}
+        return self.keys_at(state.path[-1]) | ({"1", "2"} if state.ask == "forget" else set())
 
     def keys_at(self, node: str) -> set[str]:
         """The keys that do something at a menu or topic: the commands, plus its choices or "go on"."""
@@ -286,9 +394,16 @@ class CallFlow:
 
     # ----- actions --------------------------------------------------------------------------
 
-    def _action(self, state: State, action: Action) -> Turn:
+    def _action(self, state: State, action: Action, by_key: bool = False) -> Turn:
         node = state.path[-1]
         phrases = self.line.phrases
+        if action == "slower" or action == "faster" or action == "normal":
+            return self._speed(state, action, by_key)
+        if action == "text":
+            subject = node if node in self.line.topics else ""
+            return Turn((), state, Node("text", subject or "list"), request=Request("text", subject))
+        if action == "forget":
+            return self._forget_ask(state)
         if action == "repeat":
             if node in self.line.topics:
                 return self._part_turn(state.path, state.part, confirm=False)
@@ -306,7 +421,9 @@ class CallFlow:
                 return self._part_turn(state.path, state.part + 1, confirm=False)
             return self._menu_turn(state.path[:-1])
         if action == "help":
-            return self._prompt_again(state, phrases["help"], with_commands=True)
+            keys = [self.line.reserved[a] for a in ("text", "slower")]
+            extra = tuple(self._say(self.line.templates["command"].format(label=r.label, key=r.key)) for r in keys)
+            return self._prompt_again(state, phrases["help"], with_commands=True, extra=extra)
         if action == "goodbye":
             return Turn((self._say(phrases["goodbye"]),), None, Node("goodbye"), hangup=True)
         if action == "person":
@@ -342,9 +459,9 @@ class CallFlow:
         return self._prompt_again(replace(state, silences=silences), None, lead=tuple(lead))
 
     def _prompt_again(self, state: State, message: str | None, lead: tuple[Segment, ...] = (),
-                      with_commands: bool = False) -> Turn:
+                      with_commands: bool = False, extra: tuple[Segment, ...] = ()) -> Turn:
         """Say a short message, then the current choices again (not the whole part)."""
-        lead = lead + ((self._say(message),) if message else ())
+        lead = lead + ((self._say(message),) if message else ()) + extra
         if with_commands:
             lead = lead + (self._say(self._spoken_commands()),)
         node = state.path[-1]

@@ -6,9 +6,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 # menu/topic: a menu or a topic part; topic-end: a texter asked for MORE past the last message;
+# text: a topic (or "list") texted during a call; speed: the caller's new speed, by its step's name;
+# resume: the offer to go on from where the last call ended; forget-ask, forget: "forget me";
 # the rest are single moments with no id.
 NodeKind = Literal["menu", "topic", "topic-end", "transfer", "goodbye", "silence-goodbye",
-                   "stop", "start", "help", "opted-out", "answered-by-twilio"]
+                   "stop", "start", "help", "opted-out", "answered-by-twilio",
+                   "text", "speed", "resume", "forget-ask", "forget"]
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,14 @@ from flask.typing import ResponseReturnValue
 from twilio.twiml.voice_response import Gather, VoiceResponse
 from werkzeug.exceptions import HTTPException
 
-from .services import services
+from .. import pace
+from ..caller import Outcome
 from ..engine import Input, State, Turn
+from ..outbox import Message
+from . import remember
 from .common import count_usage, require_twilio_signature
 from .insight import record_turn
+from .services import services
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 bp.before_request(require_twilio_signature)
@@ -32,19 +36,21 @@ def twiml(response: VoiceResponse) -> Response:
 NUMBER_RATE = "slow"
 
 
-def _say(parent: VoiceResponse | Gather, turn: Turn) -> None:
-    """<Say> the turn with SSML pauses between segments and the pronunciation list applied.
+def _say(parent: VoiceResponse | Gather, turn: Turn, rate: int) -> None:
+    """<Say> the turn with SSML pauses between segments and the pronunciation list applied, at the
+    caller's speed (`rate`, steps from SPEECH_RATE).
 
     Phone numbers get a <Say> of their own at a slower rate, rather than a nested <prosody>,
     which not every Twilio voice accepts.
     """
     config = current_app.config
+    speech_rate = pace.prosody_rate(config["SPEECH_RATE"], rate)
     prosody, kind = None, None
     for segment in turn.segments:
         if prosody is None or segment.kind != kind:
             kind = segment.kind
             say = parent.say(voice=config["TWILIO_VOICE"], language=config["VOICE_LANGUAGE"])
-            prosody = say.prosody(rate=NUMBER_RATE if kind == "phone_number" else config["SPEECH_RATE"])
+            prosody = say.prosody(rate=NUMBER_RATE if kind == "phone_number" else speech_rate)
         if kind == "phone_number":
             prosody.say_as(segment.text, interpret_as="telephone")
         else:
@@ -53,17 +59,18 @@ def _say(parent: VoiceResponse | Gather, turn: Turn) -> None:
             prosody.break_(time=f"{segment.pause_ms}ms")
 
 
-def render(turn: Turn) -> VoiceResponse:
-    """The TwiML for a turn: speak and listen (keys and speech), transfer, or say goodbye and hang up."""
+def render(turn: Turn, rate: int = 0) -> VoiceResponse:
+    """The TwiML for a turn: speak and listen (keys and speech), transfer, or say goodbye and hang up.
+    A goodbye, which has no state, is said at `rate`, the speed the call had."""
     config = current_app.config
     response = VoiceResponse()
     if turn.hangup or turn.state is None:
-        _say(response, turn)
+        _say(response, turn, rate)
         response.hangup()
         return response
     params: dict[str, Any] = dict(turn.state.to_params())
     if turn.transfer_to:
-        _say(response, turn)
+        _say(response, turn, turn.state.rate)
         response.dial(turn.transfer_to, action=url_for("voice.transfer_done", **params), timeout=30)
         return response
     gather = response.gather(
@@ -79,7 +86,7 @@ def render(turn: Turn) -> VoiceResponse:
         language=config["VOICE_LANGUAGE"],
         hints=", ".join(turn.hints[:MAX_HINTS]) or None,
     )
-    _say(gather, turn)
+    _say(gather, turn, turn.state.rate)
     # Reached only when the caller gave no input before the timeout.
     response.redirect(url_for("voice.turn", event="silence", **params), method="POST")
     return response
@@ -96,10 +103,31 @@ def _log(turn: Turn, started: float) -> None:
 def incoming() -> Response:
     """A call comes in: greet the caller and offer the main menu."""
     started = time.perf_counter()
-    turn = services().calls.start()
+    known = remember.recall(remember.caller_number(request.form.get("From", "")))
+    turn = services().calls.start(remember.resumable(known), known.rate if known else 0)
     _log(turn, started)
     count_usage("voice", "call")
     return twiml(render(turn))
+
+
+def _place(state: State | None) -> tuple[str, int] | None:
+    """The topic part a call is in, to offer on the next call; none at a menu or at the offer itself."""
+    if state is None or state.ask == "resume" or state.path[-1] not in services().line.topics:
+        return None
+    return state.path[-1], state.part
+
+
+def _carry_out(result: Turn, number: str | None) -> Turn:
+    """Do what the turn asks (queue texts, or forget the caller), then let the call flow say how it went."""
+    calls = services().calls
+    assert result.request is not None
+    outcome: Outcome
+    if result.request.kind == "text":
+        messages = [Message(kind, body) for kind, body in calls.texts_for(result.request)]
+        outcome = remember.request_texts(number, request.form.get("To", ""), messages)
+    else:
+        outcome = "forgotten" if remember.forget_caller(number) else "failed"
+    return calls.after(result, outcome)
 
 
 @bp.post("/turn")
@@ -110,9 +138,20 @@ def turn() -> Response:
     heard = Input.from_gather(request.form.get("Digits", ""), request.form.get("SpeechResult", ""),
                               timed_out=request.args.get("event") == "silence")
     result = services().calls.respond(state, heard)
+    number = remember.caller_number(request.form.get("From", ""))
+    forgetting = result.request is not None and result.request.kind == "forget"
+    if result.request is not None:
+        result = _carry_out(result, number)
     _log(result, started)
     record_turn(heard, result)
-    return twiml(render(result))
+    before = state.rate if state else 0
+    response = twiml(render(result, before))
+    if forgetting or result.state is None:
+        return response  # nothing to remember: forgotten just now, or the call is ending where it was
+    place = _place(result.state)
+    rate = result.state.rate if result.state.rate != before else None
+    # Written once the response has gone: the caller never waits for it.
+    return remember.remember(response, number, place if place != _place(state) else False, rate)
 
 
 @bp.post("/transfer-done")
@@ -120,9 +159,11 @@ def transfer_done() -> Response:
     """A transfer to a person ended: say goodbye if it was answered, else offer the menu again."""
     started = time.perf_counter()
     completed = request.form.get("DialCallStatus", "") in ("completed", "answered")
-    result = services().calls.after_transfer(completed)
+    state = State.from_params(request.args)
+    rate = state.rate if state else 0
+    result = services().calls.after_transfer(completed, rate)
     _log(result, started)
-    return twiml(render(result))
+    return twiml(render(result, rate))
 
 
 @bp.errorhandler(Exception)
