@@ -306,7 +306,7 @@ class CallFlow:
 
     def _speed(self, state: State, action: caller.SpeedAction, by_key: bool) -> Turn:
         rate, phrase = caller.speed_change(action, state.rate, by_key)
-        turn = self._prompt_again(replace(state, rate=rate), self.line.phrases[phrase])
+        turn = self._at_rate(self._prompt_again(state, self.line.phrases[phrase]), rate)
         return replace(turn, node=Node("speed", pace.STEP_NAMES[rate]))
 
     def _digits(self, state: State, digits: str) -> Turn:

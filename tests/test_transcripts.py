@@ -21,6 +21,7 @@ from typing import Any, Mapping
 import pytest
 import yaml
 
+from app.config import DEFAULTS
 from app.outbox import Outbox
 from app.phone import DEFAULT_CALLER, Call, Phone, VoiceResponse, parse_voice
 from app.web.services import services
@@ -32,12 +33,14 @@ CONVERSATIONS = [
     "call-keypad-through-risks", "call-speech-only", "call-silence", "call-wrong-input-and-help",
     "call-person-by-transfer", "call-person-by-contact-number", "call-person-no-one",
     "text-topics-and-more", "text-stop-and-start",
+    "call-text-me-this", "call-resume-where-i-left-off", "call-slower-and-kept", "call-forget-me", "text-forget",
 ]
 HEADER = ("# A golden conversation (tests/test_transcripts.py). Inputs: settings and each step's caller.\n"
           "# Everything else is what the line answered; rewrite it with --update-golden and read the diff.\n")
 STEP = re.compile(r'(?P<verb>call|silence)|(?P<key_verb>press) (?P<key>\S)|(?P<say_verb>say|text) "(?P<words>.*)"')
 _NODE = re.compile(r"\bnode=(\S+)")
 INPUTS = {"dtmf": "keys", "speech": "speech"}
+NORMAL_SPEED = DEFAULTS["SPEECH_RATE"]
 
 
 @dataclass
@@ -101,6 +104,10 @@ def voice_answer(exchange: Exchange) -> dict[str, Any]:
     if "DialCallStatus" in exchange.form:
         answer["dial status"] = exchange.form["DialCallStatus"]  # Twilio reports how the <Dial> ended
     answer["says"] = spoken(response)
+    # The voice's speed, when the caller changed it from the usual (phone numbers are always read slowly).
+    speeds = sorted({say.rate for say in response.says if say.rate and say.rate != "slow"} - {NORMAL_SPEED})
+    if speeds:
+        answer["speed"] = ", ".join(speeds)
     answer["node"] = ", ".join(exchange.nodes) or "(none logged)"
     answer.update(how_it_goes_on(response))
     return answer

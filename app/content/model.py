@@ -35,8 +35,8 @@ TEMPLATES = {
     "resume": {"title", "number", "key"},
     "resume_one_part": {"title", "key"},
 }
-SMS_TEXTS = ("menu", "more_footer", "last_footer", "no_more", "help", "stop", "start", "error")
-SMS_KEYWORD_GROUPS = ("menu", "more", "help", "stop", "start")
+SMS_TEXTS = ("menu", "more_footer", "last_footer", "no_more", "help", "stop", "start", "error", "forgotten")
+SMS_KEYWORD_GROUPS = ("menu", "more", "help", "stop", "start", "forget")
 MAX_TOPIC_CHOICES = 4
 MAX_DEPTH = 3
 MAIN_MENU = "main"
