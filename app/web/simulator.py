@@ -6,12 +6,13 @@ so the server keeps no call in memory, just as with Twilio.
 
 from __future__ import annotations
 
+import hmac
 import json
 import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_from_directory, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, send_from_directory, url_for
 
 from ..limits import MAX_SMS_BODY, MAX_SPEECH_CHARS
 from ..phone import DEFAULT_LINE_NUMBER, Call, CallEnded, Event, Phone, Position, Utterance, WebhookError
@@ -20,6 +21,20 @@ from ..speech import phone_number_words
 
 # Static files belong to the blueprint, so they are not served when the simulator is off.
 bp = Blueprint("simulator", __name__, url_prefix="/simulator", static_folder="../static", static_url_path="/static")
+
+
+@bp.before_request
+def require_password() -> Response | None:
+    """With SIMULATOR_PASSWORD set (required outside development), every simulator request needs it
+    (HTTP basic auth, any user name): the simulator can text STOP and START for any number."""
+    password = current_app.config["SIMULATOR_PASSWORD"]
+    if not password:
+        return None
+    given = request.authorization.password if request.authorization else None
+    if given is not None and hmac.compare_digest(given.encode(), password.encode()):
+        return None
+    return Response("The simulator needs its password.\n", 401, {"WWW-Authenticate": 'Basic realm="simulator"'},
+                    mimetype="text/plain")
 
 
 class BadRequest(ValueError):

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import time
-
 from flask import Blueprint, Response, current_app, request, url_for
 from twilio.twiml.voice_response import Gather, VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from .services import services
 from ..engine import Input, State, Turn
-from .common import count_usage, require_twilio_signature
+from .common import note, require_twilio_signature
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 bp.before_request(require_twilio_signature)
@@ -82,41 +80,36 @@ def render(turn: Turn) -> VoiceResponse:
     return response
 
 
-def _log(turn: Turn, started: float) -> None:
-    # Ids, nodes and timings only: never numbers, speech results or digits pressed.
-    current_app.logger.info("voice call=%s node=%s ms=%.1f", request.form.get("CallSid", "-"), turn.node,
-                            (time.perf_counter() - started) * 1000)
-    count_usage("voice", str(turn.node))
+def _log(turn: Turn) -> None:
+    """Log and count where the turn left the caller (once the response is built: see common.note)."""
+    note("voice", turn.node)
 
 
 @bp.post("")
 def incoming():
     """A call comes in: greet the caller and offer the main menu."""
-    started = time.perf_counter()
     turn = services().calls.start()
-    _log(turn, started)
+    _log(turn)
     return twiml(render(turn))
 
 
 @bp.post("/turn")
 def turn():
     """The caller pressed a key, said something, or stayed silent."""
-    started = time.perf_counter()
     state = State.from_params(request.args)
     heard = Input.from_gather(request.form.get("Digits", ""), request.form.get("SpeechResult", ""),
                               timed_out=request.args.get("event") == "silence")
     result = services().calls.respond(state, heard)
-    _log(result, started)
+    _log(result)
     return twiml(render(result))
 
 
 @bp.post("/transfer-done")
 def transfer_done():
     """A transfer to a person ended: say goodbye if it was answered, else offer the menu again."""
-    started = time.perf_counter()
     completed = request.form.get("DialCallStatus", "") in ("completed", "answered")
     result = services().calls.after_transfer(completed)
-    _log(result, started)
+    _log(result)
     return twiml(render(result))
 
 
@@ -126,6 +119,7 @@ def apologise(error: Exception):
     if isinstance(error, HTTPException):
         return error
     current_app.logger.exception("voice error on %s (call=%s)", request.path, request.form.get("CallSid", "-"))
+    note("voice", "error")
     try:
         return twiml(render(services().calls.error_turn()))
     except Exception:
