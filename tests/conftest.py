@@ -8,7 +8,7 @@ from app import create_app
 from app.config import DEFAULTS, PROJECT_ROOT
 from app.content import load_line
 from app.store import upgrade
-from postgres import database_url, postgres_server, postgres_url  # noqa: F401  (fixtures, tests/postgres.py)
+from postgres import database_url, postgres, postgres_server, postgres_url  # noqa: F401  (fixtures, tests/postgres.py)
 
 CONTENT_DIR = PROJECT_ROOT / "content"
 

@@ -113,8 +113,9 @@ class Guard:
         except Exception as error:
             if _is_outage(error):
                 self.mark_down(describe(error))
-                if not isinstance(error, Unavailable):
-                    raise Unavailable(self.reason) from error
+                if isinstance(error, Unavailable):
+                    raise
+                raise Unavailable(self.reason) from None  # the driver's error may show parameters
             self.down_since = None  # it answered, if only with an error
             if isinstance(error, DBAPIError):
                 raise StoreError(describe(error)) from None
