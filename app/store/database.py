@@ -52,11 +52,13 @@ class Store:
     def __init__(self, url: str, hash_secret: str, *, journal: Path | str, timeouts: Timeouts = Timeouts(),
                  flush_every: float = FLUSH_EVERY):
         self.engine = make_engine(url, timeouts)
-        self.guard = Guard(timeouts.call)
+        self._file = sqlite_path(url)
+        # A network database can hang without a word, so its calls run in a thread with a deadline. A SQLite
+        # file cannot (its waits are bounded by the busy timeout), so its calls run inline, which is cheaper.
+        self.guard = Guard(timeouts.call if self._file is None else 0)
         self.journal = StopJournal(journal)
         self.usage = UsageCounts()
         self._secret = hash_secret.encode()
-        self._file = sqlite_path(url)
         self._inode: int | None = None
         self._schema_ok = False
         self._flush_every = flush_every
@@ -152,7 +154,7 @@ class Store:
         key = self.number_key(number)
         if key in self.journal.pending():
             try:
-                self.replay_journal(wait=self.guard.deadline)
+                self.replay_journal(wait=self.guard.deadline or 1.0)
             except Exception as error:
                 raise Unavailable(f"a STOP from this number waits in the journal ({describe(error)})") from error
             if key in self.journal.pending():

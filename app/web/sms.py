@@ -88,9 +88,9 @@ def _answer(group: OptOutGroup | None, number: str, body: str) -> tuple[Node, st
     if verdict == "notice":
         return Node("limit-notice"), services().line.sms.texts["limit"]
     answer = services().texts.reply(body, Position(*saved) if saved else None)
-    if number:
-        place = answer.position
-        store.set_position(number, (place.topic, place.next_part) if place else None)
+    place = (answer.position.topic, answer.position.next_part) if answer.position else None
+    if number and place != saved:  # most messages that leave a texter where they were need no write
+        store.set_position(number, place)
     return answer.node, answer.body
 
 

@@ -80,6 +80,23 @@ def render(turn: Turn) -> VoiceResponse:
     return response
 
 
+RENDERED = "voice_twiml"  # app.extensions key: TwiML already built for a turn
+MAX_RENDERED = 4096
+
+
+def answer(turn: Turn) -> Response:
+    """The TwiML response for a turn, built once per worker: a turn (and so its TwiML) is the same value
+    every time the same caller input meets the same place, and building the XML is most of a turn's work."""
+    cache: dict[Turn, str] = current_app.extensions.setdefault(RENDERED, {})
+    body = cache.get(turn)
+    if body is None:
+        body = str(render(turn))
+        if len(cache) >= MAX_RENDERED:
+            cache.clear()
+        cache[turn] = body
+    return Response(body, mimetype="text/xml")
+
+
 def _log(turn: Turn) -> None:
     """Log and count where the turn left the caller (once the response is built: see common.note)."""
     note("voice", turn.node)
@@ -90,7 +107,7 @@ def incoming():
     """A call comes in: greet the caller and offer the main menu."""
     turn = services().calls.start()
     _log(turn)
-    return twiml(render(turn))
+    return answer(turn)
 
 
 @bp.post("/turn")
@@ -101,7 +118,7 @@ def turn():
                               timed_out=request.args.get("event") == "silence")
     result = services().calls.respond(state, heard)
     _log(result)
-    return twiml(render(result))
+    return answer(result)
 
 
 @bp.post("/transfer-done")
@@ -110,7 +127,7 @@ def transfer_done():
     completed = request.form.get("DialCallStatus", "") in ("completed", "answered")
     result = services().calls.after_transfer(completed)
     _log(result)
-    return twiml(render(result))
+    return answer(result)
 
 
 @bp.errorhandler(Exception)
