@@ -8,6 +8,7 @@ Without the binaries the PostgreSQL tests are skipped, except on CI (CI set), wh
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import itertools
 import os
@@ -106,10 +107,8 @@ class PostgresServer:
 
     def resume(self) -> None:
         for pid in self._paused:
-            try:
+            with contextlib.suppress(ProcessLookupError):  # a backend that ended meanwhile
                 os.kill(pid, signal.SIGCONT)
-            except ProcessLookupError:
-                pass
         self._paused = []
 
     def url(self, database: str) -> str:

@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, select
 
 from app.phone import parse_messages, parse_voice
 from app.reply_limit import ReplyLimit
-from app.store import opt_outs, upgrade
+from app.store import StoreError, opt_outs, upgrade
 from app.web.services import services
 from serve import Served
 
@@ -133,7 +133,7 @@ def test_counts_taken_during_a_held_lock_are_written_after_it(make_app, tmp_path
     store = store_of(app)
     with sqlite_held(tmp_path / "line.db"):
         client.post("/voice", data={"CallSid": "CA1"})
-        with pytest.raises(Exception):
+        with pytest.raises(StoreError, match="locked"):
             store.flush_counts()
     assert [(node, count) for _, _, node, count in store.counts()] == [("menu:main", 1)]
 

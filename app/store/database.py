@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, inspect, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from .engine import Timeouts, make_engine, sqlite_path
+from .engine import DEFAULT, Timeouts, make_engine, sqlite_path
 from .guard import Guard, SchemaNotReady, Unavailable, describe
 from .journal import StopJournal
 from .schema import SCHEMA_REVISION, metadata, opt_outs, sms_positions, usage_counts
@@ -49,7 +49,7 @@ def _dialect_insert(conn: Connection, table: Any) -> Any:
 class Store:
     """The line's database; every method is one short transaction, or an answer from memory."""
 
-    def __init__(self, url: str, hash_secret: str, *, journal: Path | str, timeouts: Timeouts = Timeouts(),
+    def __init__(self, url: str, hash_secret: str, *, journal: Path | str, timeouts: Timeouts = DEFAULT,
                  flush_every: float = FLUSH_EVERY):
         self.engine = make_engine(url, timeouts)
         self._file = sqlite_path(url)
@@ -263,7 +263,7 @@ class Store:
             with self.engine.connect() as conn:
                 rows = conn.execute(select(usage_counts).where(usage_counts.c.channel != HEALTH_ROW["channel"])
                                     .order_by(usage_counts.c.day.desc(), usage_counts.c.node, usage_counts.c.channel))
-                return [(r.day, r.channel, r.node, r.count) for r in rows]
+                return [(day, channel, node, count) for day, channel, node, count in rows]
 
         return self._call(read)
 
@@ -271,12 +271,11 @@ class Store:
 
     def _write_check(self) -> None:
         """Read every table, write a row and roll it back: a database that reads but cannot write is not healthy."""
-        with self.engine.connect() as conn:
-            with conn.begin() as transaction:
-                for table in metadata.sorted_tables:
-                    conn.execute(select(func.count()).select_from(select(table).limit(1).subquery())).scalar()
-                conn.execute(_dialect_insert(conn, usage_counts).values(**HEALTH_ROW).on_conflict_do_nothing())
-                transaction.rollback()
+        with self.engine.connect() as conn, conn.begin() as transaction:
+            for table in metadata.sorted_tables:
+                conn.execute(select(func.count()).select_from(select(table).limit(1).subquery())).scalar()
+            conn.execute(_dialect_insert(conn, usage_counts).values(**HEALTH_ROW).on_conflict_do_nothing())
+            transaction.rollback()
 
     def problems(self) -> list[str]:
         """What keeps the store from working now, in words for the operator (empty: all is well)."""

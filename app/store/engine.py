@@ -6,6 +6,7 @@ webhook after 15 seconds, and a caller should wait far less.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ class Timeouts:
     call: float = 2.0  # any store call, enforced here: a hung server enforces nothing
 
 
+DEFAULT = Timeouts()
 RELAXED = Timeouts(busy=30, connect=10, statement=0, call=0)  # for migrations, which may take a while
 
 
@@ -44,7 +46,7 @@ def sqlite_path(url: str) -> Path | None:
     return Path(url[len("sqlite:///"):].split("?", 1)[0])
 
 
-def make_engine(url: str, timeouts: Timeouts = Timeouts()) -> Engine:
+def make_engine(url: str, timeouts: Timeouts = DEFAULT) -> Engine:
     """An SQLAlchemy engine for the URL, with the timeouts; error messages never show SQL parameters."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
@@ -62,9 +64,8 @@ def _sqlite_settings(dbapi_connection: Any, _record: Any) -> None:
     """WAL lets readers go on while another connection writes; NORMAL syncs at checkpoints, not every commit
     (opt-outs ask for a full sync themselves)."""
     cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("PRAGMA journal_mode=WAL")  # kept in the file; `flask db init` sets it first
-    except Exception:  # the file is locked or read-only: the store reports it when it is used
-        pass
+    # WAL is kept in the file and `flask db init` sets it first; a locked or read-only file is reported when used.
+    with contextlib.suppress(Exception):
+        cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()

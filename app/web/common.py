@@ -27,9 +27,9 @@ class Timed:
 
 def signed_url() -> str:
     """The URL Twilio signed: PUBLIC_BASE_URL plus path and query, or the URL as the proxy saw it."""
-    base = current_app.config["PUBLIC_BASE_URL"]
+    base = str(current_app.config["PUBLIC_BASE_URL"])
     if not base:
-        return request.url
+        return str(request.url)
     query = request.query_string.decode()
     return base.rstrip("/") + request.path + (f"?{query}" if query else "")
 

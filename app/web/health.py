@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
 
 from .services import services
 
@@ -10,7 +10,7 @@ bp = Blueprint("health", __name__)
 
 
 @bp.get("/health")
-def health():
+def health() -> tuple[Response, int]:
     """Report readiness as JSON: content (checked at start-up), a database write (rolled back), the STOP journal.
 
     Voice works without the database; this page says 503 until the database is back, then 200 by itself.

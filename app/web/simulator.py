@@ -12,7 +12,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, send_from_directory, url_for
+from flask import (Blueprint, Response, abort, current_app, jsonify, render_template, request, send_from_directory,
+                   url_for)
 
 from ..limits import MAX_SMS_BODY, MAX_SPEECH_CHARS
 from ..phone import DEFAULT_LINE_NUMBER, Call, CallEnded, Event, Phone, Position, Utterance, WebhookError

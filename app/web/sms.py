@@ -95,7 +95,7 @@ def _answer(group: OptOutGroup | None, number: str, body: str) -> tuple[Node, st
 
 
 @bp.post("/sms")
-def incoming():
+def incoming() -> Response:
     """A text message comes in. STOP is recorded before anything else; opted-out numbers get nothing."""
     texts = services().texts
     number = request.form.get("From", "")
@@ -112,12 +112,13 @@ def incoming():
 
 
 @bp.errorhandler(Exception)
-def apologise(error: Exception):
+def apologise(error: Exception) -> Response | HTTPException:
     """Never answer Twilio with a 500; apologise only to a number known not to have opted out."""
     if isinstance(error, HTTPException):
         return error
     if isinstance(error, Unavailable):  # the database is away: logged once per message, without a traceback
-        current_app.logger.warning("sms without the database: %s (message=%s)", error, request.form.get("MessageSid", "-"))
+        current_app.logger.warning("sms without the database: %s (message=%s)", error,
+                                   request.form.get("MessageSid", "-"))
     else:
         current_app.logger.exception("sms error (message=%s)", request.form.get("MessageSid", "-"))
     note("sms", "error")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, current_app, request, url_for
 from twilio.twiml.voice_response import Gather, VoiceResponse
 from werkzeug.exceptions import HTTPException
@@ -56,7 +58,7 @@ def render(turn: Turn) -> VoiceResponse:
         _say(response, turn)
         response.hangup()
         return response
-    params = turn.state.to_params()
+    params: dict[str, Any] = turn.state.to_params()
     if turn.transfer_to:
         _say(response, turn)
         response.dial(turn.transfer_to, action=url_for("voice.transfer_done", **params), timeout=30)
@@ -103,7 +105,7 @@ def _log(turn: Turn) -> None:
 
 
 @bp.post("")
-def incoming():
+def incoming() -> Response:
     """A call comes in: greet the caller and offer the main menu."""
     turn = services().calls.start()
     _log(turn)
@@ -111,7 +113,7 @@ def incoming():
 
 
 @bp.post("/turn")
-def turn():
+def turn() -> Response:
     """The caller pressed a key, said something, or stayed silent."""
     state = State.from_params(request.args)
     heard = Input.from_gather(request.form.get("Digits", ""), request.form.get("SpeechResult", ""),
@@ -122,7 +124,7 @@ def turn():
 
 
 @bp.post("/transfer-done")
-def transfer_done():
+def transfer_done() -> Response:
     """A transfer to a person ended: say goodbye if it was answered, else offer the menu again."""
     completed = request.form.get("DialCallStatus", "") in ("completed", "answered")
     result = services().calls.after_transfer(completed)
@@ -131,7 +133,7 @@ def transfer_done():
 
 
 @bp.errorhandler(Exception)
-def apologise(error: Exception):
+def apologise(error: Exception) -> Response | HTTPException:
     """Never answer Twilio with a 500: apologise and offer the main menu, or say goodbye."""
     if isinstance(error, HTTPException):
         return error
