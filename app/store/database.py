@@ -19,7 +19,7 @@ import weakref
 from pathlib import Path
 from typing import Any, Callable, Literal, TypeVar
 
-from sqlalchemy import delete, func, inspect, select, text
+from sqlalchemy import String, bindparam, delete, func, inspect, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -35,6 +35,13 @@ log = logging.getLogger(__name__)
 StopRecord = Literal["database", "journal"]
 FLUSH_EVERY = 5.0  # seconds between writes of the counts (and tries of the journal): what a crash may lose
 HEALTH_ROW = {"day": dt.date(1970, 1, 1), "channel": "health", "node": "write-check", "count": 0}
+
+
+# One round trip for an incoming text: its opt-out and its place, both looked up by the number's hash.
+_WANTED = select(bindparam("key", type_=String(64)).label("key")).subquery()
+_TEXTER = (select(opt_outs.c.number_hash, sms_positions.c.topic, sms_positions.c.next_part)
+           .select_from(_WANTED.outerjoin(opt_outs, opt_outs.c.number_hash == _WANTED.c.key)
+                        .outerjoin(sms_positions, sms_positions.c.number_hash == _WANTED.c.key)))
 
 
 def _now() -> dt.datetime:
@@ -188,9 +195,10 @@ class Store:
 
         def read() -> tuple[bool, tuple[str, int] | None]:
             with self.engine.connect() as conn:
-                if self._opted_out(conn, key):
-                    return True, None
-                return False, self._position(conn, key)
+                row = conn.execute(_TEXTER, {"key": key}).one()
+            if row.number_hash is not None:
+                return True, None
+            return False, (row.topic, row.next_part) if row.topic is not None else None
 
         return self._call(read)
 
