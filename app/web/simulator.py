@@ -128,20 +128,20 @@ def text_field(body: dict[str, Any], name: str, limit: int) -> str:
 
 
 @bp.get("")
-def page():
+def page() -> str:
     """The simulator page."""
     return render_template("simulator.html", caller=fictional_number(), line_number=DEFAULT_LINE_NUMBER)
 
 
 @bp.post("/api/call")
-def start_call():
+def start_call() -> Response:
     """Place a call to the line."""
     caller = text_field(json_body(), "caller", 20) or fictional_number()
     return jsonify(call_json(phone().call(caller)))
 
 
 @bp.post("/api/call/turn")
-def take_turn():
+def take_turn() -> Response:
     """The caller presses a key, says something or stays silent at the position the page sent back."""
     body = json_body()
     position = body.get("position")
@@ -164,7 +164,7 @@ def take_turn():
 
 
 @bp.post("/api/text")
-def send_text():
+def send_text() -> Response:
     """Send a text message to the line; the replies come back (none after STOP)."""
     body = json_body()
     sender = text_field(body, "from", 20) or fictional_number()
@@ -173,7 +173,7 @@ def send_text():
 
 
 @bp.get("/audio/<name>")
-def audio(name: str):
+def audio(name: str) -> Response:
     """A preview recording from PREVIEW_DIR's audio folder."""
     if not name.endswith(".wav"):
         abort(404)
@@ -181,19 +181,19 @@ def audio(name: str):
 
 
 @bp.errorhandler(ValueError)
-def bad_request(error: ValueError):
+def bad_request(error: ValueError) -> tuple[Response, int]:
     """Tell the page what was wrong with its request."""
     return jsonify({"error": str(error)}), 400
 
 
 @bp.errorhandler(CallEnded)
-def call_ended(error: CallEnded):
+def call_ended(error: CallEnded) -> tuple[Response, int]:
     """The call is over; the page should offer a new one."""
     return jsonify({"error": str(error)}), 409
 
 
 @bp.errorhandler(WebhookError)
-def webhook_failed(error: WebhookError):
+def webhook_failed(error: WebhookError) -> tuple[Response, int]:
     """The line's webhook refused or failed: say so, with its status (403 is a signature refused)."""
     current_app.logger.warning("simulator: %s", error)
     return jsonify({"error": f"The line answered {error.status}.", "status": error.status}), 502
