@@ -25,7 +25,8 @@ TEMPLATES = {
     "part_heading": {"number", "count", "title"},
     "commands_help": {"words"},
 }
-SMS_TEXTS = ("menu", "more_footer", "last_footer", "no_more", "help", "stop", "start", "error")
+SMS_TEXTS = ("menu", "more_footer", "last_footer", "no_more", "help", "stop", "start", "error", "stop_failed",
+             "start_failed", "limit")
 SMS_KEYWORD_GROUPS = ("menu", "more", "help", "stop", "start")
 MAX_TOPIC_CHOICES = 4
 MAX_DEPTH = 3

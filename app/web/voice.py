@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request, url_for
-from flask.typing import ResponseReturnValue
 from twilio.twiml.voice_response import Gather, VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from .services import services
 from ..engine import Input, State, Turn
-from .common import count_usage, require_twilio_signature
+from .common import count_usage, note, require_twilio_signature
 from .insight import record_turn
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -61,7 +59,7 @@ def render(turn: Turn) -> VoiceResponse:
         _say(response, turn)
         response.hangup()
         return response
-    params: dict[str, Any] = dict(turn.state.to_params())
+    params: dict[str, Any] = turn.state.to_params()
     if turn.transfer_to:
         _say(response, turn)
         response.dial(turn.transfer_to, action=url_for("voice.transfer_done", **params), timeout=30)
@@ -85,52 +83,65 @@ def render(turn: Turn) -> VoiceResponse:
     return response
 
 
-def _log(turn: Turn, started: float) -> None:
-    # Ids, nodes and timings only: never numbers, speech results or digits pressed.
-    current_app.logger.info("voice call=%s node=%s ms=%.1f", request.form.get("CallSid", "-"), turn.node,
-                            (time.perf_counter() - started) * 1000)
-    count_usage("voice", str(turn.node))
+RENDERED = "voice_twiml"  # app.extensions key: TwiML already built for a turn
+MAX_RENDERED = 4096
+
+
+def answer(turn: Turn) -> Response:
+    """The TwiML response for a turn, built once per worker: a turn (and so its TwiML) is the same value
+    every time the same caller input meets the same place, and building the XML is most of a turn's work."""
+    cache: dict[Turn, str] = current_app.extensions.setdefault(RENDERED, {})
+    body = cache.get(turn)
+    if body is None:
+        body = str(render(turn))
+        if len(cache) >= MAX_RENDERED:
+            cache.clear()
+        cache[turn] = body
+    return Response(body, mimetype="text/xml")
+
+
+def _log(turn: Turn) -> None:
+    """Log and count where the turn left the caller (once the response is built: see common.note)."""
+    note("voice", turn.node)
 
 
 @bp.post("")
 def incoming() -> Response:
     """A call comes in: greet the caller and offer the main menu."""
-    started = time.perf_counter()
     turn = services().calls.start()
-    _log(turn, started)
+    _log(turn)
     count_usage("voice", "call")
-    return twiml(render(turn))
+    return answer(turn)
 
 
 @bp.post("/turn")
 def turn() -> Response:
     """The caller pressed a key, said something, or stayed silent."""
-    started = time.perf_counter()
     state = State.from_params(request.args)
     heard = Input.from_gather(request.form.get("Digits", ""), request.form.get("SpeechResult", ""),
                               timed_out=request.args.get("event") == "silence")
     result = services().calls.respond(state, heard)
-    _log(result, started)
+    _log(result)
     record_turn(heard, result)
-    return twiml(render(result))
+    return answer(result)
 
 
 @bp.post("/transfer-done")
 def transfer_done() -> Response:
     """A transfer to a person ended: say goodbye if it was answered, else offer the menu again."""
-    started = time.perf_counter()
     completed = request.form.get("DialCallStatus", "") in ("completed", "answered")
     result = services().calls.after_transfer(completed)
-    _log(result, started)
-    return twiml(render(result))
+    _log(result)
+    return answer(result)
 
 
 @bp.errorhandler(Exception)
-def apologise(error: Exception) -> ResponseReturnValue:
+def apologise(error: Exception) -> Response | HTTPException:
     """Never answer Twilio with a 500: apologise and offer the main menu, or say goodbye."""
     if isinstance(error, HTTPException):
         return error
     current_app.logger.exception("voice error on %s (call=%s)", request.path, request.form.get("CallSid", "-"))
+    note("voice", "error")
     try:
         return twiml(render(services().calls.error_turn()))
     except Exception:

@@ -1,0 +1,33 @@
+"""The line's tables, as SQLAlchemy Core sees them; Alembic migrations (store/migrations) create them."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table
+
+metadata = MetaData()
+
+# The migration that brings a database to the tables below: the store refuses a database at any
+# other revision (a test checks this is the newest file in store/migrations/versions).
+SCHEMA_REVISION = "0001"
+
+opt_outs = Table(
+    "opt_outs", metadata,
+    Column("number_hash", String(64), primary_key=True),
+    Column("opted_out_at", DateTime(timezone=True), nullable=False),
+)
+
+sms_positions = Table(
+    "sms_positions", metadata,
+    Column("number_hash", String(64), primary_key=True),
+    Column("topic", String(80), nullable=False),
+    Column("next_part", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+usage_counts = Table(
+    "usage_counts", metadata,
+    Column("day", Date, primary_key=True),
+    Column("channel", String(10), primary_key=True),
+    Column("node", String(120), primary_key=True),
+    Column("count", Integer, nullable=False),
+)
