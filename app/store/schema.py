@@ -8,7 +8,7 @@ metadata = MetaData()
 
 # The migration that brings a database to the tables below: the store refuses a database at any
 # other revision (a test checks this is the newest file in store/migrations/versions).
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 
 opt_outs = Table(
     "opt_outs", metadata,
@@ -30,4 +30,23 @@ usage_counts = Table(
     Column("channel", String(10), primary_key=True),
     Column("node", String(120), primary_key=True),
     Column("count", Integer, nullable=False),
+)
+
+# Phrases callers said that matched nothing (app/learned.py, only with LEARN_PHRASES=true).
+MAX_PHRASE_CHARS = 80
+
+# One row per (phrase, caller) not understood: hashes and a day, never the words or the number.
+phrase_sightings = Table(
+    "phrase_sightings", metadata,
+    Column("phrase_key", String(64), primary_key=True),
+    Column("caller_key", String(64), primary_key=True),
+    Column("day", Date, nullable=False, index=True),
+)
+
+# Phrases that at least 3 different callers said.
+learned_phrases = Table(
+    "learned_phrases", metadata,
+    Column("phrase", String(MAX_PHRASE_CHARS), primary_key=True),
+    Column("callers", Integer, nullable=False),
+    Column("last_day", Date, nullable=False, index=True),
 )
