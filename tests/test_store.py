@@ -213,7 +213,8 @@ def test_the_migrations_make_exactly_the_tables_the_code_uses(database_url):
 def test_tables_made_before_migrations_are_adopted(database_url):
     engine = make_engine(database_url)
     # What the line did at start-up before it had migrations: the tables of revision 0001.
-    metadata.create_all(engine, tables=[metadata.tables[name] for name in ("opt_outs", "sms_positions", "usage_counts")])
+    first = ("opt_outs", "sms_positions", "usage_counts")
+    metadata.create_all(engine, tables=[metadata.tables[name] for name in first])
     with engine.begin() as conn:
         conn.execute(opt_outs.insert().values(number_hash="kept", opted_out_at=store_module._now()))
     assert upgrade(database_url) == ["found tables made before migrations; marked them as revision 0001",
