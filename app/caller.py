@@ -12,7 +12,7 @@ from .content import Line, Topic
 
 RequestKind = Literal["text", "forget"]
 # What came of a request: texts queued (first: the number never asked before), or why not.
-Outcome = Literal["queued", "queued-first", "opted-out", "limit", "no-number", "failed", "forgotten"]
+Outcome = Literal["queued", "queued-first", "already", "opted-out", "limit", "no-number", "failed", "forgotten"]
 SpeedAction = Literal["slower", "faster", "normal"]
 LIST_WORD = "MENU"  # the text word that brings the list of topics
 
@@ -45,6 +45,8 @@ def text_lead(line: Line, topic_id: str, outcome: Outcome) -> list[str]:
         said = [templates["text_topic"].format(title=line.topics[topic_id].title) if topic_id
                 else phrases["text_list"]]
         return said + ([templates["text_first"].format(word=word)] if outcome == "queued-first" else [])
+    if outcome == "already":  # asked again on the same call: nothing is sent twice
+        return [phrases["text_already"]]
     if outcome == "opted-out":
         return [phrases["text_opted_out"]]
     if outcome == "limit":

@@ -12,9 +12,13 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Every setting the line reads, its default, and how to read it. .env.example documents each.
 DEFAULTS: dict[str, Any] = {
+    "LINE_ENV": "production",  # or "development" (./scripts/run): no token needed, simulator without password
     "TWILIO_AUTH_TOKEN": "",
     "PUBLIC_BASE_URL": "",
+    "TRUSTED_PROXIES": 0,  # proxy hops whose X-Forwarded-* headers are believed; 0 trusts none
     "DATABASE_URL": f"sqlite:///{PROJECT_ROOT / 'instance' / 'line.db'}",
+    "DATABASE_TIMEOUT": 2.0,  # seconds any database call may take before the line goes on without it
+    "STOP_JOURNAL": str(PROJECT_ROOT / "instance" / "stop-journal.txt"),
     "PHONE_HASH_SECRET": "",
     "TRANSFER_NUMBER": "",
     "CONTACT_NUMBER": "",
@@ -27,7 +31,9 @@ DEFAULTS: dict[str, Any] = {
     "CONTENT_DIR": str(PROJECT_ROOT / "content"),
     "CONTENT_LANGUAGE": "en",
     "SMS_OPT_OUT_BY_TWILIO": True,
-    "SIMULATOR_ENABLED": None,  # None: on only while no TWILIO_AUTH_TOKEN is set (local development)
+    "SMS_REPLIES_PER_HOUR": 20,  # per number and web worker; STOP, START and HELP are always answered
+    "SIMULATOR_ENABLED": None,  # None: on only in development while no TWILIO_AUTH_TOKEN is set
+    "SIMULATOR_PASSWORD": "",
     "PREVIEW_DIR": str(PROJECT_ROOT / "preview"),
     # Keep short phrases that several callers said and the line did not understand (app/learned.py).
     "LEARN_PHRASES": False,
@@ -43,6 +49,7 @@ DEFAULTS: dict[str, Any] = {
 # No caller waits less than this for input, whatever the setting says.
 MIN_GATHER_TIMEOUT = 10
 DEV_HASH_SECRET = "local-development-only"
+ENVIRONMENTS = ("production", "development")
 
 
 def _as_bool(value: str) -> bool:
@@ -64,18 +71,43 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
                 settings[name] = int(raw)
             except ValueError:
                 raise ValueError(f"setting {name} must be a whole number, not {raw!r}") from None
+        elif isinstance(default, float):
+            try:
+                settings[name] = float(raw)
+            except ValueError:
+                raise ValueError(f"setting {name} must be a number of seconds, not {raw!r}") from None
         else:
             settings[name] = raw.strip()
     return settings
 
 
-def finish(settings: dict[str, Any]) -> list[str]:
-    """Apply the rules between settings; return warnings for the operator."""
+def finish(settings: dict[str, Any], serving: bool = True) -> list[str]:
+    """Apply the rules between settings; return warnings for the operator.
+
+    With serving=False (the editors' commands, which answer no webhook) production's refusals do not apply.
+    """
     warnings = []
+    environment = str(settings["LINE_ENV"]).strip().lower()
+    if environment not in ENVIRONMENTS:
+        raise ValueError(f"LINE_ENV must be one of {', '.join(ENVIRONMENTS)}, not {settings['LINE_ENV']!r}")
+    settings["LINE_ENV"] = environment
+    development = environment == "development"
     settings["GATHER_TIMEOUT"] = max(int(settings["GATHER_TIMEOUT"]), MIN_GATHER_TIMEOUT)
+    if int(settings["TRUSTED_PROXIES"]) < 0:
+        raise ValueError("TRUSTED_PROXIES must be 0 (trust no proxy) or the number of proxies in front of the line")
+    if not 0.1 <= float(settings["DATABASE_TIMEOUT"]) <= 10:
+        raise ValueError("DATABASE_TIMEOUT must be between 0.1 and 10 seconds (Twilio waits 15 s for an answer)")
+    if not serving:
+        development = True
     if not settings["TWILIO_AUTH_TOKEN"]:
+        if not development:
+            raise ValueError("TWILIO_AUTH_TOKEN must be set: without it anyone could pose as Twilio. "
+                             "For local development set LINE_ENV=development (./scripts/run does).")
         warnings.append("TWILIO_AUTH_TOKEN is not set: webhook signatures are NOT checked. "
                         "This is only safe for local development.")
+    elif not development and not settings["PUBLIC_BASE_URL"]:
+        warnings.append("PUBLIC_BASE_URL is not set: signatures are checked against the URL as this server sees "
+                        "it. Set PUBLIC_BASE_URL (recommended) or TRUSTED_PROXIES when a proxy is in front.")
     if not settings["PHONE_HASH_SECRET"]:
         if settings["TWILIO_AUTH_TOKEN"]:
             raise ValueError("PHONE_HASH_SECRET must be set when TWILIO_AUTH_TOKEN is set: "
@@ -90,13 +122,17 @@ def finish(settings: dict[str, Any]) -> list[str]:
     if settings["TWILIO_ACCOUNT_SID"] and not settings["TWILIO_AUTH_TOKEN"]:
         raise ValueError("TWILIO_AUTH_TOKEN must be set with TWILIO_ACCOUNT_SID: the sender signs in with both")
     if settings["SIMULATOR_ENABLED"] is None:
-        settings["SIMULATOR_ENABLED"] = not settings["TWILIO_AUTH_TOKEN"]
+        settings["SIMULATOR_ENABLED"] = development and not settings["TWILIO_AUTH_TOKEN"]
+    if settings["SIMULATOR_ENABLED"] and not development and not settings["SIMULATOR_PASSWORD"]:
+        raise ValueError("SIMULATOR_ENABLED needs SIMULATOR_PASSWORD outside development: the simulator can "
+                         "text STOP and START for any number.")
     return warnings
 
 
-def load_settings(overrides: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], list[str]]:
+def load_settings(overrides: Mapping[str, Any] | None = None,
+                  serving: bool = True) -> tuple[dict[str, Any], list[str]]:
     """Settings from .env, the environment and overrides, with the operator warnings they raise."""
     load_dotenv(PROJECT_ROOT / ".env")  # never overrides variables already set
     settings = settings_from_env()
     settings.update(overrides or {})
-    return settings, finish(settings)
+    return settings, finish(settings, serving)

@@ -59,7 +59,8 @@ def settled(flow: CallFlow, turn: Turn) -> Iterator[Turn]:
     """For a turn that asks the web layer to do something (text, forget), the turns of every outcome."""
     if turn.request is None:
         return
-    texted: tuple[Outcome, ...] = ("queued", "queued-first", "opted-out", "limit", "no-number", "failed")
+    texted: tuple[Outcome, ...] = ("queued", "queued-first", "already", "opted-out", "limit", "no-number",
+                                       "failed")
     outcomes: tuple[Outcome, ...] = ("forgotten", "failed") if turn.request.kind == "forget" else texted
     for outcome in outcomes:
         yield flow.after(turn, outcome)

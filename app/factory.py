@@ -1,4 +1,8 @@
-"""Build the Flask app: settings, content checked once, the database, the webhooks."""
+"""Build the Flask app: settings, content checked once, the database (opened lazily), the webhooks.
+
+Nothing here touches the database: a worker that starts while it is away still serves voice, and
+/health says 503 until it is back. `flask db init` (the Procfile's release step) creates the tables.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +16,11 @@ from . import cli
 from .config import PROJECT_ROOT, load_settings
 from .content import ContentError, load_line
 from .engine import CallFlow
-from .limits import MAX_REQUEST_BYTES
-from .store import Store
+from .limits import MAX_FORM_PARTS, MAX_REQUEST_BYTES
+from .reply_limit import ReplyLimit
+from .store import Store, Timeouts
 from .texting import TextFlow
-from .web import health, outbox, services, simulator, sms, voice
+from .web import common, health, outbox, services, simulator, sms, voice
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +29,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: load and check content, open the database, register the webhooks."""
     settings, warnings = load_settings(test_config)
     app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
-    # Twilio's webhook requests are a few kilobytes; anything far larger is refused (413) unread.
+    # Twilio's webhook requests are a few kilobytes and a few dozen fields; anything far larger is
+    # refused (413) unread, before any signature work.
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    app.config["MAX_FORM_MEMORY_SIZE"] = MAX_REQUEST_BYTES
+    app.config["MAX_FORM_PARTS"] = MAX_FORM_PARTS
     app.config.update(settings)
     if app.logger.level == logging.NOTSET:
         app.logger.setLevel(logging.INFO)
@@ -38,12 +46,19 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         for problem in error.problems:
             app.logger.error("content problem: %s", problem)
         raise
-    store = Store(app.config["DATABASE_URL"], app.config["PHONE_HASH_SECRET"])
+    deadline = float(app.config["DATABASE_TIMEOUT"])
+    store = Store(app.config["DATABASE_URL"], app.config["PHONE_HASH_SECRET"], journal=app.config["STOP_JOURNAL"],
+                  timeouts=Timeouts(busy=min(0.5, deadline / 2), statement=deadline / 2, call=deadline))
     calls = CallFlow(line, app.config["TRANSFER_NUMBER"], app.config["CONTACT_NUMBER"])
-    services.init_app(app, services.Services(line, calls, TextFlow(line), store))
+    replies = ReplyLimit(int(app.config["SMS_REPLIES_PER_HOUR"]))
+    services.init_app(app, services.Services(line, calls, TextFlow(line), store, replies))
 
-    # Behind a proxy or load balancer, rebuild the URL Twilio signed from X-Forwarded-Proto/Host.
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
+    # Behind TRUSTED_PROXIES proxies, rebuild the URL Twilio signed from their X-Forwarded-Proto/Host;
+    # headers from any further hop (or from anyone, with 0) are ignored.
+    hops = int(app.config["TRUSTED_PROXIES"])
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
+    common.init_app(app)  # outermost: the logged time covers the whole request
 
     app.register_blueprint(voice.bp)
     app.register_blueprint(sms.bp)

@@ -14,34 +14,16 @@ import hashlib
 import hmac
 import re
 
-from sqlalchemy import Column, Date, Integer, MetaData, String, Table, and_, delete, func, select, update
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from .engine import DIGIT_WORDS, normalize
+from .store.schema import MAX_PHRASE_CHARS, learned_phrases, phrase_sightings
 
 MAX_WORDS = 5
 MIN_CALLERS = 3
 KEEP_DAYS = 90
-MAX_PHRASE_CHARS = 80
-
-metadata = MetaData()
-
-# One row per (phrase, caller) not understood: hashes and a day, never the words or the number.
-phrase_sightings = Table(
-    "phrase_sightings", metadata,
-    Column("phrase_key", String(64), primary_key=True),
-    Column("caller_key", String(64), primary_key=True),
-    Column("day", Date, nullable=False, index=True),
-)
-
-# Phrases that at least MIN_CALLERS different callers said.
-learned_phrases = Table(
-    "learned_phrases", metadata,
-    Column("phrase", String(MAX_PHRASE_CHARS), primary_key=True),
-    Column("callers", Integer, nullable=False),
-    Column("last_day", Date, nullable=False, index=True),
-)
 
 
 def short_phrase(said: str) -> str | None:
@@ -60,7 +42,6 @@ class LearnedPhrases:
     def __init__(self, engine: Engine, secret: str):
         self.engine = engine
         self._secret = secret.encode()
-        metadata.create_all(engine)
 
     def _key(self, kind: str, value: str) -> str:
         return hmac.new(self._secret, f"learned-{kind}\n{value}".encode(), hashlib.sha256).hexdigest()

@@ -7,4 +7,6 @@ MAX_SPEECH_CHARS = 500
 # Keys pressed in one turn; the menus take one, but a caller may press several.
 MAX_DIGITS = 20
 # A webhook request body: Twilio's are a few kilobytes; anything far larger is refused (413) unread.
-MAX_REQUEST_BYTES = 256 * 1024
+MAX_REQUEST_BYTES = 32 * 1024
+# Form fields in one webhook request: Twilio sends a few dozen; a forged form with thousands is refused.
+MAX_FORM_PARTS = 200

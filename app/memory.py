@@ -12,9 +12,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import Column, DateTime, Integer, String, Table, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from .outbox import Outbox, aware, now, outbox
-from .store import Store, _update_or_insert, metadata, sms_positions
+from .store import Store, metadata, sms_positions
 
 callers = Table(
     "callers", metadata,
@@ -61,29 +62,44 @@ class CallerMemory:
     def recall(self, number: str, at: dt.datetime | None = None) -> Remembered | None:
         """What is remembered about a number, unless it has expired."""
         moment = at or now()
-        with self.engine.connect() as conn:
-            row = conn.execute(select(callers).where(callers.c.number_hash == self.store.number_key(number))).first()
-        if row is None or aware(row.updated_at) < moment - self.retention:
-            return None
-        place_at = aware(row.place_at) if row.place_at else None
-        fresh = place_at is not None and place_at >= moment - self.retention
-        place = (row.topic, row.part) if row.topic and row.part is not None and fresh else None
-        return Remembered(place, place_at if place else None, row.rate or 0)
+        key = self.store.number_key(number)
+
+        def read() -> Remembered | None:
+            with self.engine.connect() as conn:
+                row = conn.execute(select(callers).where(callers.c.number_hash == key)).first()
+            if row is None or aware(row.updated_at) < moment - self.retention:
+                return None
+            place_at = aware(row.place_at) if row.place_at else None
+            fresh = place_at is not None and place_at >= moment - self.retention
+            place = (row.topic, row.part) if row.topic and row.part is not None and fresh else None
+            return Remembered(place, place_at if place else None, row.rate or 0)
+
+        return self.store.guarded(read)
 
     def _upsert(self, number: str, changes: dict[str, object], at: dt.datetime | None) -> None:
         key = self.store.number_key(number)
         values = {**changes, "updated_at": at or now()}
         row = {"number_hash": key, "topic": None, "part": None, "place_at": None, "rate": 0, **values}
-        with self.engine.begin() as conn:
-            _update_or_insert(conn, callers, callers.c.number_hash == key, values, row)
+
+        def write() -> None:
+            with self.engine.begin() as conn:
+                insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(callers)
+                conn.execute(insert.values(**row).on_conflict_do_update(index_elements=["number_hash"], set_=values))
+
+        self.store.guarded(write)
 
     def remember_place(self, number: str, place: tuple[str, int] | None, at: dt.datetime | None = None) -> None:
         """Where a call is now (topic, part from 0), or None when it left the topic."""
         moment = at or now()
         if place is None:
-            with self.engine.begin() as conn:
-                conn.execute(update(callers).where(callers.c.number_hash == self.store.number_key(number))
-                             .values(topic=None, part=None, place_at=None, updated_at=moment))
+            key = self.store.number_key(number)
+
+            def clear() -> None:
+                with self.engine.begin() as conn:
+                    conn.execute(update(callers).where(callers.c.number_hash == key)
+                                 .values(topic=None, part=None, place_at=None, updated_at=moment))
+
+            self.store.guarded(clear)
             return
         self._upsert(number, {"topic": place[0], "part": place[1], "place_at": moment}, moment)
 
@@ -98,9 +114,13 @@ def forget(store: Store, number: str) -> int:
     Returns how many rows went. Queued messages go too, so nothing is sent after a FORGET.
     """
     key = store.number_key(number)
-    with store.engine.begin() as conn:
-        return sum(conn.execute(table.delete().where(table.c.number_hash == key)).rowcount
-                   for table in (callers, sms_positions, outbox))
+
+    def erase() -> int:
+        with store.engine.begin() as conn:
+            return sum(conn.execute(table.delete().where(table.c.number_hash == key)).rowcount
+                       for table in (callers, sms_positions, outbox))
+
+    return store.guarded(erase)
 
 
 def purge(store: Store, retention_days: int, at: dt.datetime | None = None) -> Purged:

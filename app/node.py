@@ -8,9 +8,11 @@ from typing import Literal
 # menu/topic: a menu or a topic part; topic-end: a texter asked for MORE past the last message;
 # text: a topic (or "list") texted during a call; speed: the caller's new speed, by its step's name;
 # resume: the offer to go on from where the last call ended; forget-ask, forget: "forget me";
-# the rest are single moments with no id.
+# the rest are single moments with no id (stop-failed/start-failed: neither the database nor the journal
+# could take it; limit-notice/limited: a texter past SMS_REPLIES_PER_HOUR, told once, then not answered).
 NodeKind = Literal["menu", "topic", "topic-end", "transfer", "goodbye", "silence-goodbye",
                    "stop", "start", "help", "opted-out", "answered-by-twilio",
+                   "stop-failed", "start-failed", "limit-notice", "limited", "error",
                    "text", "speed", "resume", "forget-ask", "forget"]
 
 

@@ -11,11 +11,13 @@ a row holds the number's HMAC, like every other table.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 from dataclasses import dataclass
 from typing import Literal, Sequence, get_args
 
 from sqlalchemy import Column, DateTime, Index, Integer, String, Table, Text, exists, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from .store import Store, metadata, opt_outs
 
@@ -50,13 +52,15 @@ outbox = Table(
     Column("next_attempt_at", DateTime(timezone=True), nullable=False),
     Column("claimed_by", String(32), nullable=True),
     Column("lease_until", DateTime(timezone=True), nullable=True),
-    Column("twilio_sid", String(40), nullable=True, unique=True),
+    Column("twilio_sid", String(40), nullable=True),
     Column("error_code", Integer, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 Index("outbox_due", outbox.c.status, outbox.c.next_attempt_at)
 Index("outbox_number", outbox.c.number_hash, outbox.c.created_at)
+Index("outbox_twilio_sid", outbox.c.twilio_sid, unique=True)
+Index("outbox_request", outbox.c.batch, outbox.c.kind, unique=True)  # one request's messages, once each
 
 
 def now() -> dt.datetime:
@@ -119,31 +123,50 @@ class Outbox:
 
     # ----- the webhooks' side ----------------------------------------------------------------
 
-    def batches_since(self, number: str, since: dt.datetime) -> int:
-        """How many requests for texts this number made since a moment (for the daily limit)."""
-        with self.engine.connect() as conn:
-            query = (select(func.count(func.distinct(outbox.c.batch)))
-                     .where(outbox.c.number_hash == self.store.number_key(number), outbox.c.created_at >= since))
-            return int(conn.execute(query).scalar_one())
+    def history(self, number: str, since: dt.datetime, request_id: str = "") -> tuple[int, bool, bool]:
+        """For the daily limit and the first-time words, in one read: how many requests for texts this
+        number made since a moment, whether it ever asked (while rows are kept), and whether this very
+        request (see enqueue) is queued already."""
+        key, batch = self.store.number_key(number), self.batch_id(request_id)
 
-    def ever_sent(self, number: str) -> bool:
-        """Whether this number has asked for a text before (kept as long as the outbox keeps rows)."""
-        with self.engine.connect() as conn:
-            query = select(outbox.c.id).where(outbox.c.number_hash == self.store.number_key(number)).limit(1)
-            return conn.execute(query).first() is not None
+        def read() -> tuple[int, bool, bool]:
+            with self.engine.connect() as conn:
+                mine = outbox.c.number_hash == key
+                recent = conn.execute(select(func.count(func.distinct(outbox.c.batch)))
+                                      .where(mine, outbox.c.created_at >= since)).scalar_one()
+                ever = conn.execute(select(outbox.c.id).where(mine).limit(1)).first() is not None
+                again = bool(batch) and conn.execute(select(outbox.c.id).where(mine, outbox.c.batch == batch)
+                                                     .limit(1)).first() is not None
+            return int(recent), ever, again
+
+        return self.store.guarded(read)
+
+    @staticmethod
+    def batch_id(request_id: str) -> str:
+        """The id of a request's messages: derived from the request when it has one ("" otherwise)."""
+        return hashlib.sha256(request_id.encode()).hexdigest()[:32] if request_id else ""
 
     def enqueue(self, number: str, messages: Sequence[Message], from_number: str | None = None,
-                at: dt.datetime | None = None) -> str:
-        """Queue messages to one number, in order, as one request; returns the request's id."""
+                at: dt.datetime | None = None, request_id: str = "") -> str:
+        """Queue messages to one number, in order, as one request; returns the request's id.
+
+        A request_id (a call and what it asked for) makes this idempotent: the same request again,
+        or a retried write, queues nothing more, so a caller who asks twice gets one set of texts.
+        """
         moment = at or now()
-        batch = secrets.token_hex(8)
+        batch = self.batch_id(request_id) or secrets.token_hex(16)
         key = self.store.number_key(number)
         rows = [{"batch": batch, "number_hash": key, "to_number": number, "from_number": from_number or None,
                  "kind": m.kind[:80], "body": m.body, "status": "queued", "attempts": 0,
                  "next_attempt_at": moment, "created_at": moment, "updated_at": moment} for m in messages]
-        if rows:
+
+        def write() -> None:
             with self.engine.begin() as conn:
-                conn.execute(outbox.insert(), rows)
+                insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(outbox)
+                conn.execute(insert.on_conflict_do_nothing(index_elements=["batch", "kind"]), rows)
+
+        if rows:
+            self.store.guarded(write)
         return batch
 
     # ----- the sender's side -------------------------------------------------------------------
@@ -218,11 +241,15 @@ class Outbox:
             return False  # nothing more than the sender already recorded
         # "delivered" may follow "undelivered" (a late delivery report); nothing goes back from a final status.
         earlier = ("sent", "undelivered") if status == "delivered" else ("sent",)
-        with self.engine.begin() as conn:
-            done = conn.execute(update(outbox)
-                                .where(outbox.c.twilio_sid == twilio_sid, outbox.c.status.in_(earlier))
-                                .values(status=status, error_code=error_code, updated_at=at or now()))
-            return bool(done.rowcount)
+
+        def write() -> bool:
+            with self.engine.begin() as conn:
+                done = conn.execute(update(outbox)
+                                    .where(outbox.c.twilio_sid == twilio_sid, outbox.c.status.in_(earlier))
+                                    .values(status=status, error_code=error_code, updated_at=at or now()))
+                return bool(done.rowcount)
+
+        return self.store.guarded(write)
 
     # ----- what operators and the simulator see ----------------------------------------------
 
@@ -241,8 +268,24 @@ class Outbox:
                  .where(outbox.c.number_hash == self.store.number_key(number), outbox.c.id > after_id,
                         outbox.c.status.notin_(("cancelled", "failed")))
                  .order_by(outbox.c.id))
-        with self.engine.connect() as conn:
-            return [(r.id, r.status, r.body) for r in conn.execute(query)]
+        def read() -> list[tuple[int, str, str]]:
+            with self.engine.connect() as conn:
+                return [(r.id, r.status, r.body) for r in conn.execute(query)]
+
+        return self.store.guarded(read)
+
+    def backlog(self, at: dt.datetime | None = None) -> tuple[int, dt.timedelta]:
+        """How many messages are due to be sent now, and for how long the longest-due has been (a message
+        waiting out a retry's back-off is not due)."""
+        moment = at or now()
+
+        def read() -> tuple[int, dt.timedelta]:
+            with self.engine.connect() as conn:
+                due = (outbox.c.status == "queued") & (outbox.c.next_attempt_at <= moment)
+                count, oldest = conn.execute(select(func.count(), func.min(outbox.c.next_attempt_at)).where(due)).one()
+            return int(count), (moment - aware(oldest)) if oldest is not None else dt.timedelta(0)
+
+        return self.store.guarded(read)
 
     def totals(self) -> dict[str, int]:
         """How many messages are in each status."""

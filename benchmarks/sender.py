@@ -20,7 +20,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from app.outbox import Message, Outbox  # noqa: E402
 from app.sender import Sender, make_client  # noqa: E402
-from app.store import Store  # noqa: E402
+from app.store import Store, upgrade  # noqa: E402
 from twilio_api import ACCOUNT_SID, AUTH_TOKEN, running  # noqa: E402
 
 SECRET = "bench-secret"
@@ -28,13 +28,14 @@ SECRET = "bench-secret"
 
 def measure(url: str, messages: int, senders: int, twilio_url: str) -> tuple[float, int]:
     """Seconds to send `messages` with `senders` senders, and how many the stand-in accepted."""
-    Store(url, SECRET)
-    queue = Outbox(Store(url, SECRET))
+    upgrade(url)
+    folder = Path(tempfile.mkdtemp(prefix="bench-journal-"))
+    queue = Outbox(Store(url, SECRET, journal=folder / "queue.txt"))
     for index in range(messages):
         queue.enqueue(f"+1555{index:07d}", [Message("topic:risks:1", f"Side effects, part 1 ({index}).")],
                       "+15550001111")
-    workers = [Sender(Outbox(Store(url, SECRET)), make_client(ACCOUNT_SID, AUTH_TOKEN, twilio_url))
-               for _ in range(senders)]
+    workers = [Sender(Outbox(Store(url, SECRET, journal=folder / f"sender-{i}.txt")),
+                      make_client(ACCOUNT_SID, AUTH_TOKEN, twilio_url)) for i in range(senders)]
     start = threading.Barrier(senders + 1)
     threads = [threading.Thread(target=lambda w=w: (start.wait(), w.send_due())) for w in workers]
     for thread in threads:

@@ -9,8 +9,9 @@ import pytest
 from app import create_app, factory
 from app.config import DEFAULTS
 from app.content import load_line
+from app.store import upgrade
 from helpers import CONTENT_DIR
-from postgres import database_url, postgres_server, postgres_url  # noqa: F401  (fixtures, tests/postgres.py)
+from postgres import database_url, postgres, postgres_server, postgres_url  # noqa: F401  (fixtures, tests/postgres.py)
 
 
 @pytest.fixture(scope="session")
@@ -21,7 +22,8 @@ def line():
 
 @pytest.fixture
 def make_app(tmp_path, monkeypatch, line):
-    """Build an app on a fresh SQLite file; keyword arguments override settings."""
+    """Build an app on a fresh SQLite file (its tables made, as `flask db init` would, unless migrate=False),
+    in development mode with a STOP journal of its own; keyword arguments override settings."""
     # Keep the developer's own .env and environment out of the tests: a variable set to "" means
     # "the default", and python-dotenv never overrides a variable that is already set.
     for name in DEFAULTS:
@@ -36,10 +38,13 @@ def make_app(tmp_path, monkeypatch, line):
 
     monkeypatch.setattr(factory, "load_line", load_once)
 
-    def build(**overrides):
-        config = {"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'line.db'}",
-                  "PHONE_HASH_SECRET": "test-secret", "PREVIEW_DIR": str(tmp_path / "preview")}
+    def build(migrate=True, **overrides):
+        config = {"TESTING": True, "LINE_ENV": "development", "DATABASE_URL": f"sqlite:///{tmp_path / 'line.db'}",
+                  "PHONE_HASH_SECRET": "test-secret", "PREVIEW_DIR": str(tmp_path / "preview"),
+                  "STOP_JOURNAL": str(tmp_path / "stop-journal.txt")}
         config.update(overrides)
+        if migrate:
+            upgrade(config["DATABASE_URL"])
         return create_app(config)
 
     return build

@@ -8,11 +8,13 @@ Without the binaries the PostgreSQL tests are skipped, except on CI (CI set), wh
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import itertools
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -53,9 +55,79 @@ def _as_server_user() -> tuple[list[str], int | None, int | None]:
     return [runuser, "-u", "postgres", "--"], user.pw_uid, user.pw_gid
 
 
-@pytest.fixture(scope="session")
-def postgres_server():
-    """Start PostgreSQL for this test run; yields the socket folder; stops and removes it at the end."""
+class PostgresServer:
+    """A throwaway server in a temporary folder: start, stop, pause (SIGSTOP: hung) and resume it."""
+
+    def __init__(self, bin_dir: Path, prefix: list[str], uid: int | None, gid: int | None):
+        self.bin_dir, self.prefix = bin_dir, prefix
+        # In /tmp, not $TMPDIR: the postgres user must reach it, and a socket's path must stay short.
+        self.root = Path(tempfile.mkdtemp(prefix="line-pg-", dir="/tmp" if os.path.isdir("/tmp") else None))
+        self.data = self.root / "data"
+        if uid is not None:
+            os.chown(self.root, uid, gid)
+        os.chmod(self.root, 0o700)
+        self.running = False
+        self._paused: list[int] = []
+
+    def _run(self, *args: str, timeout: float = 60) -> None:
+        done = subprocess.run([*self.prefix, *args], cwd=self.root, capture_output=True, text=True, timeout=timeout)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(args[:2])} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+
+    def init(self) -> None:
+        self._run(str(self.bin_dir / "initdb"), "-D", str(self.data), "-U", DB_USER, "--auth=trust", "--no-sync",
+                  "--encoding=UTF8", "--locale=C.UTF-8")
+
+    def start(self) -> None:
+        # Only a socket in our own folder; durability off, since the data is thrown away.
+        options = (f"-c listen_addresses='' -c unix_socket_directories='{self.root}' -c fsync=off "
+                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=60")
+        self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "server.log"),
+                  "-o", options, "-w", "-t", "30", "start")
+        self.running = True
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop, dropping every connection. "fast" keeps what was committed; "immediate" is a crash, and with
+        this server's synchronous_commit=off it may lose the last commits (so the tests stop it fast)."""
+        self.resume()
+        self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop", timeout=30)
+        self.running = False
+
+    def _pids(self) -> list[int]:
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        children = subprocess.run(["ps", "-o", "pid=", "--ppid", str(postmaster)], capture_output=True,
+                                  text=True).stdout.split()
+        return [postmaster, *(int(pid) for pid in children)]
+
+    def pause(self) -> None:
+        """Hang the server: the postmaster and every backend stop (SIGSTOP), sockets stay open, nothing answers."""
+        self._paused = self._pids()
+        for pid in self._paused:
+            os.kill(pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        for pid in self._paused:
+            with contextlib.suppress(ProcessLookupError):  # a backend that ended meanwhile
+                os.kill(pid, signal.SIGCONT)
+        self._paused = []
+
+    def url(self, database: str) -> str:
+        return f"postgresql://{DB_USER}@/{database}?host={quote(str(self.root), safe='')}"
+
+    def admin(self, sql: str) -> None:
+        _admin(self.root, sql)
+
+    def remove(self) -> None:
+        if self.running:
+            try:
+                self.stop("immediate")
+            except (RuntimeError, subprocess.TimeoutExpired) as error:
+                print(f"could not stop the test PostgreSQL server: {error}")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def make_server() -> PostgresServer:
+    """A new server (initialised, not started), or a skip (a failure on CI) when PostgreSQL is missing."""
     try:
         import psycopg  # noqa: F401  (the driver make_engine maps postgresql:// URLs to)
     except ImportError:
@@ -63,38 +135,25 @@ def postgres_server():
     bin_dir = _server_bin()
     if bin_dir is None:
         _unavailable("Debian's postgresql package (no /usr/lib/postgresql/*/bin/initdb)")
-    prefix, uid, gid = _as_server_user()
+    return PostgresServer(bin_dir, *_as_server_user())
 
-    # In /tmp, not $TMPDIR: the postgres user must reach it, and a socket's path must stay short.
-    root = Path(tempfile.mkdtemp(prefix="line-pg-", dir="/tmp" if os.path.isdir("/tmp") else None))
-    data = root / "data"
-    if uid is not None:
-        os.chown(root, uid, gid)
-    os.chmod(root, 0o700)
 
-    def run(*args: str, timeout: float = 60) -> None:
-        done = subprocess.run([*prefix, *args], cwd=root, capture_output=True, text=True, timeout=timeout)
-        if done.returncode != 0:
-            raise RuntimeError(f"{' '.join(args[:2])} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
-
-    started = False
+@pytest.fixture(scope="session")
+def postgres():
+    """The PostgreSQL server of this test run (a PostgresServer); stopped and removed at the end."""
+    server = make_server()
     try:
-        run(str(bin_dir / "initdb"), "-D", str(data), "-U", DB_USER, "--auth=trust", "--no-sync",
-            "--encoding=UTF8", "--locale=C.UTF-8")
-        # Only a socket in our own folder; durability off, since the data is thrown away.
-        options = (f"-c listen_addresses='' -c unix_socket_directories='{root}' -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=40")
-        run(str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(root / "server.log"), "-o", options,
-            "-w", "-t", "30", "start")
-        started = True
-        yield root
+        server.init()
+        server.start()
+        yield server
     finally:
-        if started:
-            try:
-                run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop", timeout=30)
-            except (RuntimeError, subprocess.TimeoutExpired) as error:
-                print(f"could not stop the test PostgreSQL server: {error}")
-        shutil.rmtree(root, ignore_errors=True)
+        server.remove()
+
+
+@pytest.fixture(scope="session")
+def postgres_server(postgres):
+    """The socket folder of this test run's server."""
+    return postgres.root
 
 
 def _admin(socket_dir: Path, sql: str) -> None:
@@ -105,12 +164,17 @@ def _admin(socket_dir: Path, sql: str) -> None:
 
 
 @pytest.fixture
-def postgres_url(postgres_server):
+def postgres_url(postgres):
     """A fresh, empty database on the test server for one test, as a plain postgresql:// URL."""
     name = f"line_test_{next(_database_numbers)}"
-    _admin(postgres_server, f"CREATE DATABASE {name}")
-    yield f"postgresql://{DB_USER}@/{name}?host={quote(str(postgres_server), safe='')}"
-    _admin(postgres_server, f"DROP DATABASE {name} WITH (FORCE)")  # even with the apps' pools still open
+    if not postgres.running:  # a fault test stopped it and failed before starting it again
+        postgres.start()
+    postgres.admin(f"CREATE DATABASE {name}")
+    yield postgres.url(name)
+    postgres.resume()
+    if not postgres.running:
+        postgres.start()
+    postgres.admin(f"DROP DATABASE {name} WITH (FORCE)")  # even with the apps' pools still open
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

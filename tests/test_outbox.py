@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 
 from app.memory import CallerMemory, forget, purge
 from app.outbox import GIVE_UP_AFTER, LEASE, Message, Outbox, mask, outbox
-from app.store import Store
+from app.store import Store, upgrade
 
 NUMBER = "+15551234567"
 OTHER = "+15557654321"
@@ -22,8 +22,23 @@ T0 = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
 
 
 @pytest.fixture
-def store(database_url):
-    return Store(database_url, "test-secret")
+def new_store(database_url, tmp_path):
+    """Stores on the test's database (its tables made by the migrations), each as if in its own worker."""
+    upgrade(database_url)
+    made: list[Store] = []
+
+    def build() -> Store:
+        made.append(Store(database_url, "test-secret", journal=tmp_path / f"journal-{len(made)}.txt"))
+        return made[-1]
+
+    yield build
+    for store in made:
+        store.close()
+
+
+@pytest.fixture
+def store(new_store):
+    return new_store()
 
 
 def messages(count: int, kind: str = "topic:risks") -> list[Message]:
@@ -105,13 +120,20 @@ def test_status_callbacks_move_forward_only(store):
 
 def test_requests_are_counted_for_the_daily_limit(store):
     box = Outbox(store)
-    assert not box.ever_sent(NUMBER)
-    box.enqueue(NUMBER, messages(3), at=T0)  # one request of three messages
+    assert box.history(NUMBER, T0 - dt.timedelta(hours=1)) == (0, False, False)
+    box.enqueue(NUMBER, messages(3), at=T0, request_id="CA1:risks")  # one request of three messages
     box.enqueue(NUMBER, messages(1, "menu"), at=T0 + dt.timedelta(hours=2))
     box.enqueue(OTHER, messages(1), at=T0)
-    assert box.ever_sent(NUMBER)
-    assert box.batches_since(NUMBER, T0 - dt.timedelta(hours=1)) == 2
-    assert box.batches_since(NUMBER, T0 + dt.timedelta(hours=1)) == 1
+    assert box.history(NUMBER, T0 - dt.timedelta(hours=1), "CA1:risks") == (2, True, True)
+    assert box.history(NUMBER, T0 + dt.timedelta(hours=1), "CA2:risks") == (1, True, False)
+
+
+def test_the_same_request_twice_queues_its_messages_once(store):
+    box = Outbox(store)
+    box.enqueue(NUMBER, messages(3), at=T0, request_id="CA1:risks")
+    box.enqueue(NUMBER, messages(3), at=T0, request_id="CA1:risks")  # asked again, or a retried write
+    box.enqueue(NUMBER, messages(3), at=T0, request_id="CA2:risks")  # another call: a new request
+    assert box.totals() == {"queued": 6}
 
 
 def test_texts_received_by_a_number(store):
@@ -179,10 +201,9 @@ def test_numbers_are_masked():
     assert mask(None, "0123456789abcdef") == "#01234567"
 
 
-def test_two_senders_racing_never_take_the_same_message(database_url):
+def test_two_senders_racing_never_take_the_same_message(new_store):
     """Each 'sender' has its own Store (its own connection pool), as two processes would."""
-    Store(database_url, "test-secret")  # the tables, before the race
-    boxes = [Outbox(Store(database_url, "test-secret")) for _ in range(2)]
+    boxes = [Outbox(new_store()) for _ in range(2)]
     for index in range(60):
         boxes[0].enqueue(f"+1555000{index:04d}", messages(1), at=T0)
     taken: list[list[int]] = [[], []]

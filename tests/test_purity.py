@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 CORE = ["app.content", "app.engine", "app.texting", "app.checks", "app.preview", "app.gsm", "app.speech", "app.explore",
-        "app.store"]
+        "app.store", "app.reply_limit"]
 ADAPTER_PACKAGES = {"flask", "twilio", "werkzeug", "click"}
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app import sender as sender_module
 from app.outbox import Message, Outbox, outbox
 from app.sender import Sender, backoff, make_client
-from app.store import Store
+from app.store import Store, upgrade
 from twilio_api import ACCOUNT_SID, AUTH_TOKEN, running
 
 NUMBER = "+15551234567"
@@ -28,7 +28,11 @@ def twilio():
 
 @pytest.fixture
 def box(tmp_path):
-    return Outbox(Store(f"sqlite:///{tmp_path / 'line.db'}", "test-secret"))
+    url = f"sqlite:///{tmp_path / 'line.db'}"
+    upgrade(url)
+    store = Store(url, "test-secret", journal=tmp_path / "journal.txt")
+    yield Outbox(store)
+    store.close()
 
 
 def sender_for(box: Outbox, url: str, **options) -> Sender:
@@ -86,7 +90,7 @@ def test_a_temporary_error_gives_up_after_the_last_attempt(box, twilio):
 
 @pytest.mark.parametrize("number, code", [("+15005550001", 21211), ("+15005550009", 21614)])
 def test_a_permanent_error_gives_up_at_once(box, twilio, number, code):
-    box.enqueue(number, [Message("menu", "The list."), Message("menu", "Again.")], LINE)
+    box.enqueue(number, [Message("topic:risks:1", "The list."), Message("topic:risks:2", "Again.")], LINE)
     tally = sender_for(box, twilio.url).send_due()
     assert tally.failed == 2 and twilio.requests == 2
     assert rows(box) == [("failed", 1, code, None), ("failed", 1, code, None)]
@@ -164,10 +168,10 @@ def test_the_worker_loop_sends_then_stops_when_asked(box, twilio):
     assert twilio.bodies_to(NUMBER) == ["The list.", "Later."]
 
 
-def test_two_senders_racing_on_postgresql_send_each_message_once(postgres_url, twilio):
+def test_two_senders_racing_on_postgresql_send_each_message_once(postgres_url, twilio, tmp_path):
     """Two worker processes (two Stores, two pools, two Twilio clients) on one PostgreSQL database."""
-    Store(postgres_url, "test-secret")
-    boxes = [Outbox(Store(postgres_url, "test-secret")) for _ in range(2)]
+    upgrade(postgres_url)
+    boxes = [Outbox(Store(postgres_url, "test-secret", journal=tmp_path / f"j{i}")) for i in range(2)]
     numbers = [f"+1555000{index:04d}" for index in range(80)]
     for number in numbers:
         boxes[0].enqueue(number, [Message("menu", f"For {number}.")], LINE)

@@ -8,7 +8,13 @@ from sqlalchemy import create_engine, text
 from app import gsm
 from app.node import Node
 from app.texting import Position, TextFlow
-from helpers import send
+from app.web.services import services
+from helpers import NUMBER, send
+
+
+def services_of(app):
+    with app.app_context():
+        return services()
 
 
 @pytest.mark.parametrize("body", ["MENU", "hi", "Info", "", "   ", "huh?", "\u2603" * 3000, "<Message>x"])
@@ -107,9 +113,11 @@ def test_stop_in_a_longer_message_is_not_an_opt_out_but_reads_as_menu(client, li
 
 
 def test_no_phone_number_or_body_is_stored(make_app, tmp_path):
-    client = make_app().test_client()
+    app = make_app()
+    client = app.test_client()
     send(client, "RISKS")
     send(client, "STOP", number="+15557654321")
+    assert services_of(app).store.flush_counts() >= 1  # counts wait in memory for a few seconds
     engine = create_engine(f"sqlite:///{tmp_path / 'line.db'}")
     with engine.connect() as conn:
         dump = " ".join(str(row) for table in ("opt_outs", "sms_positions", "usage_counts")
@@ -119,39 +127,43 @@ def test_no_phone_number_or_body_is_stored(make_app, tmp_path):
 
 
 def test_an_error_gets_an_apology_only_where_one_may_be_sent(make_app, monkeypatch, line):
-    from app.web.services import services
-
     app = make_app(SMS_OPT_OUT_BY_TWILIO=False)
-    with app.app_context():
-        store = services().store
+    store = services_of(app).store
     client = app.test_client()
-    monkeypatch.setattr(store, "position", lambda *a: 1 / 0)
+    monkeypatch.setattr(store, "set_position", lambda *a: 1 / 0)
     assert send(client, "RISKS") == [line.sms.texts["error"]]
     # When the opt-out list cannot be read, the number may have opted out: nothing is sent.
-    monkeypatch.setattr(store, "is_opted_out", lambda *a: 1 / 0)
+    monkeypatch.setattr(store, "texter", lambda *a: 1 / 0)
     assert send(client, "MENU") == []
 
 
-def test_a_stop_the_database_stumbles_on_is_tried_again(make_app, monkeypatch, line):
-    from app.web.services import services
-
+def test_a_stop_the_database_refuses_goes_to_the_journal_and_is_applied_later(make_app, monkeypatch, line):
     app = make_app(SMS_OPT_OUT_BY_TWILIO=False)
-    with app.app_context():
-        store = services().store
-    real, calls = store.opt_out, []
-
-    def flaky(number):
-        calls.append(number)
-        if len(calls) == 1:
-            raise RuntimeError("database hiccup")
-        real(number)
-
-    monkeypatch.setattr(store, "opt_out", flaky)
+    store = services_of(app).store
+    real = store._write_stops
+    monkeypatch.setattr(store, "_write_stops", lambda keys: 1 / 0)
     client = app.test_client()
-    assert send(client, "STOP") == [line.sms.texts["stop"]] and len(calls) == 2
+    assert send(client, "STOP") == [line.sms.texts["stop"]]  # durable in the journal: a true confirmation
+    assert store.journal.pending() == {store.number_key(NUMBER)}
+    assert send(client, "MENU") == []  # the journal is read before any reply
+    assert send(client, "START") == [line.sms.texts["start_failed"]]  # the STOP cannot be applied yet
     assert send(client, "MENU") == []
-    monkeypatch.setattr(store, "opt_out", lambda *a: 1 / 0)  # failing twice: no false confirmation
-    assert send(client, "STOP", number="+15550000009") == []
+    monkeypatch.setattr(store, "_write_stops", real)
+    assert store.replay_journal() == 1 and not store.journal.pending()
+    assert send(client, "MENU") == []  # now from the database
+    assert send(client, "START") == [line.sms.texts["start"]]
+    assert send(client, "MENU") == [line.sms.texts["menu"]]
+
+
+def test_a_stop_neither_the_database_nor_the_journal_takes_asks_for_another(make_app, monkeypatch, tmp_path, line):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the journal's folder should be")
+    app = make_app(SMS_OPT_OUT_BY_TWILIO=True, STOP_JOURNAL=str(blocker / "stop-journal.txt"))
+    store = services_of(app).store
+    monkeypatch.setattr(store, "_write_stops", lambda keys: 1 / 0)
+    # Even when Twilio confirms STOP itself, the person hears that it did not take.
+    assert send(app.test_client(), "STOP") == [line.sms.texts["stop_failed"]]
+    assert not store.journal.pending()
 
 
 def test_text_flow_more_without_a_position_gives_the_menu(line):

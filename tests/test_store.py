@@ -10,12 +10,18 @@ import re
 import sqlite3
 import threading
 import time
+import traceback
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
-from app import store as store_module
-from app.store import Store, make_engine, opt_outs
+from app.store import Store, StoreError, Unavailable, make_engine, metadata, opt_outs, upgrade, usage_counts
+from app.store import database as store_module
+from app.store.migrate import head_revision
+from app.store.schema import SCHEMA_REVISION
 from helpers import send
 
 NUMBER = "+15551234567"
@@ -23,8 +29,23 @@ SECRET = "test-secret"
 
 
 @pytest.fixture
-def store(database_url):
-    return Store(database_url, SECRET)
+def new_store(database_url, tmp_path):
+    """Stores on the test's database (its tables made), each as if in its own worker process."""
+    upgrade(database_url)
+    made = []
+
+    def build(secret=SECRET, **options):
+        made.append(Store(database_url, secret, journal=tmp_path / f"journal-{len(made)}.txt", **options))
+        return made[-1]
+
+    yield build
+    for store in made:
+        store.close()
+
+
+@pytest.fixture
+def store(new_store):
+    return new_store()
 
 
 def dump(store: Store) -> str:
@@ -87,6 +108,7 @@ def test_usage_counts_add_up_per_day_channel_and_node(store, monkeypatch):
     store.count("sms", "menu")  # the same node twice: one row, counted two
     store.count("voice", "menu")  # the same node on another channel: its own row
     store.count("sms", "x" * 300)  # long node names are cut to fit, not refused
+    assert len(store.usage) == 5  # in memory: nothing written on the request path
     assert store.counts() == [
         (today.date(), "sms", "menu", 2),
         (today.date(), "voice", "menu", 1),
@@ -96,21 +118,17 @@ def test_usage_counts_add_up_per_day_channel_and_node(store, monkeypatch):
     ]
 
 
-def test_ping_succeeds_on_a_good_database_and_raises_on_a_broken_one(store):
-    assert store.ping() is True
-    with store.engine.begin() as conn:
-        conn.execute(text("DROP TABLE sms_positions"))
-    with pytest.raises(Exception, match="sms_positions"):
-        store.ping()
+def test_a_healthy_store_has_no_problems(store):
+    assert store.problems() == []
 
 
-def test_number_key_is_a_keyed_hash_of_the_number(store, database_url):
+def test_number_key_is_a_keyed_hash_of_the_number(store, new_store):
     key = store.number_key(NUMBER)
     assert len(key) == 64 and int(key, 16) >= 0
     assert store.number_key("+1 (555) 123-4567") == key
     assert store.number_key(" +1.555.123.4567 ") == key
     assert store.number_key("+15550000000") != key
-    other = Store(database_url, "another-secret")
+    other = new_store("another-secret")
     assert other.number_key(NUMBER) != key
     store.opt_out(NUMBER)
     assert not other.is_opted_out(NUMBER)  # the secret is part of the key: lost secret, lost opt-outs
@@ -127,8 +145,8 @@ def test_the_raw_number_is_in_no_table(store):
     assert store.number_key(NUMBER) in rows  # only the hash
 
 
-def test_two_workers_on_one_database_see_each_others_opt_outs(database_url):
-    first, second = Store(database_url, SECRET), Store(database_url, SECRET)
+def test_two_workers_on_one_database_see_each_others_opt_outs(new_store):
+    first, second = new_store(), new_store()
     first.opt_out(NUMBER)
     assert second.is_opted_out(NUMBER)
     second.opt_in(NUMBER)
@@ -146,26 +164,124 @@ def test_make_engine_maps_postgres_urls_to_psycopg():
     assert make_engine("postgresql+psycopg://u@h/d").url.drivername == "postgresql+psycopg"
 
 
-def test_workers_starting_together_on_an_empty_database(database_url):
-    """gunicorn starts its workers at once; each builds the app, and so creates the tables."""
-    start = threading.Barrier(4)
-    errors, stores = [], []
+def test_release_steps_at_once_migrate_one_after_the_other(database_url, tmp_path):
+    """Two `flask db init` at once (two deploys, say): one creates the tables, the other finds them."""
+    start = threading.Barrier(3)
+    errors, results = [], []
 
-    def boot() -> None:
+    def release() -> None:
         try:
             start.wait(timeout=10)
-            stores.append(Store(database_url, SECRET))
+            results.append(upgrade(database_url))
         except Exception as error:
             errors.append(error)
 
-    pool = [threading.Thread(target=boot) for _ in range(4)]
+    pool = [threading.Thread(target=release) for _ in range(3)]
     for thread in pool:
         thread.start()
     for thread in pool:
         thread.join(timeout=60)
     assert not errors, errors
-    stores[0].opt_out(NUMBER)
-    assert all(store.is_opted_out(NUMBER) for store in stores)
+    assert sorted(len(done) for done in results) == [0, 0, 1]
+    store = Store(database_url, SECRET, journal=tmp_path / "journal.txt")
+    store.opt_out(NUMBER)
+    assert store.is_opted_out(NUMBER)
+
+
+def test_a_worker_on_a_database_without_tables_starts_and_says_what_to_do(database_url, tmp_path):
+    store = Store(database_url, SECRET, journal=tmp_path / "journal.txt")  # touches nothing
+    with pytest.raises(Unavailable, match="flask db init"):
+        store.is_opted_out(NUMBER)
+    [problem] = store.problems()
+    assert problem.startswith("database: the database") and problem.endswith("run `flask db init`")
+    assert store.opt_out(NUMBER) == "journal"  # kept safe until the tables exist
+    upgrade(database_url)
+    assert store.problems() == []  # the journal was applied on the way
+    assert not store.journal.pending() and store.is_opted_out(NUMBER)
+
+
+def test_the_migrations_make_exactly_the_tables_the_code_uses(database_url):
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == SCHEMA_REVISION
+    assert head_revision() == SCHEMA_REVISION
+    assert upgrade(database_url) == []  # a second release step changes nothing
+
+
+def test_tables_made_before_migrations_are_adopted(database_url):
+    engine = make_engine(database_url)
+    # What the line did at start-up before it had migrations: the tables of revision 0001.
+    first = ("opt_outs", "sms_positions", "usage_counts")
+    metadata.create_all(engine, tables=[metadata.tables[name] for name in first])
+    with engine.begin() as conn:
+        conn.execute(opt_outs.insert().values(number_hash="kept", opted_out_at=store_module._now()))
+    assert upgrade(database_url) == ["found tables made before migrations; marked them as revision 0001",
+                                     f"migrated the database from 0001 to {SCHEMA_REVISION}"]
+    with engine.connect() as conn:
+        assert conn.execute(select(opt_outs.c.number_hash)).scalars().all() == ["kept"]
+
+
+def test_sqlite_runs_in_wal_mode_with_a_short_busy_timeout(tmp_path):
+    url = f"sqlite:///{tmp_path / 'folder' / 'line.db'}"
+    upgrade(url)  # makes the folder too
+    with sqlite3.connect(tmp_path / "folder" / "line.db") as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() <= 1000
+
+
+def test_postgresql_connections_carry_connect_and_statement_timeouts(postgres_url):
+    engine = make_engine(postgres_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SHOW statement_timeout")).scalar() == "1s"
+        assert conn.connection.dbapi_connection.info.get_parameters()["connect_timeout"] == "2"
+    assert engine.pool._pre_ping
+
+
+def test_errors_never_show_sql_parameters(store):
+    with pytest.raises(IntegrityError) as raised, store.engine.begin() as conn:
+        for _ in range(2):
+            conn.execute(opt_outs.insert().values(number_hash="secret-hash-value", opted_out_at=store_module._now()))
+    assert "hidden due to hide_parameters" in str(raised.value)  # SQLAlchemy's part
+
+    def insert_twice() -> None:
+        with store.engine.begin() as conn:
+            for _ in range(2):
+                conn.execute(opt_outs.insert().values(number_hash="secret-hash-value",
+                                                      opted_out_at=store_module._now()))
+
+    with pytest.raises(StoreError) as raised:
+        store._call(insert_twice)
+    printed = "".join(traceback.format_exception(raised.value))  # what a logged traceback shows
+    assert "secret-hash-value" not in printed and ("unique" in printed.lower() or "duplicate" in printed.lower())
+
+
+def test_counts_are_written_in_the_background_every_few_seconds(new_store):
+    store = new_store(flush_every=0.05)
+    store.count("voice", "menu:main")
+    deadline = time.monotonic() + 5
+    while True:
+        with store.engine.connect() as conn:
+            if conn.execute(select(usage_counts.c.count)).scalar() == 1:
+                break
+        assert time.monotonic() < deadline, "the counts were never written"
+        time.sleep(0.02)
+    assert len(store.usage) == 0
+
+
+def test_counts_wait_in_memory_while_the_database_refuses_them(store, monkeypatch):
+    store.count("voice", "menu:main")
+    store.count("voice", "menu:main")
+    real = store._call
+    monkeypatch.setattr(store, "_call", lambda fn, **kw: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        store.flush_counts()
+    store.count("voice", "menu:main")
+    monkeypatch.setattr(store, "_call", real)
+    assert [count for *_, count in store.counts()] == [3]
 
 
 # PostgreSQL only: what several machines sharing one database depend on.
@@ -178,8 +294,9 @@ def test_stop_survives_a_restart_of_the_whole_app_on_postgresql(make_app, postgr
     assert send(restarted, "MENU", number="+15550000000") == [line.sms.texts["menu"]]
 
 
-def test_concurrent_counts_lose_no_increments_on_postgresql(postgres_url):
-    workers = [Store(postgres_url, SECRET) for _ in range(2)]  # two "processes", two pools
+def test_concurrent_counts_lose_no_increments_on_postgresql(postgres_url, tmp_path):
+    upgrade(postgres_url)
+    workers = [Store(postgres_url, SECRET, journal=tmp_path / f"j{i}") for i in range(2)]  # two "processes"
     threads, per_thread = 4, 50
     start = threading.Barrier(threads)
     errors = []
@@ -187,8 +304,10 @@ def test_concurrent_counts_lose_no_increments_on_postgresql(postgres_url):
     def hammer(store: Store) -> None:
         try:
             start.wait(timeout=10)
-            for _ in range(per_thread):
+            for i in range(per_thread):
                 store.count("sms", "menu")
+                if i % 10 == 0:
+                    store.flush_counts()  # batches from both workers meet in the same row
         except Exception as error:  # pragma: no cover - reported below
             errors.append(error)
 
@@ -198,12 +317,14 @@ def test_concurrent_counts_lose_no_increments_on_postgresql(postgres_url):
     for thread in pool:
         thread.join(timeout=60)
     assert not errors
+    workers[1].flush_counts()
     [(_, _, _, total)] = workers[0].counts()
     assert total == threads * per_thread
 
 
-def test_messages_at_once_from_one_number_keep_one_place_on_postgresql(postgres_url):
-    workers = [Store(postgres_url, SECRET) for _ in range(2)]
+def test_messages_at_once_from_one_number_keep_one_place_on_postgresql(postgres_url, tmp_path):
+    upgrade(postgres_url)
+    workers = [Store(postgres_url, SECRET, journal=tmp_path / f"j{i}") for i in range(2)]
     threads, per_thread = 6, 20
     start = threading.Barrier(threads)
     errors = []
@@ -235,9 +356,10 @@ def test_health_fails_when_a_table_is_missing(make_app, tmp_path):
     assert response.status_code == 503 and response.get_json()["database"] == "failed"
 
 
-def test_two_stops_at_once_from_two_workers_on_postgresql(postgres_url):
+def test_two_stops_at_once_from_two_workers_on_postgresql(postgres_url, tmp_path):
     """The second STOP's insert waits on the first's uncommitted row, then finds it taken."""
-    store = Store(postgres_url, SECRET)
+    upgrade(postgres_url)
+    store = Store(postgres_url, SECRET, journal=tmp_path / "journal.txt")
     store.set_position(NUMBER, ("risks", 2))
     key = store.number_key(NUMBER)
     errors = []
@@ -259,6 +381,7 @@ def test_two_stops_at_once_from_two_workers_on_postgresql(postgres_url):
             while not watcher.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
                                            "AND datname = current_database()")).scalar():
                 assert time.monotonic() < deadline, "the second STOP never waited on the first"
+                watcher.rollback()  # a new snapshot of pg_stat_activity
                 time.sleep(0.01)
     finally:
         first.commit()
@@ -267,6 +390,7 @@ def test_two_stops_at_once_from_two_workers_on_postgresql(postgres_url):
     assert not errors, errors
     assert store.is_opted_out(NUMBER) and store.opt_out_total() == 1
     assert store.position(NUMBER) is None
+    assert not store.journal.pending()  # the database took it, after the wait
 
 
 def test_flask_usage_shows_anonymous_counts(make_app):

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from app import learned, usage_report
-from app.store import Store
+from app.store import make_engine, upgrade
 
 DAY = dt.date(2026, 11, 20)
 CALLERS = ["+15550000001", "+15550000002", "+15550000003"]
@@ -115,8 +115,9 @@ def test_a_phrase_is_short_lower_case_and_without_digits(said, kept):
 
 @pytest.fixture
 def phrases(tmp_path):
-    store = Store(f"sqlite:///{tmp_path / 'line.db'}", "secret")
-    return learned.LearnedPhrases(store.engine, "secret")
+    url = f"sqlite:///{tmp_path / 'line.db'}"
+    upgrade(url)
+    return learned.LearnedPhrases(make_engine(url), "secret")
 
 
 def test_a_phrase_is_kept_only_once_three_different_callers_said_it(phrases):
@@ -149,7 +150,7 @@ def test_phrases_are_deleted_90_days_after_they_were_last_said(phrases):
 
 def test_the_line_learns_only_with_learn_phrases_on(make_app):
     for setting, expected in ((False, []), (True, [("purple elephants", 3)])):
-        app = make_app(LEARN_PHRASES=setting, DATABASE_URL="sqlite:///:memory:")
+        app = make_app(LEARN_PHRASES=setting)
         client = app.test_client()
         for caller in CALLERS:
             client.post("/voice/turn?at=main", data={"From": caller, "SpeechResult": "purple elephants"})
@@ -164,7 +165,8 @@ def test_flask_content_suggestions_lists_the_phrases(tmp_path, monkeypatch):
 
     from app.cli import content
     url = f"sqlite:///{tmp_path / 'line.db'}"
-    kept = learned.LearnedPhrases(Store(url, "secret").engine, "secret")
+    upgrade(url)
+    kept = learned.LearnedPhrases(make_engine(url), "secret")
     for caller in CALLERS:
         kept.note("cost of treatment", caller)
     env = {"DATABASE_URL": url, "PHONE_HASH_SECRET": "secret", "LEARN_PHRASES": "true", "TWILIO_AUTH_TOKEN": ""}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlsplit
 
+import time
+
 import pytest
 from twilio.request_validator import RequestValidator
 
@@ -104,6 +106,30 @@ def test_bad_input_gets_the_main_menu_again_with_the_right_words(client, line, u
 def test_an_oversized_request_is_refused_unread(client):
     assert client.post("/voice/turn?at=main", data={"SpeechResult": "x" * 400_000}).status_code == 413
     assert client.post("/sms", data={"Body": "x" * 400_000}).status_code == 413
+    assert client.post("/sms", data={"Body": "x" * 33_000}).status_code == 413  # over 32 KB
+    assert client.post("/sms", data={"Body": "x" * 30_000, "From": "+15550001111"}).status_code == 200
+
+
+@pytest.mark.parametrize("form", [
+    "&".join(f"f{i}=" for i in range(5000)),  # 5,000 fields in 34 KB: too big anyway
+    "&".join(f"{i}" for i in range(3000)),  # 3,000 fields in 14 KB: too many fields
+    "Body=" + "x" * 40_000,  # one field of 40 KB
+])
+def test_forged_forms_are_refused_before_any_signature_work(make_app, monkeypatch, form):
+    checked = []
+    monkeypatch.setattr(RequestValidator, "validate", lambda *a: checked.append(a) or True)
+    client = make_app(TWILIO_AUTH_TOKEN=TOKEN).test_client()
+    for path in ("/sms", "/voice/turn?at=main"):
+        started = time.perf_counter()
+        response = client.post(path, data=form, content_type="application/x-www-form-urlencoded",
+                               headers={"X-Twilio-Signature": "anything"})
+        assert response.status_code == 413
+        assert time.perf_counter() - started < 0.1
+    assert checked == []
+    # What Twilio really sends (a few dozen fields) still goes through to the signature check.
+    fields = {f"Field{i}": "value" for i in range(60)}
+    assert client.post("/sms", data=fields, headers={"X-Twilio-Signature": "x"}).status_code == 200
+    assert len(checked) == 1
 
 
 def test_an_error_inside_a_request_is_an_apology_not_a_500(app, monkeypatch):
@@ -150,8 +176,9 @@ def test_contact_number_is_read_as_a_telephone_number(make_app):
 
 
 def test_health_reports_content_and_database(client):
-    body = client.get("/health").get_json()
-    assert body == {"content": "ok", "database": "ok", "language": "en", "topics": 5}
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.get_json() == {"content": "ok", "database": "ok", "language": "en", "topics": 5, "problems": []}
 
 
 # ----- signatures ------------------------------------------------------------------------
@@ -185,11 +212,31 @@ def test_signature_for_other_parameters_is_refused(secure):
     assert secure.post("/voice/turn?at=main/risks", data={"Digits": "1"}, headers=header).status_code == 403
 
 
-def test_signature_behind_a_proxy_uses_forwarded_proto_and_host(secure):
+def test_signature_behind_a_trusted_proxy_uses_forwarded_proto_and_host(make_app):
+    client = make_app(TWILIO_AUTH_TOKEN=TOKEN, TRUSTED_PROXIES=1).test_client()
     url = "https://line.example.org/voice"
     headers = {"X-Twilio-Signature": signed(url, {"CallSid": "CA1"}),
                "X-Forwarded-Proto": "https", "X-Forwarded-Host": "line.example.org"}
-    assert secure.post("/voice", data={"CallSid": "CA1"}, headers=headers).status_code == 200
+    assert client.post("/voice", data={"CallSid": "CA1"}, headers=headers).status_code == 200
+
+
+def test_forwarded_headers_are_ignored_unless_proxies_are_trusted(secure):
+    """By default (TRUSTED_PROXIES=0) anyone could send X-Forwarded-*: they are not believed."""
+    url = "https://line.example.org/voice"
+    headers = {"X-Twilio-Signature": signed(url, {"CallSid": "CA1"}),
+               "X-Forwarded-Proto": "https", "X-Forwarded-Host": "line.example.org"}
+    assert secure.post("/voice", data={"CallSid": "CA1"}, headers=headers).status_code == 403
+
+
+def test_only_as_many_forwarded_hops_as_there_are_trusted_proxies(make_app):
+    client = make_app(TWILIO_AUTH_TOKEN=TOKEN, TRUSTED_PROXIES=1).test_client()
+    # The client put in its own host before the one proxy appended the real one: only the last hop counts.
+    url = "https://line.example.org/voice"
+    forged = {"X-Twilio-Signature": signed("https://evil.example/voice", {"CallSid": "CA1"}),
+              "X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example, line.example.org"}
+    assert client.post("/voice", data={"CallSid": "CA1"}, headers=forged).status_code == 403
+    real = {**forged, "X-Twilio-Signature": signed(url, {"CallSid": "CA1"})}
+    assert client.post("/voice", data={"CallSid": "CA1"}, headers=real).status_code == 200
 
 
 def test_signature_with_public_base_url(make_app):
@@ -206,6 +253,22 @@ def test_signature_with_public_base_url(make_app):
 def test_a_token_without_a_hash_secret_refuses_to_start(make_app):
     with pytest.raises(ValueError, match="PHONE_HASH_SECRET"):
         make_app(TWILIO_AUTH_TOKEN=TOKEN, PHONE_HASH_SECRET="")
+
+
+def test_outside_development_the_line_refuses_to_start_without_a_token(make_app):
+    with pytest.raises(ValueError, match="TWILIO_AUTH_TOKEN must be set"):
+        make_app(LINE_ENV="production")
+    with pytest.raises(ValueError, match="LINE_ENV"):
+        make_app(LINE_ENV="staging")
+    assert make_app(LINE_ENV="production", TWILIO_AUTH_TOKEN=TOKEN).config["LINE_ENV"] == "production"
+
+
+def test_production_without_a_public_base_url_warns(make_app, caplog):
+    make_app(LINE_ENV="production", TWILIO_AUTH_TOKEN=TOKEN)
+    assert "PUBLIC_BASE_URL is not set" in caplog.text
+    caplog.clear()
+    make_app(LINE_ENV="production", TWILIO_AUTH_TOKEN=TOKEN, PUBLIC_BASE_URL="https://line.example.org")
+    assert "PUBLIC_BASE_URL" not in caplog.text
 
 
 def test_without_a_token_the_start_up_warns(make_app, caplog):

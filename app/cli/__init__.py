@@ -1,7 +1,8 @@
-"""Command-line adapters: `flask content ...` for editors, `flask call` and `flask text` to try the line in a terminal.
+"""Command-line adapters: `flask content ...` for editors, `flask db init` for the release step,
+`flask call` and `flask text` to try the line in a terminal.
 
-The `content` group is a Flask plugin command (see pyproject.toml), so it runs even when the
-content is broken and the app itself would refuse to start.
+The `content` and `db` groups are Flask plugin commands (see pyproject.toml), so they run even when
+the content is broken and the app itself would refuse to start.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from flask import Flask
 
 from .call import call_command, text_command
 from .check import check
+from .db import db
 from .outbox import outbox_command, purge_command
 from .preview import preview_command, say_command, voices_command
 from .suggestions import suggestions_command
@@ -27,6 +29,8 @@ content.add_command(preview_command)
 content.add_command(say_command)
 content.add_command(voices_command)
 content.add_command(suggestions_command)
+
+__all__ = ["content", "db", "register"]
 
 
 def register(app: Flask) -> None:

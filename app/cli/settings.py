@@ -9,5 +9,5 @@ from ..config import load_settings
 
 def editor_settings() -> dict[str, Any]:
     """The same settings the app would use (.env, environment, defaults), without starting it."""
-    settings, _warnings = load_settings()
+    settings, _warnings = load_settings(serving=False)  # they serve no webhook: no token needed
     return settings

@@ -16,7 +16,7 @@ REQUIRED_PHRASES = (
     "not_a_choice", "not_understood", "lost_place", "at_main_menu", "end_of_topic", "transfer", "transfer_failed",
     "contact_number", "contact_number_again", "contact_number_repeat", "no_person", "error", "goodbye",
     # Remembering the caller: texts, speed, forgetting.
-    "text_list", "text_opted_out", "text_limit", "speed_slower", "speed_slowest", "speed_faster", "speed_fastest",
+    "text_list", "text_already", "text_opted_out", "text_limit", "speed_slower", "speed_slowest", "speed_faster", "speed_fastest",
     "speed_normal", "forget_ask", "forgotten", "forget_failed", "forget_kept", "yes_no",
 )
 # Sentence templates and the {placeholders} each must use, so that no sentence is built in code.
@@ -35,7 +35,8 @@ TEMPLATES = {
     "resume": {"title", "number", "key"},
     "resume_one_part": {"title", "key"},
 }
-SMS_TEXTS = ("menu", "more_footer", "last_footer", "no_more", "help", "stop", "start", "error", "forgotten")
+SMS_TEXTS = ("menu", "more_footer", "last_footer", "no_more", "help", "stop", "start", "error", "stop_failed",
+             "start_failed", "limit", "forgotten")
 SMS_KEYWORD_GROUPS = ("menu", "more", "help", "stop", "start", "forget")
 MAX_TOPIC_CHOICES = 4
 MAX_DEPTH = 3

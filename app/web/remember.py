@@ -13,7 +13,7 @@ from ..outbox import Message, Outbox, now
 from .services import services
 
 # What came of "text me this": queued (first: this number never asked before), or why not.
-TextOutcome = Literal["queued", "queued-first", "opted-out", "limit", "no-number", "failed"]
+TextOutcome = Literal["queued", "queued-first", "already", "opted-out", "limit", "no-number", "failed"]
 # The numbers Twilio puts in From when a caller hides their number (anonymous, restricted, unknown, blocked).
 HIDDEN_NUMBERS = {"+266696687", "+7378742833", "+86282452253", "+2562533"}
 
@@ -86,19 +86,26 @@ def remember(response: Response, number: str | None, place: tuple[str, int] | No
     return after_response(response, write)
 
 
-def request_texts(number: str | None, line_number: str, messages: Sequence[Message]) -> TextOutcome:
-    """Queue texts for a caller, unless the number cannot get them, opted out or asked too often today."""
+def request_texts(number: str | None, line_number: str, messages: Sequence[Message], request_id: str) -> TextOutcome:
+    """Queue texts for a caller, unless the number cannot get them, opted out or asked too often today.
+
+    `request_id` (the call and what it asked for) makes a repeated request, or a retried write, queue
+    nothing more: nothing is sent twice.
+    """
     if not number:
         return "no-number"
     store = services().store
     try:
-        if store.is_opted_out(number):
+        if store.is_opted_out(number):  # the STOP journal counts too
             return "opted-out"
         box = Outbox(store)
-        if box.batches_since(number, now() - dt.timedelta(days=1)) >= current_app.config["TEXTS_PER_DAY"]:
+        recent, ever, again = box.history(number, now() - dt.timedelta(days=1), request_id)
+        if again:
+            return "already"
+        if recent >= current_app.config["TEXTS_PER_DAY"]:
             return "limit"
-        first = not box.ever_sent(number)
-        box.enqueue(number, messages, line_number)
+        first = not ever
+        box.enqueue(number, messages, line_number, request_id=request_id)
     except Exception:
         current_app.logger.exception("could not queue texts for a caller")
         return "failed"

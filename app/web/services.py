@@ -8,6 +8,7 @@ from flask import Flask, current_app
 
 from ..content import Line
 from ..engine import CallFlow
+from ..reply_limit import ReplyLimit
 from ..store import Store
 from ..texting import TextFlow
 
@@ -22,6 +23,7 @@ class Services:
     calls: CallFlow
     texts: TextFlow
     store: Store
+    replies: ReplyLimit  # per number, in this worker's memory
 
 
 def init_app(app: Flask, built: Services) -> None:

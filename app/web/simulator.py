@@ -6,13 +6,14 @@ so the server keeps no call in memory, just as with Twilio.
 
 from __future__ import annotations
 
+import hmac
 import json
 import secrets
 from pathlib import Path
 from typing import Any, cast
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_from_directory, url_for
-from flask.typing import ResponseReturnValue
+from flask import (Blueprint, Response, abort, current_app, jsonify, render_template, request, send_from_directory,
+                   url_for)
 
 from ..limits import MAX_SMS_BODY, MAX_SPEECH_CHARS
 from ..outbox import Outbox
@@ -23,6 +24,20 @@ from .services import services
 
 # Static files belong to the blueprint, so they are not served when the simulator is off.
 bp = Blueprint("simulator", __name__, url_prefix="/simulator", static_folder="../static", static_url_path="/static")
+
+
+@bp.before_request
+def require_password() -> Response | None:
+    """With SIMULATOR_PASSWORD set (required outside development), every simulator request needs it
+    (HTTP basic auth, any user name): the simulator can text STOP and START for any number."""
+    password = current_app.config["SIMULATOR_PASSWORD"]
+    if not password:
+        return None
+    given = request.authorization.password if request.authorization else None
+    if given is not None and hmac.compare_digest(given.encode(), password.encode()):
+        return None
+    return Response("The simulator needs its password.\n", 401, {"WWW-Authenticate": 'Basic realm="simulator"'},
+                    mimetype="text/plain")
 
 
 class BadRequest(ValueError):
@@ -124,13 +139,13 @@ def text_field(body: dict[str, Any], name: str, limit: int) -> str:
 
 
 @bp.get("")
-def page() -> ResponseReturnValue:
+def page() -> str:
     """The simulator page."""
     return render_template("simulator.html", caller=fictional_number(), line_number=DEFAULT_LINE_NUMBER)
 
 
 @bp.post("/api/call")
-def start_call() -> ResponseReturnValue:
+def start_call() -> Response:
     """Place a call to the line."""
     body = json_body()
     caller = text_field(body, "caller", 20) or fictional_number()
@@ -138,7 +153,7 @@ def start_call() -> ResponseReturnValue:
 
 
 @bp.post("/api/call/turn")
-def take_turn() -> ResponseReturnValue:
+def take_turn() -> Response:
     """The caller presses a key, says something or stays silent at the position the page sent back."""
     body = json_body()
     position = body.get("position")
@@ -161,7 +176,7 @@ def take_turn() -> ResponseReturnValue:
 
 
 @bp.post("/api/text")
-def send_text() -> ResponseReturnValue:
+def send_text() -> Response:
     """Send a text message to the line; the replies come back (none after STOP)."""
     body = json_body()
     sender = text_field(body, "from", 20) or fictional_number()
@@ -170,7 +185,7 @@ def send_text() -> ResponseReturnValue:
 
 
 @bp.get("/audio/<name>")
-def audio(name: str) -> ResponseReturnValue:
+def audio(name: str) -> Response:
     """A preview recording from PREVIEW_DIR's audio folder."""
     if not name.endswith(".wav"):
         abort(404)
@@ -178,19 +193,19 @@ def audio(name: str) -> ResponseReturnValue:
 
 
 @bp.errorhandler(ValueError)
-def bad_request(error: ValueError) -> ResponseReturnValue:
+def bad_request(error: ValueError) -> tuple[Response, int]:
     """Tell the page what was wrong with its request."""
     return jsonify({"error": str(error)}), 400
 
 
 @bp.errorhandler(CallEnded)
-def call_ended(error: CallEnded) -> ResponseReturnValue:
+def call_ended(error: CallEnded) -> tuple[Response, int]:
     """The call is over; the page should offer a new one."""
     return jsonify({"error": str(error)}), 409
 
 
 @bp.errorhandler(WebhookError)
-def webhook_failed(error: WebhookError) -> ResponseReturnValue:
+def webhook_failed(error: WebhookError) -> tuple[Response, int]:
     """The line's webhook refused or failed: say so, with its status (403 is a signature refused)."""
     current_app.logger.warning("simulator: %s", error)
     return jsonify({"error": f"The line answered {error.status}.", "status": error.status}), 502

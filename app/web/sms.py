@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import time
-
 from flask import Blueprint, Response, current_app, g, request
-from flask.typing import ResponseReturnValue
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import HTTPException
 
@@ -13,8 +10,9 @@ from .services import services
 from ..limits import MAX_SMS_BODY
 from ..memory import forget
 from ..node import Node
+from ..store import JournalError, Unavailable
 from ..texting import OptOutGroup, Position, normalize_sms
-from .common import count_usage, require_twilio_signature
+from .common import note, require_twilio_signature
 
 bp = Blueprint("sms", __name__)
 bp.before_request(require_twilio_signature)
@@ -45,33 +43,55 @@ def _confirmation(group: OptOutGroup, message: str) -> str | None:
     return None if _twilio_answers(message) else services().line.sms.texts[group]
 
 
-def _record_opt_out(number: str) -> None:
-    """Record a STOP, trying once more if the database stumbles: losing one is the worst failure here."""
+def _stop(number: str, body: str) -> tuple[Node, str | None]:
+    """Record a STOP (in the database, or else the local journal) and say so; if neither took it, ask again."""
+    if not number:
+        return Node("stop"), _confirmation("stop", body)
     try:
         services().store.opt_out(number)
-    except Exception:
-        current_app.logger.warning("a STOP could not be recorded; trying again (message=%s)",
+    except JournalError:
+        current_app.logger.error("a STOP could be recorded neither in the database nor in the journal; "
+                                 "asked the person to send it again (message=%s)", request.form.get("MessageSid", "-"))
+        return Node("stop-failed"), services().line.sms.texts["stop_failed"]
+    return Node("stop"), _confirmation("stop", body)
+
+
+def _start(number: str, body: str) -> tuple[Node, str | None] | None:
+    """START from an opted-out number: restart it (or say it must be sent again); None when it is not opted out."""
+    store = services().store
+    try:
+        opted_out = store.is_opted_out(number)
+        if not opted_out:
+            return None
+        store.opt_in(number)
+    except Unavailable as error:
+        # The person asked for messages, so an answer is welcome; it must not pretend the restart worked.
+        current_app.logger.warning("a START could not be recorded: %s (message=%s)", error,
                                    request.form.get("MessageSid", "-"))
-        services().store.opt_out(number)
+        return Node("start-failed"), services().line.sms.texts["start_failed"]
+    return Node("start"), _confirmation("start", body)
 
 
 def _answer(group: OptOutGroup | None, number: str, body: str) -> tuple[Node, str | None]:
     """Anything but STOP and HELP: a restart, silence for an opted-out number, or the text flow's reply."""
     store = services().store
-    opted_out = bool(number) and store.is_opted_out(number)  # read once
-    if group == "start" and opted_out:
-        store.opt_in(number)
-        return Node("start"), _confirmation("start", body)
+    if group == "start" and number and (restarted := _start(number, body)) is not None:
+        return restarted
+    opted_out, saved = store.texter(number) if number else (False, None)  # read once
     if opted_out:
         return Node("opted-out"), None
     if _twilio_answers(body):  # INFO, or YES from someone who never stopped: Twilio has replied
         return Node("answered-by-twilio"), None
+    verdict = services().replies.take(store.number_key(number)) if number else "reply"
+    if verdict == "silent":
+        return Node("limited"), None
     g.may_reply = True  # known not to be opted out: an apology may be sent if the rest fails
-    saved = store.position(number) if number else None
+    if verdict == "notice":
+        return Node("limit-notice"), services().line.sms.texts["limit"]
     answer = services().texts.reply(body, Position(*saved) if saved else None)
-    if number:
-        place = answer.position
-        store.set_position(number, (place.topic, place.next_part) if place else None)
+    place = (answer.position.topic, answer.position.next_part) if answer.position else None
+    if number and place != saved:  # most messages that leave a texter where they were need no write
+        store.set_position(number, place)
     return answer.node, answer.body
 
 
@@ -90,36 +110,35 @@ def _forget(number: str) -> tuple[Node, str | None]:
 @bp.post("/sms")
 def incoming() -> Response:
     """A text message comes in. STOP is recorded before anything else; opted-out numbers get nothing."""
-    started = time.perf_counter()
     texts = services().texts
     number = request.form.get("From", "")
     body = request.form.get("Body", "")[:MAX_SMS_BODY]
     group = texts.opt_out_group(body)
     if group == "stop":
-        if number:
-            _record_opt_out(number)
-        node, reply = Node("stop"), _confirmation("stop", body)
+        node, reply = _stop(number, body)
     elif group == "help":  # carriers require HELP to be answered, opted out or not
         node, reply = Node("help"), _confirmation("help", body)
     elif texts.is_forget(body):
         node, reply = _forget(number)
     else:
         node, reply = _answer(group, number, body)
-    # Ids, nodes and timings only: never the number or the message.
-    current_app.logger.info("sms message=%s node=%s ms=%.1f", request.form.get("MessageSid", "-"), node,
-                            (time.perf_counter() - started) * 1000)
-    count_usage("sms", str(node))
+    note("sms", node)
     return _reply(reply)
 
 
 @bp.errorhandler(Exception)
-def apologise(error: Exception) -> ResponseReturnValue:
+def apologise(error: Exception) -> Response | HTTPException:
     """Never answer Twilio with a 500; apologise only to a number known not to have opted out."""
     if isinstance(error, HTTPException):
         return error
-    current_app.logger.exception("sms error (message=%s)", request.form.get("MessageSid", "-"))
+    if isinstance(error, Unavailable):  # the database is away: logged once per message, without a traceback
+        current_app.logger.warning("sms without the database: %s (message=%s)", error,
+                                   request.form.get("MessageSid", "-"))
+    else:
+        current_app.logger.exception("sms error (message=%s)", request.form.get("MessageSid", "-"))
+    note("sms", "error")
     if not g.get("may_reply"):
-        return _reply(None)  # a failed STOP, or an opt-out we could not check: silence is the safe answer
+        return _reply(None)  # an opt-out we could not check: silence is the safe answer
     try:
         return _reply(services().line.sms.texts["error"])
     except Exception:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request, url_for
-from flask.typing import ResponseReturnValue
 from twilio.twiml.voice_response import Gather, VoiceResponse
 from werkzeug.exceptions import HTTPException
 
@@ -15,7 +13,7 @@ from ..caller import Outcome
 from ..engine import Input, State, Turn
 from ..outbox import Message
 from . import remember
-from .common import count_usage, require_twilio_signature
+from .common import count_usage, note, require_twilio_signature
 from .insight import record_turn
 from .services import services
 
@@ -68,7 +66,7 @@ def render(turn: Turn, rate: int = 0) -> VoiceResponse:
         _say(response, turn, rate)
         response.hangup()
         return response
-    params: dict[str, Any] = dict(turn.state.to_params())
+    params: dict[str, Any] = turn.state.to_params()
     if turn.transfer_to:
         _say(response, turn, turn.state.rate)
         response.dial(turn.transfer_to, action=url_for("voice.transfer_done", **params), timeout=30)
@@ -92,22 +90,38 @@ def render(turn: Turn, rate: int = 0) -> VoiceResponse:
     return response
 
 
-def _log(turn: Turn, started: float) -> None:
-    # Ids, nodes and timings only: never numbers, speech results or digits pressed.
-    current_app.logger.info("voice call=%s node=%s ms=%.1f", request.form.get("CallSid", "-"), turn.node,
-                            (time.perf_counter() - started) * 1000)
-    count_usage("voice", str(turn.node))
+RENDERED = "voice_twiml"  # app.extensions key: TwiML already built for a turn
+MAX_RENDERED = 4096
+
+
+def answer(turn: Turn, rate: int = 0) -> Response:
+    """The TwiML response for a turn, built once per worker: a turn (and so its TwiML) is the same value
+    every time the same caller input meets the same place, and building the XML is most of a turn's work.
+    `rate` is the speed a goodbye (a turn with no state) is said at."""
+    cache: dict[tuple[Turn, int], str] = current_app.extensions.setdefault(RENDERED, {})
+    key = (turn, rate if turn.state is None else 0)
+    body = cache.get(key)
+    if body is None:
+        body = str(render(turn, key[1]))
+        if len(cache) >= MAX_RENDERED:
+            cache.clear()
+        cache[key] = body
+    return Response(body, mimetype="text/xml")
+
+
+def _log(turn: Turn) -> None:
+    """Log and count where the turn left the caller (once the response is built: see common.note)."""
+    note("voice", turn.node)
 
 
 @bp.post("")
 def incoming() -> Response:
     """A call comes in: greet the caller and offer the main menu."""
-    started = time.perf_counter()
     known = remember.recall(remember.caller_number(request.form.get("From", "")))
     turn = services().calls.start(remember.resumable(known), known.rate if known else 0)
-    _log(turn, started)
+    _log(turn)
     count_usage("voice", "call")
-    return twiml(render(turn))
+    return answer(turn)
 
 
 def _place(state: State | None) -> tuple[str, int] | None:
@@ -124,7 +138,8 @@ def _carry_out(result: Turn, number: str | None) -> Turn:
     outcome: Outcome
     if result.request.kind == "text":
         messages = [Message(kind, body) for kind, body in calls.texts_for(result.request)]
-        outcome = remember.request_texts(number, request.form.get("To", ""), messages)
+        asked = f"{request.form.get('CallSid', '')}:{result.request.topic or 'list'}"
+        outcome = remember.request_texts(number, request.form.get("To", ""), messages, asked)
     else:
         outcome = "forgotten" if remember.forget_caller(number) else "failed"
     return calls.after(result, outcome)
@@ -133,7 +148,6 @@ def _carry_out(result: Turn, number: str | None) -> Turn:
 @bp.post("/turn")
 def turn() -> Response:
     """The caller pressed a key, said something, or stayed silent."""
-    started = time.perf_counter()
     state = State.from_params(request.args)
     heard = Input.from_gather(request.form.get("Digits", ""), request.form.get("SpeechResult", ""),
                               timed_out=request.args.get("event") == "silence")
@@ -142,10 +156,10 @@ def turn() -> Response:
     forgetting = result.request is not None and result.request.kind == "forget"
     if result.request is not None:
         result = _carry_out(result, number)
-    _log(result, started)
+    _log(result)
     record_turn(heard, result)
     before = state.rate if state else 0
-    response = twiml(render(result, before))
+    response = answer(result, before)
     if forgetting or result.state is None:
         return response  # nothing to remember: forgotten just now, or the call is ending where it was
     place = _place(result.state)
@@ -157,21 +171,21 @@ def turn() -> Response:
 @bp.post("/transfer-done")
 def transfer_done() -> Response:
     """A transfer to a person ended: say goodbye if it was answered, else offer the menu again."""
-    started = time.perf_counter()
     completed = request.form.get("DialCallStatus", "") in ("completed", "answered")
     state = State.from_params(request.args)
     rate = state.rate if state else 0
     result = services().calls.after_transfer(completed, rate)
-    _log(result, started)
-    return twiml(render(result, rate))
+    _log(result)
+    return answer(result, rate)
 
 
 @bp.errorhandler(Exception)
-def apologise(error: Exception) -> ResponseReturnValue:
+def apologise(error: Exception) -> Response | HTTPException:
     """Never answer Twilio with a 500: apologise and offer the main menu, or say goodbye."""
     if isinstance(error, HTTPException):
         return error
     current_app.logger.exception("voice error on %s (call=%s)", request.path, request.form.get("CallSid", "-"))
+    note("voice", "error")
     try:
         return twiml(render(services().calls.error_turn()))
     except Exception:

@@ -1,0 +1,375 @@
+"""The line's database, through SQLAlchemy Core: opt-outs, texters' places, anonymous counts.
+
+Phone numbers are never stored: only a keyed HMAC of the number, so a leaked database does not
+reveal who called. Every call answers within a deadline or raises Unavailable (see guard.py); a
+STOP the database cannot take goes to the local journal (journal.py) and is applied when it can;
+counts wait in memory and are written every few seconds by a background thread.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import hashlib
+import hmac
+import logging
+import os
+import threading
+import weakref
+from pathlib import Path
+from typing import Any, Callable, Literal, TypeVar
+
+from sqlalchemy import String, bindparam, delete, func, inspect, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from .engine import DEFAULT, Timeouts, make_engine, sqlite_path
+from .guard import Guard, SchemaNotReady, Unavailable, describe
+from .journal import StopJournal
+from .schema import SCHEMA_REVISION, metadata, opt_outs, sms_positions, usage_counts
+from .usage import UsageCounts
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+StopRecord = Literal["database", "journal"]
+FLUSH_EVERY = 5.0  # seconds between writes of the counts (and tries of the journal): what a crash may lose
+HEALTH_ROW = {"day": dt.date(1970, 1, 1), "channel": "health", "node": "write-check", "count": 0}
+
+
+# One round trip for an incoming text: its opt-out and its place, both looked up by the number's hash.
+_WANTED = select(bindparam("key", type_=String(64)).label("key")).subquery()
+_TEXTER = (select(opt_outs.c.number_hash, sms_positions.c.topic, sms_positions.c.next_part)
+           .select_from(_WANTED.outerjoin(opt_outs, opt_outs.c.number_hash == _WANTED.c.key)
+                        .outerjoin(sms_positions, sms_positions.c.number_hash == _WANTED.c.key)))
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _dialect_insert(conn: Connection, table: Any) -> Any:
+    """INSERT with ON CONFLICT, in the dialect of the connection (both databases have it)."""
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+class Store:
+    """The line's database; every method is one short transaction, or an answer from memory."""
+
+    def __init__(self, url: str, hash_secret: str, *, journal: Path | str, timeouts: Timeouts = DEFAULT,
+                 flush_every: float = FLUSH_EVERY):
+        self.engine = make_engine(url, timeouts)
+        self._file = sqlite_path(url)
+        # A network database can hang without a word, so its calls run in a thread with a deadline. A SQLite
+        # file cannot (its waits are bounded by the busy timeout), so its calls run inline, which is cheaper.
+        self.guard = Guard(timeouts.call if self._file is None else 0)
+        self.journal = StopJournal(journal)
+        self.usage = UsageCounts()
+        self._secret = hash_secret.encode()
+        self._inode: int | None = None
+        self._schema_ok = False
+        self._flush_every = flush_every
+        self._worker: threading.Thread | None = None
+        self._worker_pid = 0
+        self._stopping = threading.Event()
+        self._start_lock = threading.Lock()
+
+    # --- calls with a deadline -------------------------------------------------------------
+
+    def _check_file(self) -> None:
+        """A SQLite file that was deleted or replaced must not be written through connections still open on it."""
+        if self._file is None:
+            return
+        try:
+            inode = self._file.stat().st_ino
+        except OSError:
+            self.engine.dispose()
+            if self._inode is None:
+                raise SchemaNotReady(f"the database file {self._file.name} does not exist yet: "
+                                     "run `flask db init`") from None
+            raise Unavailable(f"the database file {self._file.name} is gone") from None
+        if self._inode is not None and inode != self._inode:
+            self.engine.dispose()  # restored from a backup, say: open the new file
+            self._schema_ok = False
+        self._inode = inode
+
+    def _check_schema(self) -> None:
+        """Whether `flask db init` has brought the database to this code's schema (checked until it has)."""
+        if self._schema_ok:
+            return
+        with self.engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                raise SchemaNotReady("the database has no tables yet: run `flask db init`")
+            revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        if revision != SCHEMA_REVISION:
+            raise SchemaNotReady(f"the database is at schema {revision}, this code needs {SCHEMA_REVISION}: "
+                                 "run `flask db init`")
+        self._schema_ok = True
+
+    def _call(self, fn: Callable[[], T], *, probe: bool = False) -> T:
+        def checked() -> T:
+            self._check_file()
+            self._check_schema()
+            return fn()
+
+        return self.guard.run(checked, probe=probe)
+
+    def guarded(self, fn: Callable[[], T]) -> T:
+        """Run a short database call of another module (the outbox, callers' memory) with this store's
+        deadline and schema check, as the store's own calls are."""
+        return self._call(fn)
+
+    # --- numbers and opt-outs --------------------------------------------------------------
+
+    def number_key(self, number: str) -> str:
+        """A keyed HMAC of a phone number: stable for the same number, useless without the secret."""
+        canonical = "".join(ch for ch in number if ch.isdigit() or ch == "+")
+        return hmac.new(self._secret, canonical.encode(), hashlib.sha256).hexdigest()
+
+    def _write_stops(self, keys: list[str]) -> None:
+        """Record opt-outs (idempotent) and forget those texters' places, synced to disk on SQLite."""
+        with self.engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("PRAGMA synchronous=FULL")  # an opt-out must survive a power cut too
+            try:
+                now = _now()
+                conn.execute(_dialect_insert(conn, opt_outs).on_conflict_do_nothing(),
+                             [{"number_hash": key, "opted_out_at": now} for key in dict.fromkeys(keys)])
+                conn.execute(delete(sms_positions).where(sms_positions.c.number_hash.in_(keys)))
+                conn.commit()
+            finally:
+                if conn.dialect.name == "sqlite":
+                    conn.rollback()
+                    conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
+
+    def opt_out(self, number: str) -> StopRecord:
+        """Record that this number wants no more messages: in the database, or else in the journal.
+
+        Raises JournalError when neither could take it: then the person must be asked to send STOP again.
+        """
+        key = self.number_key(number)
+        try:
+            self._call(lambda: self._write_stops([key]))
+            return "database"
+        except Exception as error:
+            log.warning("a STOP went to the journal: the database could not take it (%s)", describe(error))
+            self.journal.append(key)
+            self._start_worker()
+            return "journal"
+
+    def replay_journal(self, wait: float = 0) -> int:
+        """Apply the STOPs waiting in the journal; how many (-1: another worker is at it)."""
+        return self.journal.replay(lambda keys: self._call(lambda: self._write_stops(keys)), wait=wait)
+
+    def opt_in(self, number: str) -> None:
+        """Forget an opt-out after START; a STOP of this number still in the journal is applied first."""
+        key = self.number_key(number)
+        if key in self.journal.pending():
+            try:
+                self.replay_journal(wait=self.guard.deadline or 1.0)
+            except Exception as error:
+                raise Unavailable(f"a STOP from this number waits in the journal ({describe(error)})") from error
+            if key in self.journal.pending():
+                raise Unavailable("a STOP from this number waits in the journal (another worker is applying it)")
+        self._call(lambda: self._delete_opt_out(key))
+
+    def _delete_opt_out(self, key: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(opt_outs).where(opt_outs.c.number_hash == key))
+
+    def _opted_out(self, conn: Connection, key: str) -> bool:
+        return conn.execute(select(opt_outs.c.number_hash).where(opt_outs.c.number_hash == key)).first() is not None
+
+    def is_opted_out(self, number: str) -> bool:
+        """Whether this number has said STOP and not START since (the journal counts)."""
+        key = self.number_key(number)
+        if key in self.journal.pending():
+            return True
+
+        def read() -> bool:
+            with self.engine.connect() as conn:
+                return self._opted_out(conn, key)
+
+        return self._call(read)
+
+    def texter(self, number: str) -> tuple[bool, tuple[str, int] | None]:
+        """Whether this number has opted out, and where it is (topic, next message): one read for an SMS."""
+        key = self.number_key(number)
+        if key in self.journal.pending():
+            return True, None
+
+        def read() -> tuple[bool, tuple[str, int] | None]:
+            with self.engine.connect() as conn:
+                row = conn.execute(_TEXTER, {"key": key}).one()
+            if row.number_hash is not None:
+                return True, None
+            return False, (row.topic, row.next_part) if row.topic is not None else None
+
+        return self._call(read)
+
+    # --- texters' places -------------------------------------------------------------------
+
+    def _position(self, conn: Connection, key: str) -> tuple[str, int] | None:
+        row = conn.execute(select(sms_positions.c.topic, sms_positions.c.next_part)
+                           .where(sms_positions.c.number_hash == key)).first()
+        return (row.topic, row.next_part) if row else None
+
+    def position(self, number: str) -> tuple[str, int] | None:
+        """Where this texter is (topic, next message), for MORE."""
+        key = self.number_key(number)
+
+        def read() -> tuple[str, int] | None:
+            with self.engine.connect() as conn:
+                return self._position(conn, key)
+
+        return self._call(read)
+
+    def set_position(self, number: str, position: tuple[str, int] | None) -> None:
+        """Remember (or forget) where this texter is: (topic, next message)."""
+        key = self.number_key(number)
+
+        def write() -> None:
+            with self.engine.begin() as conn:
+                if position is None:
+                    conn.execute(delete(sms_positions).where(sms_positions.c.number_hash == key))
+                    return
+                values = {"topic": position[0], "next_part": position[1], "updated_at": _now()}
+                conn.execute(_dialect_insert(conn, sms_positions).values(number_hash=key, **values)
+                             .on_conflict_do_update(index_elements=["number_hash"], set_=values))
+
+        self._call(write)
+
+    # --- anonymous counts ------------------------------------------------------------------
+
+    def count(self, channel: str, node: str) -> None:
+        """Add one to today's anonymous count for a menu node or topic part (in memory; written in batches)."""
+        self.usage.add(_now().date(), channel, node)
+        self._start_worker()
+
+    def flush_counts(self) -> int:
+        """Write the counts waiting in memory; how many rows. When the database refuses, they wait for the next."""
+        batch = self.usage.take()
+        if not batch:
+            return 0
+        rows = [{"day": day, "channel": channel, "node": node, "count": count}
+                for (day, channel, node), count in batch.items()]
+
+        def write() -> None:
+            with self.engine.begin() as conn:
+                insert = _dialect_insert(conn, usage_counts)
+                conn.execute(insert.on_conflict_do_update(
+                    index_elements=["day", "channel", "node"],
+                    set_={"count": usage_counts.c.count + insert.excluded.count}), rows)
+
+        try:
+            self._call(write)
+        except Exception:
+            self.usage.put_back(batch)
+            raise
+        return len(rows)
+
+    def counts(self) -> list[tuple[dt.date, str, str, int]]:
+        """All usage counts, newest day first, then by node and channel (the same order on every database)."""
+        self.flush_counts()
+
+        def read() -> list[tuple[dt.date, str, str, int]]:
+            with self.engine.connect() as conn:
+                rows = conn.execute(select(usage_counts).where(usage_counts.c.channel != HEALTH_ROW["channel"])
+                                    .order_by(usage_counts.c.day.desc(), usage_counts.c.node, usage_counts.c.channel))
+                return [(day, channel, node, count) for day, channel, node, count in rows]
+
+        return self._call(read)
+
+    # --- health ----------------------------------------------------------------------------
+
+    def _write_check(self) -> None:
+        """Read every table, write a row and roll it back: a database that reads but cannot write is not healthy."""
+        with self.engine.connect() as conn, conn.begin() as transaction:
+            for table in metadata.sorted_tables:
+                conn.execute(select(func.count()).select_from(select(table).limit(1).subquery())).scalar()
+            conn.execute(_dialect_insert(conn, usage_counts).values(**HEALTH_ROW).on_conflict_do_nothing())
+            transaction.rollback()
+
+    def problems(self) -> list[str]:
+        """What keeps the store from working now, in words for the operator (empty: all is well)."""
+        found = []
+        if self._file is not None and self._file.exists() and not (
+                os.access(self._file, os.W_OK) and os.access(self._file.parent, os.W_OK)):
+            found.append(f"database: the file {self._file.name} or its folder is read-only")
+        else:
+            try:
+                self._call(self._write_check, probe=True)
+            except Exception as error:
+                found.append(f"database: {describe(error)}")
+        if not self.journal.writable():
+            found.append(f"stop journal: {self.journal.path} cannot be written")
+        if self.journal.pending() and not found:
+            try:
+                self.replay_journal()
+            except Exception as error:
+                found.append(f"stop journal: could not apply it ({describe(error)})")
+        waiting = len(self.journal.pending())
+        if waiting:
+            found.append(f"stop journal: {waiting} STOP(s) wait for the database")
+        return found
+
+    def opt_out_total(self) -> int:
+        """How many numbers are opted out (for the operator)."""
+        def read() -> int:
+            with self.engine.connect() as conn:
+                return int(conn.execute(select(func.count()).select_from(opt_outs)).scalar_one())
+
+        return self._call(read)
+
+    # --- the background worker -------------------------------------------------------------
+
+    def _start_worker(self) -> None:
+        """Start (once per process: threads do not survive a fork) the thread that writes counts and the journal."""
+        if self._worker is not None and self._worker_pid == os.getpid() and self._worker.is_alive():
+            return
+        with self._start_lock:
+            if self._worker is not None and self._worker_pid == os.getpid() and self._worker.is_alive():
+                return
+            self._stopping = threading.Event()
+            ref = weakref.ref(self)  # the thread must not keep a forgotten store (and its pool) alive
+            self._worker = threading.Thread(target=_maintain, args=(ref, self._stopping, self._flush_every),
+                                            name="store-maintenance", daemon=True)
+            self._worker_pid = os.getpid()
+            self._worker.start()
+            atexit.register(_at_exit, ref)
+
+    def tick(self) -> None:
+        """One round of the background work: write the counts, apply the journal."""
+        try:
+            self.flush_counts()
+        except Exception as error:
+            log.warning("usage counts wait in memory: %s", describe(error))
+        if self.journal.pending():
+            try:
+                if self.replay_journal() > 0:
+                    log.warning("the database is back: applied the STOPs from the journal")
+            except Exception as error:
+                log.warning("STOPs wait in the journal: %s", describe(error))
+
+    def close(self) -> None:
+        """Write what waits, stop the thread, close the connections."""
+        self._stopping.set()
+        self.tick()
+        self.guard.close()
+        self.engine.dispose()
+
+
+def _maintain(ref: weakref.ReferenceType[Store], stopping: threading.Event, every: float) -> None:
+    while not stopping.wait(every):
+        store = ref()
+        if store is None:
+            return
+        store.tick()
+        del store
+
+
+def _at_exit(ref: weakref.ReferenceType[Store]) -> None:
+    """A worker that exits writes the counts it holds (a killed one loses at most FLUSH_EVERY seconds of them)."""
+    store = ref()
+    if store is not None and store._worker_pid == os.getpid():
+        store.tick()

@@ -1,0 +1,49 @@
+"""Anonymous usage counts, added up in memory and written in batches: counting costs a request nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import Counter
+
+Key = tuple[dt.date, str, str]  # (day, channel, node)
+
+# Distinct (day, channel, node) rows kept while the database is away; a menu has a few hundred.
+MAX_KEYS = 5000
+MAX_NODE = 120
+
+
+class UsageCounts:
+    """Counts waiting to be written; thread-safe, and bounded when the database stays away."""
+
+    def __init__(self) -> None:
+        self._counts: Counter[Key] = Counter()
+        self._lock = threading.Lock()
+        self.dropped = 0
+
+    def add(self, day: dt.date, channel: str, node: str) -> None:
+        """Count one visit (a dictionary update under a lock)."""
+        key = (day, channel, node[:MAX_NODE])
+        with self._lock:
+            if key in self._counts or len(self._counts) < MAX_KEYS:
+                self._counts[key] += 1
+            else:
+                self.dropped += 1
+
+    def take(self) -> dict[Key, int]:
+        """Everything counted so far, leaving nothing."""
+        with self._lock:
+            batch, self._counts = dict(self._counts), Counter()
+            return batch
+
+    def put_back(self, batch: dict[Key, int]) -> None:
+        """Return a batch that could not be written, to go with the next one."""
+        with self._lock:
+            for key, count in batch.items():
+                if key in self._counts or len(self._counts) < MAX_KEYS:
+                    self._counts[key] += count
+                else:
+                    self.dropped += count
+
+    def __len__(self) -> int:
+        return len(self._counts)

@@ -1,0 +1,346 @@
+"""The line when its database is locked, stopped, hung or not there yet, and when it is abused.
+
+Each test is bounded in time: voice turns under a second, nothing over a few seconds. What must
+hold: callers hear every topic; the line comes back by itself; no STOP is lost or silently dropped;
+a flood from one number costs a handful of replies.
+"""
+
+from __future__ import annotations
+
+import base64
+import sqlite3
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select
+
+from app.phone import parse_messages, parse_voice
+from app.reply_limit import ReplyLimit
+from app.store import StoreError, opt_outs, upgrade
+from app.web.services import services
+from serve import Served
+
+NUMBER = "+15551234567"
+TOKEN = "fault-test-token"
+TURN_LIMIT = 1.0  # seconds: what a caller may wait for any turn, whatever the database does
+
+
+def store_of(app):
+    with app.app_context():
+        return services().store
+
+
+def sms(client, body, number=NUMBER) -> tuple[list[str], float]:
+    """The replies to one text, and how long the line took."""
+    started = time.perf_counter()
+    response = client.post("/sms", data={"From": number, "Body": body, "MessageSid": "SMfault"})
+    took = time.perf_counter() - started
+    assert response.status_code == 200 and response.mimetype == "text/xml"
+    return parse_messages(response.get_data(as_text=True)), took
+
+
+def walk_every_topic(client, line) -> dict[str, float]:
+    """Press through every menu to every topic, as a caller would; the seconds each topic's turn took."""
+    heard: dict[str, float] = {}
+
+    def visit(action: str, menu_id: str) -> None:
+        for option in line.menus[menu_id].options:
+            started = time.perf_counter()
+            response = client.post(action, data={"Digits": option.key, "CallSid": "CAfault"})
+            took = time.perf_counter() - started
+            assert response.status_code == 200, response.data
+            reply = parse_voice(response.get_data(as_text=True))
+            assert took < TURN_LIMIT, f"pressing {option.key} in {menu_id} took {took:.2f} s"
+            if option.kind == "topic":
+                assert reply.gather is not None and option.target in reply.gather.action
+                heard[option.target] = took
+            else:
+                visit(reply.gather.action, option.target)
+
+    started = time.perf_counter()
+    greeting = parse_voice(client.post("/voice", data={"CallSid": "CAfault"}).get_data(as_text=True))
+    assert time.perf_counter() - started < TURN_LIMIT
+    visit(greeting.gather.action, "main")
+    assert set(heard) == set(line.topics), "some topics could not be reached"
+    return heard
+
+
+def health(client) -> tuple[int, dict, float]:
+    started = time.perf_counter()
+    response = client.get("/health")
+    return response.status_code, response.get_json(), time.perf_counter() - started
+
+
+def wait_for_health(client, seconds: float = 15) -> dict:
+    """Poll /health until it says 200 by itself; the body."""
+    deadline = time.monotonic() + seconds
+    while True:
+        status, body, _ = health(client)
+        if status == 200:
+            return body
+        assert time.monotonic() < deadline, f"/health still says {status}: {body['problems']}"
+        time.sleep(0.2)
+
+
+def opted_out_in_database(url: str, app) -> set[str]:
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as conn:
+            return set(conn.execute(select(opt_outs.c.number_hash)).scalars())
+    finally:
+        engine.dispose()
+
+
+# ----- a held SQLite lock ----------------------------------------------------------------
+
+@contextmanager
+def sqlite_held(path: Path):
+    """Another connection holding the file in a transaction, as a backup or an open `sqlite3` shell would."""
+    other = sqlite3.connect(path, isolation_level=None, timeout=0.1)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        yield
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+def test_a_held_sqlite_lock_costs_callers_nothing_and_loses_no_stop(make_app, tmp_path, line):
+    app = make_app(SMS_OPT_OUT_BY_TWILIO=False)
+    client = app.test_client()
+    store = store_of(app)
+    assert sms(client, "MENU", number="+15550000001")[0] == [line.sms.texts["menu"]]  # the pool is open
+    with sqlite_held(tmp_path / "line.db"):
+        walk_every_topic(client, line)
+        replies, took = sms(client, "STOP")
+        assert replies == [line.sms.texts["stop"]] and took < 2.0  # the busy timeout, then the journal
+        assert store.journal.pending() == {store.number_key(NUMBER)}
+        assert sms(client, "RISKS")[0] == []  # the journal is consulted before any reply
+        status, body, took = health(client)
+        assert status == 503 and took < 3.0
+        assert any("locked" in problem for problem in body["problems"])
+    body = wait_for_health(client)  # applies the journal once the lock is gone
+    assert body["problems"] == [] and not store.journal.pending()
+    assert store.number_key(NUMBER) in opted_out_in_database(app.config["DATABASE_URL"], app)
+    assert sms(client, "RISKS")[0] == []
+
+
+def test_counts_taken_during_a_held_lock_are_written_after_it(make_app, tmp_path):
+    app = make_app()
+    client = app.test_client()
+    store = store_of(app)
+    with sqlite_held(tmp_path / "line.db"):
+        client.post("/voice", data={"CallSid": "CA1"})
+        with pytest.raises(StoreError, match="locked"):
+            store.flush_counts()
+    assert [(node, count) for _, _, node, count in store.counts()] == [("call", 1), ("menu:main", 1)]
+
+
+# ----- PostgreSQL stopped and hung ---------------------------------------------------------
+
+@pytest.fixture
+def pg_app(make_app, postgres_url):
+    def build(**overrides):
+        return make_app(DATABASE_URL=postgres_url, SMS_OPT_OUT_BY_TWILIO=False, DATABASE_TIMEOUT=1.0, **overrides)
+
+    return build
+
+
+@pytest.mark.parametrize("fault", ["stopped", "hung"])
+def test_postgresql_stopped_or_hung(pg_app, postgres, postgres_url, line, fault):
+    app = pg_app()
+    client = app.test_client()
+    store = store_of(app)
+    numbers = [f"+1555000{i:04d}" for i in range(12)]
+    for number in numbers[:4]:  # before: recorded in the database
+        assert sms(client, "STOP", number)[0] == [line.sms.texts["stop"]]
+    (postgres.stop if fault == "stopped" else postgres.pause)()
+    try:
+        walk_every_topic(client, line)
+        for number in numbers[4:8]:  # during: every one confirmed, because every one is in the journal
+            replies, took = sms(client, "STOP", number)
+            assert replies == [line.sms.texts["stop"]] and took < 2.0
+        assert len(store.journal.pending()) == 4
+        replies, took = sms(client, "MENU", numbers[5])
+        assert replies == [] and took < 2.0  # a journaled STOP is honoured at once
+        replies, took = sms(client, "START", numbers[6])
+        assert replies == [line.sms.texts["start_failed"]] and took < 2.0  # never a false restart
+        status, body, took = health(client)
+        assert status == 503 and body["database"] == "failed" and took < 2.5
+        walk_every_topic(client, line)
+    finally:
+        (postgres.start if fault == "stopped" else postgres.resume)()
+    wait_for_health(client)
+    for number in numbers[8:]:  # after
+        assert sms(client, "STOP", number)[0] == [line.sms.texts["stop"]]
+    assert opted_out_in_database(postgres_url, app) == {store.number_key(n) for n in numbers}
+    assert not store.journal.pending()
+    assert sms(client, "START", numbers[6])[0] == [line.sms.texts["start"]]  # now it can be done
+
+
+def test_a_hung_postgresql_costs_each_text_at_most_the_deadline_once(pg_app, postgres, line):
+    """After the first call finds the database hung, the others fail at once rather than each waiting."""
+    app = pg_app()
+    client = app.test_client()
+    assert sms(client, "MENU")[0] == [line.sms.texts["menu"]]
+    postgres.pause()
+    try:
+        times = [sms(client, "RISKS", f"+1555111{i:04d}")[1] for i in range(10)]
+    finally:
+        postgres.resume()
+    assert times[0] < 1.5 and max(times[1:]) < 0.2, times
+
+
+# ----- starting without the database ------------------------------------------------------
+
+def test_a_worker_starts_while_postgresql_is_down_and_recovers_by_itself(pg_app, postgres, postgres_url, line):
+    upgrade(postgres_url)
+    postgres.stop()
+    try:
+        app = pg_app(migrate=False)  # create_app touches no database
+        client = app.test_client()
+        walk_every_topic(client, line)
+        assert health(client)[0] == 503
+        assert sms(client, "STOP")[0] == [line.sms.texts["stop"]]
+    finally:
+        postgres.start()
+    wait_for_health(client)
+    assert store_of(app).number_key(NUMBER) in opted_out_in_database(postgres_url, app)
+
+
+def test_a_worker_starts_before_the_release_step_and_works_once_it_ran(make_app, tmp_path, line):
+    url = f"sqlite:///{tmp_path / 'not-yet' / 'line.db'}"
+    app = make_app(DATABASE_URL=url, migrate=False, SMS_OPT_OUT_BY_TWILIO=False)
+    client = app.test_client()
+    walk_every_topic(client, line)
+    status, body, _ = health(client)
+    assert status == 503 and "flask db init" in body["problems"][0]
+    assert sms(client, "STOP")[0] == [line.sms.texts["stop"]]  # into the journal
+    upgrade(url)  # the release step
+    wait_for_health(client)
+    assert sms(client, "MENU")[0] == []
+    assert sms(client, "MENU", number="+15550009999")[0] == [line.sms.texts["menu"]]
+
+
+def test_gunicorn_boots_with_postgresql_down_and_comes_back_by_itself(postgres, postgres_url, tmp_path):
+    """The Procfile's own command: the master and its workers stay up, voice works, /health follows the database."""
+    upgrade(postgres_url)
+    env = {"DATABASE_URL": postgres_url, "TWILIO_AUTH_TOKEN": TOKEN, "PHONE_HASH_SECRET": "fault-secret",
+           "LINE_ENV": "production", "STOP_JOURNAL": str(tmp_path / "journal.txt"), "WEB_CONCURRENCY": "2",
+           "SIMULATOR_ENABLED": "", "PUBLIC_BASE_URL": ""}
+    postgres.stop()
+    try:
+        with Served(env) as server:
+            for _ in range(6):  # both workers up (the first answer may come while the second still loads)
+                assert server.post("/voice", {"CallSid": "CA0"}, TOKEN)[0] == 200
+            started = time.perf_counter()
+            status, body = server.post("/voice", {"CallSid": "CA1"}, TOKEN)
+            assert status == 200 and b"<Gather" in body and time.perf_counter() - started < TURN_LIMIT
+            assert server.get("/health")[0] == 503
+            status, body = server.post("/sms", {"From": NUMBER, "Body": "STOP", "MessageSid": "SM1"}, TOKEN)
+            assert status == 200 and b"<Response" in body
+            postgres.start()
+            deadline = time.monotonic() + 15
+            while server.get("/health")[0] != 200:
+                assert time.monotonic() < deadline, "gunicorn's workers never saw the database come back"
+                time.sleep(0.2)
+            assert server.post("/voice", {"CallSid": "CA2"}, TOKEN)[0] == 200
+    finally:
+        if not postgres.running:
+            postgres.start()
+
+
+# ----- health that tells the truth ---------------------------------------------------------
+
+def test_health_fails_when_the_sqlite_folder_is_deleted(make_app, tmp_path, line):
+    folder = tmp_path / "data"
+    url = f"sqlite:///{folder / 'line.db'}"
+    app = make_app(DATABASE_URL=url, SMS_OPT_OUT_BY_TWILIO=False)
+    client = app.test_client()
+    assert health(client)[0] == 200
+    for file in folder.iterdir():
+        file.unlink()
+    folder.rmdir()
+    status, body, _ = health(client)
+    assert status == 503 and "line.db is gone" in body["problems"][0]
+    assert sms(client, "STOP")[0] == [line.sms.texts["stop"]]  # the journal took it: not a silent success
+    assert store_of(app).journal.pending()
+
+
+def test_health_fails_when_the_sqlite_folder_is_read_only(make_app, tmp_path, monkeypatch):
+    app = make_app()
+    client = app.test_client()
+    assert health(client)[0] == 200
+    real = __import__("os").access
+    # Root may write anywhere, so the tests cannot make a folder read-only for themselves: stand in for it.
+    monkeypatch.setattr("app.store.database.os.access", lambda path, mode: False if Path(path) == tmp_path
+                        else real(path, mode))
+    status, body, _ = health(client)
+    assert status == 503 and "read-only" in body["problems"][0]
+
+
+# ----- abuse and cost ----------------------------------------------------------------------
+
+def test_a_flood_from_one_number_costs_a_handful_of_replies(make_app, line):
+    client = make_app(SMS_OPT_OUT_BY_TWILIO=False, SMS_REPLIES_PER_HOUR=5).test_client()
+    replies = [sms(client, "RISKS")[0] for _ in range(300)]
+    sent = [reply for reply in replies if reply]
+    assert len(sent) == 6 and sent[-1] == [line.sms.texts["limit"]]  # five answers, then one notice
+    assert sms(client, "HELP")[0] == [line.sms.texts["help"]]  # HELP, STOP and START always work
+    assert sms(client, "STOP")[0] == [line.sms.texts["stop"]]
+    assert sms(client, "START")[0] == [line.sms.texts["start"]]
+    assert sms(client, "RISKS")[0] == []  # still over the limit
+    assert sms(client, "RISKS", number="+15550000002")[0] != []  # others are not affected
+
+
+def test_the_default_limit_is_twenty_replies_an_hour(make_app):
+    client = make_app().test_client()
+    assert sum(1 for _ in range(60) if sms(client, "MENU")[0]) == 21  # twenty and the notice
+
+
+def test_the_reply_limit_frees_up_as_the_hour_passes():
+    now = [0.0]
+    limit = ReplyLimit(3, clock=lambda: now[0])
+
+    def take_at(*times: float) -> list[str]:
+        verdicts = []
+        for moment in times:
+            now[0] = moment
+            verdicts.append(limit.take("a"))
+        return verdicts
+
+    assert take_at(0, 1, 2, 3, 4) == ["reply", "reply", "reply", "notice", "silent"]
+    assert limit.take("b") == "reply"  # each number has its own count
+    assert take_at(3599) == ["silent"]
+    assert take_at(3600.5, 3600.6) == ["reply", "silent"]  # the first reply is an hour old: one more, no new notice
+    assert take_at(7300, 7301, 7302, 7303, 7304) == ["reply", "reply", "reply", "notice", "silent"]
+    assert ReplyLimit(0).take("a") == "reply"  # 0: no limit
+
+
+def basic(password: str, user: str = "editor") -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+def test_outside_development_the_simulator_needs_its_password(make_app):
+    with pytest.raises(ValueError, match="SIMULATOR_PASSWORD"):
+        make_app(LINE_ENV="production", TWILIO_AUTH_TOKEN=TOKEN, SIMULATOR_ENABLED=True)
+    app = make_app(LINE_ENV="production", TWILIO_AUTH_TOKEN=TOKEN, SIMULATOR_ENABLED=True,
+                   SIMULATOR_PASSWORD="open sesame")
+    client = app.test_client()
+    for path in ("/simulator", "/simulator/static/simulator.js"):
+        refused = client.get(path)
+        assert refused.status_code == 401 and refused.headers["WWW-Authenticate"].startswith("Basic")
+        assert client.get(path, headers=basic("wrong")).status_code == 401
+        assert client.get(path, headers=basic("open sesame")).status_code == 200
+    text = {"from": NUMBER, "body": "STOP"}
+    assert client.post("/simulator/api/text", json=text).status_code == 401
+    assert client.post("/simulator/api/text", json=text, headers=basic("open sesame")).status_code == 200
+    assert not store_of(app).journal.pending() and store_of(app).is_opted_out(NUMBER)
+
+
+def test_in_development_the_simulator_is_open_unless_a_password_is_set(make_app):
+    assert make_app().test_client().get("/simulator").status_code == 200
+    guarded = make_app(SIMULATOR_PASSWORD="pw").test_client()
+    assert guarded.get("/simulator").status_code == 401
