@@ -16,8 +16,8 @@ REQUIRED_PHRASES = (
     "not_a_choice", "not_understood", "lost_place", "at_main_menu", "end_of_topic", "transfer", "transfer_failed",
     "contact_number", "contact_number_again", "contact_number_repeat", "no_person", "error", "goodbye",
     # Remembering the caller: texts, speed, forgetting.
-    "text_list", "text_already", "text_opted_out", "text_limit", "speed_slower", "speed_slowest", "speed_faster", "speed_fastest",
-    "speed_normal", "forget_ask", "forgotten", "forget_failed", "forget_kept", "yes_no",
+    "text_list", "text_already", "text_opted_out", "text_limit", "speed_slower", "speed_slowest", "speed_faster",
+    "speed_fastest", "speed_normal", "forget_ask", "forgotten", "forget_failed", "forget_kept", "yes_no",
 )
 # Sentence templates and the {placeholders} each must use, so that no sentence is built in code.
 TEMPLATES = {
