@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from types import FrameType
@@ -60,6 +61,8 @@ def outbox_command(context: click.Context, limit: int) -> None:
 @with_appcontext
 def send_command(once: bool, poll: float) -> None:
     """Send queued messages through Twilio, until stopped (Ctrl+C or SIGTERM finish the current message)."""
+    if not logging.getLogger().handlers:  # a worker's log: one line per message sent, ids and codes only
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     sender = build_sender()
     if once:
         sender.purge_if_due()
