@@ -12,6 +12,7 @@ from typing import Any, Mapping, TypeVar
 import yaml
 
 from . import gsm
+from .talk import TALK_FILES, Parsed, Talk, build_talk
 
 RESERVED_ACTIONS = ("next", "repeat", "back", "main", "person", "help", "goodbye")
 # Actions that must have a key, and the same key everywhere.
@@ -222,6 +223,8 @@ class Line:
     locations: Mapping[str, Where] = field(default_factory=dict)
     # Node id -> menu path from the main menu (a topic's path ends with its own id).
     paths: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Everyday words, conversation sentences and personal questions (app/talk.py).
+    talk: Talk = field(default_factory=Talk.empty)
     _pronouncer: Pronouncer | None = field(default=None, repr=False, compare=False)
 
     def where(self, path: str) -> Where:
@@ -768,17 +771,32 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
     parts = {"menus": menus, "topics": topics, "reserved": reserved, "sms": SmsContent(sms_texts, sms_keywords)}
     paths = _check_structure(parts, check, topic_files, problems) if menus else {}
     _sms_keyword_problems(parts, check, problems)
+    talk = _load_talk(folder, topics, problems)
     if problems.blocking:
         raise ContentError(problems.found)
     line = Line(
         name=name, phrases=phrases,
         templates=templates, reserved=reserved, menus=menus, topics=topics, pronunciations=tuple(pronunciations), jargon=jargon,
         sms=SmsContent(sms_texts, sms_keywords), language=language, locations=locations, paths=paths,
-        _pronouncer=Pronouncer.build(tuple(pronunciations)),
+        talk=talk, _pronouncer=Pronouncer.build(tuple(pronunciations)),
     )
     if problems.found:
         raise ContentError(problems.found, partial=line)
     return line
+
+
+def _load_talk(folder: Path, topics: Mapping[str, Topic], problems: _Problems) -> Talk:
+    """The everyday words, conversation sentences and personal questions: read here, built by app/talk.py."""
+    parsed: dict[str, Parsed | None] = {}
+    for name in TALK_FILES:
+        path = folder / name
+        read = _read_yaml(path, _shown(path), problems)
+        parsed[name] = (_shown(path), read[0], read[1]) if read else None
+
+    def report(file: str, line: int, field: str, message: str, blocking: bool) -> None:
+        problems.add(Problem(file, line, field, message), blocking)
+
+    return build_talk(parsed, set(topics), report)
 
 
 def line_sms_text(sms_texts: Mapping[str, str], topic: Topic, index: int) -> str:
