@@ -14,6 +14,7 @@ import textstat
 
 from . import speech
 from .content import ContentError, Line, Problem, load_line
+from .conversation_checks import conversation_problems
 from .engine import DIGIT_WORDS, CallFlow, Input, Turn, normalize, spoken_names
 from .explore import basic_inputs, every_turn
 from .texting import TextFlow
@@ -70,6 +71,7 @@ def check_line(line: Line, today: dt.date, words_per_minute: int) -> list[Proble
         *speaking_time_problems(line, words_per_minute), *greeting_time_problems(line, words_per_minute),
         *unspeakable_problems(line), *abbreviation_warnings(line),
         *review_date_problems(line, today), *as_of_problems(line),
+        *conversation_problems(line, today, words_per_minute),
     ]
 
 
@@ -193,7 +195,7 @@ def keys_after(flow: CallFlow, turn: Turn) -> set[str]:
     """The keys that do something once a turn has been said: none when the call ends or goes to a person."""
     if turn.state is None or turn.hangup or turn.transfer_to:
         return set()
-    return flow.keys_at(turn.state.path[-1])
+    return flow.keys_for(turn.state)
 
 
 def phrase_keys(line: Line) -> dict[str, set[str]]:

@@ -52,15 +52,16 @@ class CallFlow:
             return self._menu_turn((MAIN_MENU,), lead=(self._say(self.line.phrases["lost_place"]),))
         if heard.kind == "silence" or not heard.value.strip():
             return self._silence(state)
-        state = replace(state, silences=0)
+        # Anything the caller does resets the silences; anything understood, the misses (_miss counts on).
+        misses, state = state.misses, replace(state, silences=0, misses=0)
         if state.pending:
             answered = self._answer_pending(state, heard)
             if answered:
                 return answered
             state = replace(state, pending=None)  # the caller moved on: take what they said as it is
         if heard.kind == "digits":
-            return self._digits(state, heard.value.strip())
-        return self._speech(state, heard)
+            return self._digits(state, heard.value.strip(), misses)
+        return self._speech(state, heard, misses)
 
     def after_transfer(self, completed: bool) -> Turn:
         """The turn after a transfer to a person ends or fails."""
@@ -138,9 +139,9 @@ class CallFlow:
             return self._question_turn(base, pending.target)
         return self._choose(self.line.paths[pending.target])
 
-    def _digits(self, state: State, digits: str) -> Turn:
+    def _digits(self, state: State, digits: str, misses: int = 0) -> Turn:
         if len(digits) != 1:
-            return self._miss(state, "not_a_choice")
+            return self._miss(state, "not_a_choice", misses)
         if digits in self._key_actions:
             return self._action(state, self._key_actions[digits])
         node = state.path[-1]
@@ -149,28 +150,28 @@ class CallFlow:
                 return self._action(state, "next")
             if digits == self.keys.get("previous"):
                 return self._action(state, "previous")
-            return self._miss(state, "not_a_choice")
+            return self._miss(state, "not_a_choice", misses)
         for option in self.line.menus[node].options:
             if option.key == digits:
                 return self._choose(state.path + (option.target,))
-        return self._miss(state, "not_a_choice")
+        return self._miss(state, "not_a_choice", misses)
 
-    def _speech(self, state: State, heard: Input) -> Turn:
+    def _speech(self, state: State, heard: Input, misses: int) -> Turn:
         words = normalize(heard.value[:MAX_SPEECH_CHARS])
         node = state.path[-1]
         if not words:
-            return self._miss(state, "not_understood")
+            return self._miss(state, "not_understood", misses)
         digit = spoken_digit(words)
         if digit is not None:
             if digit not in self.keys_at(node):
                 # Nothing was pressed, so "that key is not one of the choices" would puzzle the caller.
-                return self._miss(state, "not_understood")
+                return self._miss(state, "not_understood", misses)
             option = next((o for o in self.line.menus[node].options if o.key == digit), None) \
                 if node in self.line.menus else None
             if heard.unsure and option:
                 kind: TargetKind = "topic" if option.kind == "topic" else "menu"
                 return self._confirm(state, Pending("confirm", kind, option.target))
-            return self._digits(state, digit)
+            return self._digits(state, digit, misses)
         in_topic = node in self.line.topics
         here = frozenset() if in_topic else frozenset(o.target for o in self.line.menus[node].options)
         meaning = self.hearing.understand(words, in_topic, here)
@@ -187,7 +188,7 @@ class CallFlow:
             if heard.unsure:
                 return self._confirm(state, Pending("confirm", "question", meaning.name))
             return self._question_turn(state, meaning.name)
-        return self._miss(state, "not_understood")
+        return self._miss(state, "not_understood", misses)
 
     # ----- actions --------------------------------------------------------------------------
 
@@ -251,10 +252,11 @@ class CallFlow:
             lead.append(self._say(self.line.phrases["silence_last_warning"]))
         return self._prompt_again(replace(state, silences=silences), None, lead=tuple(lead))
 
-    def _miss(self, state: State, apology: str) -> Turn:
-        """Help that grows with each miss in a row: what the line does, then the choices one short
-        sentence each, then a person or texting. Each reply differs from the one before it."""
-        misses = state.misses + 1 if state.misses < MAX_MISSES else MAX_MISSES - 1
+    def _miss(self, state: State, apology: str, before: int) -> Turn:
+        """Help that grows with each miss in a row (`before` were in a row already): what the line does,
+        then the choices one short sentence each, then a person or texting. Each reply differs from
+        the one before it."""
+        misses = before + 1 if before < MAX_MISSES else MAX_MISSES - 1
         state = replace(state, misses=misses, pending=None)
         node, say = state.path[-1], self.talk.say
         if misses == 1:
@@ -291,8 +293,7 @@ class CallFlow:
             lead = lead + (self._say(self._spoken_commands()),)
         if state.pending or state.path[-1] in self.line.topics:
             return self._waiting_turn(state, lead)
-        return self._menu_turn(state.path, lead=lead, announce_title=False, silences=state.silences,
-                               misses=state.misses)
+        return self._menu_turn(state.path, lead=lead, announce_title=False, silences=state.silences)
 
     def _waiting_turn(self, state: State, lead: tuple[Segment, ...]) -> Turn:
         """Lead, then the question the line waits on, or a topic part's choices."""
@@ -323,7 +324,7 @@ class CallFlow:
         return sentence.format(**self.keys, **values)
 
     def _menu_turn(self, path: tuple[str, ...], lead: tuple[Segment, ...] = (), announce_title: bool = True,
-                   silences: int = 0, misses: int = 0) -> Turn:
+                   silences: int = 0) -> Turn:
         menu: Menu = self.line.menus[path[-1]]
         segments = list(lead)
         if announce_title:
@@ -332,7 +333,7 @@ class CallFlow:
             label = self._label(option.kind, option.target)
             segments.append(self._say(self.line.templates["option"].format(label=label, key=option.key), PAUSE_SHORT))
         segments += self._command_segments(at_main=len(path) == 1)
-        return Turn(tuple(segments), State(path, 0, silences, misses), Node.menu(menu.id), hints=self._hints[menu.id])
+        return Turn(tuple(segments), State(path, 0, silences), Node.menu(menu.id), hints=self._hints[menu.id])
 
     def _part_turn(self, path: tuple[str, ...], part: int, confirm: bool) -> Turn:
         topic: Topic = self.line.topics[path[-1]]
