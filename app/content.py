@@ -796,7 +796,8 @@ def _load_talk(folder: Path, topics: Mapping[str, Topic], problems: _Problems) -
     def report(file: str, line: int, field: str, message: str, blocking: bool) -> None:
         problems.add(Problem(file, line, field, message), blocking)
 
-    return build_talk(parsed, set(topics), report)
+    # A topic file that failed to load has its own errors already: an offer of it is not one more.
+    return build_talk(parsed, set(topics) | {p.stem for p in (folder / "topics").glob("*.md")}, report)
 
 
 def line_sms_text(sms_texts: Mapping[str, str], topic: Topic, index: int) -> str:

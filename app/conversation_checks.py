@@ -238,7 +238,7 @@ def turn_length_problems(line: Line, words_per_minute: int,
         path, ours = node_path(line, length.node)
         severity = "error" if length.seconds > TURN_SECONDS_ERROR else "warning"
         limit = TURN_SECONDS_ERROR if severity == "error" else f"{TURN_SECONDS_WARNING}, close to the most"
-        message = (f"the turn at {length.node} makes a caller listen {length.seconds:g} seconds ({length.words} "
+        message = (f"the turn at {length.node} makes a caller listen {length.seconds:g} s ({length.words} "
                    f"words, choices included) before they can choose; the most is {limit}: shorten it")
         yield (talk_problem if ours else line_problem)(line, path, message, severity)
 
@@ -247,7 +247,7 @@ def choice_length_problems(line: Line) -> Iterator[Problem]:
     """The choices after a part (go on, the part before, again, other topics) take at most about 25 words."""
     flow = CallFlow(line)
     for topic in line.topics.values():
-        for part in range(len(topic.parts)):
+        for part in range(len(topic.parts)) if topic.id in line.paths else ():
             turn = flow.respond(State(line.paths[topic.id], part), Input("digits", flow.keys["repeat"]))
             choices = turn.segments[-2:]
             words = sum(speech.spoken_word_count(s.spoken) for s in choices)
@@ -404,9 +404,15 @@ def text_replies(line: Line) -> Iterator[tuple[str, str, int]]:
 
 
 def text_reply_problems(line: Line) -> Iterator[Problem]:
-    """Every such reply is plain GSM-7 text in its most segments (thanks: one; the rest: two)."""
+    """Every such reply is plain GSM-7 text in its most segments (thanks: one; the rest: two). A topic's
+    own message the loader checks already: here only what the part mark adds to it."""
+    topic_messages = {TextFlow(line).topic_message(t.id, i): line.topic_sms(t, i)
+                      for t in line.topics.values() for i in range(len(t.sms))}
     for path, body, most in text_replies(line):
-        bad = list(gsm.non_gsm7_characters(body))
+        unmarked = topic_messages.get(body)
+        if unmarked is not None and gsm.segment_count(unmarked) > most:
+            continue
+        bad = list(gsm.non_gsm7_characters(body)) if unmarked is None else []
         if bad:
             yield talk_problem(line, path, f"character {bad[0][1]!r} is not plain GSM-7 text")
         segments = gsm.segment_count(body)

@@ -104,7 +104,8 @@ class CallFlow:
         pending = state.pending
         if pending is None or pending.kind == "end":
             return True
-        known = {"topic": self.line.topics, "menu": self.line.menus, "question": self.talk.questions}
+        # A topic or menu no menu offers has no place to go to (the checker reports it).
+        known = {"topic": self.line.paths, "menu": self.line.paths, "question": self.talk.questions}
         if pending.target_kind is None or pending.target not in known[pending.target_kind]:
             return False
         return pending.kind == "confirm" or pending.target_kind == "question"
@@ -134,7 +135,8 @@ class CallFlow:
         if pending.kind == "end":
             return self._goodbye()
         if pending.kind == "answer":
-            return self._choose(self.line.paths[self.talk.questions[pending.target].offer])
+            offer = self.talk.questions[pending.target].offer
+            return self._choose(self.line.paths[offer]) if offer in self.line.paths else self._prompt_again(base)
         if pending.target_kind == "question":
             return self._question_turn(base, pending.target)
         return self._choose(self.line.paths[pending.target])
@@ -179,7 +181,7 @@ class CallFlow:
             return self._confirm(state, Pending("end"))
         if meaning.kind == "command" and is_action(meaning.name):
             return self._action(state, meaning.name)
-        if meaning.kind == "node":
+        if meaning.kind == "node" and meaning.name in self.line.paths:
             if heard.unsure:
                 target: TargetKind = "topic" if meaning.name in self.line.topics else "menu"
                 return self._confirm(state, Pending("confirm", target, meaning.name))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Literal, TypeGuard, get_args
 
 from .content import MAIN_MENU, Line, Menu, Topic
@@ -35,6 +36,8 @@ NUMBER_FILLERS = KEY_WORDS | {"please", "the", "i", "want", "um", "uh", "ok", "o
 FUZZY_CUTOFF = 0.8
 # A personal question's phrase may have this many other words between two of its words.
 QUESTION_GAP = 2
+# Recent answers kept: the same few words come again and again (and the checks explore them all).
+UNDERSTOOD_CACHE = 2048
 # How phrases of each kind rank when two of the same length are found: questions first, then a
 # choice offered where the caller is, then commands, then topics elsewhere.
 PRIORITY = {"question": 3, "here": 2, "command": 1, "node": 0}
@@ -143,6 +146,7 @@ class Hearing:
         self.anywhere = {in_topic: tuple(c for c in (*commands, *nodes, *questions)
                                          if in_topic or c.meaning != Meaning("command", "next"))
                          for in_topic in (False, True)}
+        self.understand = lru_cache(maxsize=UNDERSTOOD_CACHE)(self._understand)  # type: ignore[method-assign]
 
     @staticmethod
     def _candidates(meaning: Meaning, phrases: Iterable[str], gaps: bool) -> list[_Candidate]:
@@ -171,7 +175,10 @@ class Hearing:
         return self.alone.get(words) or self.alone.get(self.without_fillers(words))
 
     def understand(self, words: str, in_topic: bool, here: frozenset[str] = frozenset()) -> Meaning:
-        """What normalized words mean at a topic or at a menu offering the nodes `here`."""
+        """What normalized words mean at a topic or at a menu offering the nodes `here` (cached)."""
+        return self._understand(words, in_topic, here)
+
+    def _understand(self, words: str, in_topic: bool, here: frozenset[str] = frozenset()) -> Meaning:
         if not words:
             return NOTHING
         alone = self.alone_meaning(words)
