@@ -218,7 +218,7 @@ class Hearing:
         tokens = tuple(words.split())
         best: tuple[int, str] | None = None
         for candidate in self.anywhere[False]:
-            if candidate.gaps and in_order(candidate.words, tokens, QUESTION_GAP):
-                if best is None or len(candidate.words) > best[0]:
-                    best = (len(candidate.words), candidate.meaning.name)
+            found = candidate.gaps and in_order(candidate.words, tokens, QUESTION_GAP)
+            if found and (best is None or len(candidate.words) > best[0]):
+                best = (len(candidate.words), candidate.meaning.name)
         return best[1] if best else None
