@@ -177,7 +177,8 @@ def test_text_flow_more_without_a_position_gives_the_menu(line):
 
 
 @pytest.mark.parametrize("body, topic", [
-    ("what are the risks?", "risks"), ("what about trials", "find-a-trial"), ("what is the status", "car-t-for-ms-today"),
+    ("what are the risks?", "risks"), ("what about trials", "find-a-trial"),
+    ("what is the status", "car-t-for-ms-today"),
     ("how do I join a trial", "find-a-trial"), ("how risky is it", "risks"), ("what is car t", "what-is-car-t"),
 ])
 def test_sentences_find_their_subject_not_their_question_word(line, body, topic):
