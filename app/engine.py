@@ -1,172 +1,43 @@
-"""The call flow as a pure state machine: (state, caller input) -> Turn. No web, no Twilio."""
+"""The call flow as a pure state machine: (state, caller input) -> Turn. No web, no Twilio.
+
+What words mean is app/hearing.py's job; the values of a turn are in app/turns.py (re-exported here).
+"""
 
 from __future__ import annotations
 
-import difflib
-import re
-from dataclasses import dataclass, replace
-from typing import Literal, Mapping, TypeGuard, get_args
+from dataclasses import replace
 
-from .content import MAIN_MENU, Line, Menu, Topic, is_valid_id
-from .limits import MAX_DIGITS, MAX_SPEECH_CHARS
+from .content import MAIN_MENU, Line, Menu, Topic
+from .hearing import DIGIT_WORDS, Action, Hearing, is_action, normalize, spoken_digit, spoken_names
+from .limits import MAX_SPEECH_CHARS
 from .node import Node
 from .speech import phone_number_words
+from .turns import (MAX_MISSES, MAX_SILENCES, PAUSE_LONG, PAUSE_SHORT, Input, Pending, Segment, SegmentKind, State,
+                    TargetKind, Turn)
 
-InputKind = Literal["digits", "speech", "silence"]
-SegmentKind = Literal["text", "phone_number"]
-Action = Literal["next", "repeat", "back", "main", "person", "help", "goodbye"]
-ACTIONS: frozenset[str] = frozenset(get_args(Action))
-
-
-def is_action(name: str | None) -> TypeGuard[Action]:
-    """Whether a reserved command's name is one the call flow acts on."""
-    return name in ACTIONS
-
-MAX_SILENCES = 3
-# Pauses, in milliseconds, that give a tired listener time between ideas.
-PAUSE_SHORT = 400
-PAUSE_LONG = 800
-DIGIT_WORDS = {
-    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-    "eight": "8", "nine": "9",
-}
-# Words a recogniser hears for a number, but which mean something else when said alone ("Oh.").
-SOUNDS_LIKE_DIGITS = {"oh": "0", "won": "1", "to": "2", "too": "2", "tree": "3", "for": "4"}
-# Words that say the next word is a key: "press two", "number 4", "option for".
-KEY_WORDS = {"press", "number", "option", "choice", "key", "pressing"}
-# Words callers wrap around a number: "press two", "number 3", "option four please".
-NUMBER_FILLERS = KEY_WORDS | {"please", "the", "i", "want", "um", "uh", "ok", "okay"}
-FUZZY_CUTOFF = 0.8
-
-
-@dataclass(frozen=True)
-class State:
-    """Where a call is: the menu path to the current node, the part heard, silences in a row."""
-
-    path: tuple[str, ...] = (MAIN_MENU,)
-    part: int = 0
-    silences: int = 0
-
-    def to_params(self) -> dict[str, str]:
-        """The state as URL query parameters."""
-        params = {"at": "/".join(self.path)}
-        if self.part:
-            params["part"] = str(self.part)
-        if self.silences:
-            params["quiet"] = str(self.silences)
-        return params
-
-    @classmethod
-    def from_params(cls, params: Mapping[str, str]) -> State | None:
-        """Read a state back from URL parameters; None when they make no sense."""
-        at = params.get("at", "")
-        if not at or len(at) > 200:
-            return None
-        path = tuple(at.split("/"))
-        if not all(is_valid_id(step) for step in path):
-            return None
-        try:
-            part = int(params.get("part", "0") or 0)
-            silences = int(params.get("quiet", "0") or 0)
-        except ValueError:
-            return None
-        if not (0 <= part < 100 and 0 <= silences <= MAX_SILENCES):
-            return None
-        return cls(path, part, silences)
-
-
-@dataclass(frozen=True)
-class Input:
-    """What the caller did: pressed keys, said something, or stayed silent."""
-
-    kind: InputKind
-    value: str = ""
-
-    @classmethod
-    def from_gather(cls, digits: str, speech: str, timed_out: bool) -> Input:
-        """What a listening turn heard: keys win over speech; nothing at all (or a timeout) is silence."""
-        if not timed_out and digits.strip():
-            return cls("digits", digits.strip()[:MAX_DIGITS])
-        if not timed_out and speech.strip():
-            return cls("speech", speech[:MAX_SPEECH_CHARS])
-        return cls("silence")
-
-
-@dataclass(frozen=True)
-class Segment:
-    """A piece of speech and the pause after it; `spoken` is how the voice says `text`.
-
-    Built only by the call flow, which applies the pronunciation list once; phone numbers are
-    read slowly, digit by digit.
-    """
-
-    text: str
-    pause_ms: int = PAUSE_SHORT
-    kind: SegmentKind = "text"
-    spoken: str = ""
-
-
-@dataclass(frozen=True)
-class Turn:
-    """What the line does next: say these segments, then wait at `state`, hang up or transfer."""
-
-    segments: tuple[Segment, ...]
-    state: State | None
-    node: Node
-    hints: tuple[str, ...] = ()
-    hangup: bool = False
-    transfer_to: str | None = None
-
-    @property
-    def text(self) -> str:
-        """Everything said in this turn, as plain text."""
-        return " ".join(s.text for s in self.segments)
-
-
-def normalize(text: str) -> str:
-    """Lower-case words only, for matching what a caller said."""
-    return " ".join(re.sub(r"[^a-z0-9' ]+", " ", text.lower().replace("-", " ")).split())
-
-
-def spoken_names(line: Line) -> dict[str, tuple[str, ...]]:
-    """What a caller can say to choose each topic and submenu: its label, its title and its phrases."""
-    names: dict[str, tuple[str, ...]] = {}
-    nodes: list[Topic | Menu] = [*line.topics.values(), *(m for m in line.menus.values() if m.id != MAIN_MENU)]
-    for node in nodes:
-        said = (normalize(p) for p in (node.label, node.title, *node.phrases))
-        names[node.id] = tuple(dict.fromkeys(p for p in said if p))
-    return names
+__all__ = ["CallFlow", "DIGIT_WORDS", "Input", "Pending", "Segment", "State", "Turn", "normalize", "spoken_names"]
 
 
 class CallFlow:
     """Decides every turn of a phone call from the content; holds no per-call state."""
 
     def __init__(self, line: Line, transfer_number: str | None = None, contact_number: str | None = None):
-        self.line = line
+        self.line, self.talk = line, line.talk
         self.transfer_number = transfer_number or None
         self.contact_number = contact_number or None
-        self._reserved_phrases: dict[Action, tuple[str, ...]] = {
-            action: tuple(normalize(p) for p in reserved.phrases)
-            for action, reserved in line.reserved.items() if is_action(action)
-        }
+        self.hearing = Hearing(line)
         self._key_actions: dict[str, Action] = {
             key: action for key, action in line.command_keys.items() if is_action(action)
         }
-        # Every topic and menu can be chosen by name from anywhere in the call.
-        self._node_phrases = spoken_names(line)
-        # What can be said, worked out once: (command, node, phrase) in a menu and in a topic
-        # ("next" means something only in a topic), and the recogniser's hints at each node.
-        self._candidates = {in_topic: self._phrase_candidates(in_topic) for in_topic in (False, True)}
+        # The keys a sentence may name ({repeat}, {yes}...), so that no key is written into code.
+        self.keys: dict[str, str] = {a: r.key for a, r in line.reserved.items() if r.key}
+        self.keys.update(self.talk.keys)
         self._hints = {node: self._hints_at(node) for node in line.paths}
 
-    def _phrase_candidates(self, in_topic: bool) -> tuple[tuple[Action | None, str | None, str], ...]:
-        candidates: list[tuple[Action | None, str | None, str]] = []
-        for action, phrases in self._reserved_phrases.items():
-            if action != "next" or in_topic:
-                candidates += [(action, None, p) for p in phrases]
-        for node, phrases in self._node_phrases.items():
-            candidates += [(None, node, p) for p in phrases]
-        return tuple(candidates)
+    @property
+    def person_reachable(self) -> bool:
+        """Whether a caller can reach a person: a transfer number or a number to call is set."""
+        return bool(self.transfer_number or self.contact_number)
 
     # ----- entry points -------------------------------------------------------------------
 
@@ -181,10 +52,16 @@ class CallFlow:
             return self._menu_turn((MAIN_MENU,), lead=(self._say(self.line.phrases["lost_place"]),))
         if heard.kind == "silence" or not heard.value.strip():
             return self._silence(state)
-        state = replace(state, silences=0)
+        # Anything the caller does resets the silences; anything understood, the misses (_miss counts on).
+        misses, state = state.misses, replace(state, silences=0, misses=0)
+        if state.pending:
+            answered = self._answer_pending(state, heard)
+            if answered:
+                return answered
+            state = replace(state, pending=None)  # the caller moved on: take what they said as it is
         if heard.kind == "digits":
-            return self._digits(state, heard.value.strip())
-        return self._speech(state, heard.value)
+            return self._digits(state, heard.value.strip(), misses)
+        return self._speech(state, heard, misses)
 
     def after_transfer(self, completed: bool) -> Turn:
         """The turn after a transfer to a person ends or fails."""
@@ -197,6 +74,22 @@ class CallFlow:
         """What to do after something broke on our side: apologise and offer the main menu."""
         return self._menu_turn((MAIN_MENU,), lead=(self._say(self.line.phrases["error"]),), announce_title=False)
 
+    def keys_at(self, node: str) -> set[str]:
+        """The keys that do something at a menu or topic: the commands, plus its choices or, in a topic,
+        go on and the part before."""
+        if node in self.line.topics:
+            return set(self._key_actions) | {k for k in (self.keys.get("next"), self.keys.get("previous")) if k}
+        return set(self._key_actions) | {o.key for o in self.line.menus[node].options}
+
+    def keys_for(self, state: State) -> set[str]:
+        """The keys that do something where a call waits, a pending question's answers included."""
+        keys = self.keys_at(state.path[-1])
+        if state.pending and state.pending.kind == "answer":
+            keys.add(self.keys["next"])
+        elif state.pending:
+            keys |= {self.keys["yes"], self.keys["no"]}
+        return keys
+
     # ----- input handling -----------------------------------------------------------------
 
     def _valid(self, state: State) -> bool:
@@ -204,114 +97,134 @@ class CallFlow:
         if self.line.paths.get(node) != state.path:
             return False
         if node in self.line.topics:
-            return state.part < len(self.line.topics[node].parts)
-        return state.part == 0
+            if state.part >= len(self.line.topics[node].parts):
+                return False
+        elif state.part != 0:
+            return False
+        pending = state.pending
+        if pending is None or pending.kind == "end":
+            return True
+        # A topic or menu no menu offers has no place to go to (the checker reports it).
+        known = {"topic": self.line.paths, "menu": self.line.paths, "question": self.talk.questions}
+        if pending.target_kind is None or pending.target not in known[pending.target_kind]:
+            return False
+        return pending.kind == "confirm" or pending.target_kind == "question"
 
-    def _digits(self, state: State, digits: str) -> Turn:
+    def _answer_pending(self, state: State, heard: Input) -> Turn | None:
+        """The reply to "Is that right?", "Do you want to end the call?" or an offer; None when the
+        caller did something else, which then counts as it would anywhere."""
+        pending = state.pending
+        assert pending is not None
+        words = normalize(heard.value[:MAX_SPEECH_CHARS]) if heard.kind == "speech" else ""
+        key = heard.value.strip() if heard.kind == "digits" else ""
+        if pending.kind == "answer":
+            answer = "yes" if key == self.keys["next"] or self.hearing.yes_or_no(words) == "yes" else (
+                "no" if self.hearing.yes_or_no(words) == "no" else None)
+        else:
+            answer = {self.keys["yes"]: "yes", self.keys["no"]: "no"}.get(key) or self.hearing.yes_or_no(words)
+        if answer is None:
+            if key == self.keys["repeat"] or (words and self.hearing.understand(words, False).name == "repeat"):
+                if pending.kind == "answer":
+                    return self._question_turn(replace(state, pending=None), pending.target)
+                return self._prompt_again(state)
+            return None
+        base = replace(state, pending=None)
+        if answer == "no":
+            lead = self.talk.say["confirm_no"] if pending.kind == "confirm" else self.talk.say["end_no"]
+            return self._prompt_again(base, self._fill(lead))
+        if pending.kind == "end":
+            return self._goodbye()
+        if pending.kind == "answer":
+            offer = self.talk.questions[pending.target].offer
+            return self._choose(self.line.paths[offer]) if offer in self.line.paths else self._prompt_again(base)
+        if pending.target_kind == "question":
+            return self._question_turn(base, pending.target)
+        return self._choose(self.line.paths[pending.target])
+
+    def _digits(self, state: State, digits: str, misses: int = 0) -> Turn:
         if len(digits) != 1:
-            return self._prompt_again(state, self.line.phrases["not_a_choice"])
+            return self._miss(state, "not_a_choice", misses)
         if digits in self._key_actions:
             return self._action(state, self._key_actions[digits])
         node = state.path[-1]
         if node in self.line.topics:
-            if digits == self.line.reserved["next"].key:
+            if digits == self.keys.get("next"):
                 return self._action(state, "next")
-            return self._prompt_again(state, self.line.phrases["not_a_choice"])
+            if digits == self.keys.get("previous"):
+                return self._action(state, "previous")
+            return self._miss(state, "not_a_choice", misses)
         for option in self.line.menus[node].options:
             if option.key == digits:
                 return self._choose(state.path + (option.target,))
-        return self._prompt_again(state, self.line.phrases["not_a_choice"])
+        return self._miss(state, "not_a_choice", misses)
 
-    def _speech(self, state: State, said: str) -> Turn:
-        words = normalize(said[:MAX_SPEECH_CHARS])
+    def _speech(self, state: State, heard: Input, misses: int) -> Turn:
+        words = normalize(heard.value[:MAX_SPEECH_CHARS])
+        node = state.path[-1]
         if not words:
-            return self._prompt_again(state, self.line.phrases["not_understood"])
-        digit = self._spoken_digit(words)
+            return self._miss(state, "not_understood", misses)
+        digit = spoken_digit(words)
         if digit is not None:
-            if digit in self.keys_at(state.path[-1]):
-                return self._digits(state, digit)
-            # Nothing was pressed, so "that key is not one of the choices" would puzzle the caller.
-            return self._prompt_again(state, self.line.phrases["not_understood"])
-        action, node = self._match_phrase(state, words)
-        if action:
-            return self._action(state, action)
-        if node:
-            return self._choose(self.line.paths[node])
-        return self._prompt_again(state, self.line.phrases["not_understood"])
-
-    def keys_at(self, node: str) -> set[str]:
-        """The keys that do something at a menu or topic: the commands, plus its choices or "go on"."""
-        if node in self.line.topics:
-            next_key = self.line.reserved["next"].key
-            return set(self._key_actions) | ({next_key} if next_key else set())
-        return set(self._key_actions) | {o.key for o in self.line.menus[node].options}
-
-    @staticmethod
-    def _spoken_digit(words: str) -> str | None:
-        """A number said on its own or with filler words ("press two", "number 3")."""
-        said = words.split()
-        tokens = [t for t in said if t not in NUMBER_FILLERS]
-        if len(tokens) != 1:
-            return None
-        token = tokens[0]
-        if re.fullmatch(r"[0-9]", token):
-            return token
-        if token in SOUNDS_LIKE_DIGITS and KEY_WORDS & set(said):
-            return SOUNDS_LIKE_DIGITS[token]
-        return DIGIT_WORDS.get(token)
-
-    def _match_phrase(self, state: State, words: str) -> tuple[Action | None, str | None]:
-        """The command or node whose phrase best fits what was said: longest exact match, then fuzzy."""
-        in_topic = state.path[-1] in self.line.topics
-        here = set() if in_topic else {o.target for o in self.line.menus[state.path[-1]].options}
-        candidates = self._candidates[in_topic]
-
-        padded = f" {words} "
-        best: tuple[int, int, int] | None = None
-        chosen: tuple[Action | None, str | None] = (None, None)
-        for action, node, phrase in candidates:
-            if f" {phrase} " in padded:
-                # Longer phrases win; then choices offered here; then commands.
-                rank = (len(phrase.split()), 1 if node in here else 0, 1 if action else 0)
-                if best is None or rank > best:
-                    best, chosen = rank, (action, node)
-        if best is not None:
-            return chosen
-        close = difflib.get_close_matches(words, [p for _, _, p in candidates], n=1, cutoff=FUZZY_CUTOFF)
-        if close:
-            for action, node, phrase in candidates:
-                if phrase == close[0]:
-                    return action, node
-        return None, None
+            if digit not in self.keys_at(node):
+                # Nothing was pressed, so "that key is not one of the choices" would puzzle the caller.
+                return self._miss(state, "not_understood", misses)
+            option = next((o for o in self.line.menus[node].options if o.key == digit), None) \
+                if node in self.line.menus else None
+            if heard.unsure and option:
+                kind: TargetKind = "topic" if option.kind == "topic" else "menu"
+                return self._confirm(state, Pending("confirm", kind, option.target))
+            return self._digits(state, digit, misses)
+        in_topic = node in self.line.topics
+        here = frozenset() if in_topic else frozenset(o.target for o in self.line.menus[node].options)
+        meaning = self.hearing.understand(words, in_topic, here)
+        if meaning.kind == "maybe_end" or (meaning.kind == "command" and meaning.name == "goodbye" and heard.unsure):
+            return self._confirm(state, Pending("end"))
+        if meaning.kind == "command" and is_action(meaning.name):
+            return self._action(state, meaning.name)
+        if meaning.kind == "node" and meaning.name in self.line.paths:
+            if heard.unsure:
+                target: TargetKind = "topic" if meaning.name in self.line.topics else "menu"
+                return self._confirm(state, Pending("confirm", target, meaning.name))
+            return self._choose(self.line.paths[meaning.name])
+        if meaning.kind == "question":
+            if heard.unsure:
+                return self._confirm(state, Pending("confirm", "question", meaning.name))
+            return self._question_turn(state, meaning.name)
+        return self._miss(state, "not_understood", misses)
 
     # ----- actions --------------------------------------------------------------------------
 
     def _action(self, state: State, action: Action) -> Turn:
         node = state.path[-1]
         phrases = self.line.phrases
+        in_topic = node in self.line.topics
         if action == "repeat":
-            if node in self.line.topics:
-                return self._part_turn(state.path, state.part, confirm=False)
-            return self._menu_turn(state.path)
-        if action == "back":
+            return self._part_turn(state.path, state.part, confirm=False) if in_topic else self._menu_turn(state.path)
+        if action == "back" or (action == "previous" and not in_topic):
             if len(state.path) == 1:
                 return self._menu_turn(state.path, lead=(self._say(phrases["at_main_menu"]),), announce_title=False)
             return self._menu_turn(state.path[:-1])
+        if action == "previous":
+            if state.part == 0:
+                return self._prompt_again(state, self.talk.say["first_part"])
+            return self._part_turn(state.path, state.part - 1, confirm=False)
         if action == "main":
             lead = (self._say(phrases["at_main_menu"]),) if len(state.path) == 1 else ()
             return self._menu_turn((MAIN_MENU,), lead=lead, announce_title=not lead)
         if action == "next":
-            topic = self.line.topics[node]
-            if state.part + 1 < len(topic.parts):
+            if not in_topic:  # "okay" at a menu: the choices again, without an apology
+                return self._menu_turn(state.path, announce_title=False)
+            if state.part + 1 < len(self.line.topics[node].parts):
                 return self._part_turn(state.path, state.part + 1, confirm=False)
             return self._menu_turn(state.path[:-1])
         if action == "help":
             return self._prompt_again(state, phrases["help"], with_commands=True)
         if action == "goodbye":
-            return Turn((self._say(phrases["goodbye"]),), None, Node("goodbye"), hangup=True)
-        if action == "person":
-            return self._person(state)
-        raise ValueError(f"unknown action {action!r}")
+            return self._goodbye()
+        return self._person(state)
+
+    def _goodbye(self) -> Turn:
+        return Turn((self._say(self.line.phrases["goodbye"]),), None, Node("goodbye"), hangup=True)
 
     def _person(self, state: State) -> Turn:
         phrases = self.line.phrases
@@ -341,21 +254,76 @@ class CallFlow:
             lead.append(self._say(self.line.phrases["silence_last_warning"]))
         return self._prompt_again(replace(state, silences=silences), None, lead=tuple(lead))
 
-    def _prompt_again(self, state: State, message: str | None, lead: tuple[Segment, ...] = (),
+    def _miss(self, state: State, apology: str, before: int) -> Turn:
+        """Help that grows with each miss in a row (`before` were in a row already): what the line does,
+        then the choices one short sentence each, then a person or texting. Each reply differs from
+        the one before it."""
+        misses = before + 1 if before < MAX_MISSES else MAX_MISSES - 1
+        state = replace(state, misses=misses, pending=None)
+        node, say = state.path[-1], self.talk.say
+        if misses == 1:
+            lead = [self._say(self.line.phrases[apology])]
+            if node not in self.line.topics:
+                lead.append(self._say(self._fill(say["miss_menu"])))
+                return Turn(tuple(lead), state, Node.menu(node), hints=self._hints[node])
+            lead.append(self._say(self._fill(say["miss_topic"], label=self.line.topics[node].label)))
+        elif misses == 2:
+            lead = [self._say(self._fill(say["miss_choices"]))]
+        else:
+            lead = [self._say(self._fill(say["miss_person" if self.person_reachable else "miss_text"]))]
+        if node in self.line.topics:
+            return self._waiting_turn(state, tuple(lead))
+        options = tuple(self._say(self._fill(say["option_short"], label=self._label(o.kind, o.target), key=o.key))
+                        for o in self.line.menus[node].options)
+        return Turn(tuple(lead) + options, state, Node.menu(node), hints=self._hints[node])
+
+    def _confirm(self, state: State, pending: Pending) -> Turn:
+        """Ask before acting on speech the recogniser was unsure of, or before ending the call."""
+        return self._waiting_turn(replace(state, pending=pending, misses=0), ())
+
+    def _question_turn(self, state: State, question_id: str) -> Turn:
+        """A personal question's plain answer, then the topic it offers."""
+        question = self.talk.questions[question_id]
+        state = replace(state, misses=0, pending=Pending("answer", "question", question_id))
+        return self._waiting_turn(state, (self._say(question.answer, PAUSE_LONG),))
+
+    def _prompt_again(self, state: State, message: str | None = None, lead: tuple[Segment, ...] = (),
                       with_commands: bool = False) -> Turn:
-        """Say a short message, then the current choices again (not the whole part)."""
+        """Say a short message, then what the caller can do here again (not the whole part)."""
         lead = lead + ((self._say(message),) if message else ())
         if with_commands:
             lead = lead + (self._say(self._spoken_commands()),)
-        node = state.path[-1]
-        if node in self.line.topics:
-            topic = self.line.topics[node]
-            turn = Turn(lead + self._part_choices(topic, state.part), state,
-                        Node.topic(node, state.part + 1), hints=self._hints[node])
-            return turn
+        if state.pending or state.path[-1] in self.line.topics:
+            return self._waiting_turn(state, lead)
         return self._menu_turn(state.path, lead=lead, announce_title=False, silences=state.silences)
 
+    def _waiting_turn(self, state: State, lead: tuple[Segment, ...]) -> Turn:
+        """Lead, then the question the line waits on, or a topic part's choices."""
+        node, pending, say = state.path[-1], state.pending, self.talk.say
+        if pending and pending.kind == "answer":
+            offer = self.line.topics[self.talk.questions[pending.target].offer]
+            prompt: tuple[Segment, ...] = (self._say(self._fill(say["offer"], label=offer.label)),)
+            return Turn(lead + prompt, state, Node("question", pending.target), hints=self._hints[node])
+        if pending:
+            if pending.kind == "end":
+                asked = self._fill(say["end_ask"])
+            elif pending.target_kind == "question":
+                asked = self._fill(say["confirm_question"], heard=self.talk.questions[pending.target].name)
+            else:
+                asked = self._fill(say["confirm_topic"], heard=self._label(pending.target_kind or "topic",
+                                                                           pending.target))
+            prompt = (self._say(asked), self._say(self._fill(say["yes_no"])))
+            hints = tuple(dict.fromkeys((*self.talk.yes, *self.talk.no, *self._hints[node])))
+            return Turn(lead + prompt, state, Node("confirm", pending.target or "end"), hints=hints)
+        topic = self.line.topics[node]
+        return Turn(lead + self._part_choices(topic, state.part), state, Node.topic(node, state.part + 1),
+                    hints=self._hints[node])
+
     # ----- building what is said --------------------------------------------------------
+
+    def _fill(self, sentence: str, **values: str) -> str:
+        """A conversation sentence with its keys and values filled in."""
+        return sentence.format(**self.keys, **values)
 
     def _menu_turn(self, path: tuple[str, ...], lead: tuple[Segment, ...] = (), announce_title: bool = True,
                    silences: int = 0) -> Turn:
@@ -373,28 +341,32 @@ class CallFlow:
         topic: Topic = self.line.topics[path[-1]]
         segments = []
         if confirm:
-            segments.append(self._confirm(topic.label))
+            segments.append(self._confirm_label(topic.label))
         count, title = len(topic.parts), topic.parts[part].title
         heading = self.line.templates["part_heading"].format(number=part + 1, count=count, title=title)
         segments.append(self._say(heading if count > 1 else f"{title}.", PAUSE_SHORT))
         segments.append(self._say(topic.parts[part].text, PAUSE_LONG))
+        if part + 1 == count:  # the end of the topic: the disclaimer comes with it, once
+            segments += [self._say(self.line.phrases["end_of_topic"], PAUSE_SHORT),
+                         self._say(self.line.phrases["disclaimer"], PAUSE_LONG)]
         segments += self._part_choices(topic, part)
         return Turn(tuple(segments), State(path, part, 0), Node.topic(topic.id, part + 1), hints=self._hints[topic.id])
 
-    def _confirm(self, label: str) -> Segment:
+    def _confirm_label(self, label: str) -> Segment:
         """The choice said back ("Side effects."), so the caller knows they were understood."""
         return self._say(self.line.templates["confirm"].format(label=label[:1].upper() + label[1:]), PAUSE_SHORT)
 
     def _part_choices(self, topic: Topic, part: int) -> tuple[Segment, ...]:
-        templates, nxt = self.line.templates, self.line.reserved["next"]
-        say_next = nxt.phrases[0]
-        if part + 1 < len(topic.parts):
-            lead = [self._say(templates["next_part"].format(label=nxt.label, key=nxt.key, say=say_next))]
+        """Short choices after a part: go on (or another topic after the last), then the part before,
+        hearing it again and other topics, in about 25 words."""
+        templates, nxt, say = self.line.templates, self.line.reserved["next"], self.talk.say
+        first, last = part == 0, part + 1 == len(topic.parts)
+        if last:
+            go_on = templates["another_topic"].format(key=nxt.key)
         else:
-            lead = [self._say(self.line.phrases["end_of_topic"], PAUSE_SHORT),
-                    self._say(self.line.phrases["disclaimer"], PAUSE_LONG),
-                    self._say(templates["another_topic"].format(key=nxt.key))]
-        return tuple(lead) + self._command_segments(at_main=False)
+            go_on = templates["next_part"].format(label=nxt.label, key=nxt.key, say=nxt.phrases[0])
+        keys = say["part_keys_first"] if first else say["part_keys_last"] if last else say["part_keys"]
+        return self._say(go_on), self._say(self._fill(keys))
 
     def _say(self, text: str, pause_ms: int = PAUSE_SHORT, kind: SegmentKind = "text") -> Segment:
         """A segment with its spoken form: the pronunciation list applied, a phone number digit by digit."""
@@ -408,7 +380,7 @@ class CallFlow:
         for action in ("repeat", "back", "main", "person"):
             if at_main and action in ("back", "main"):
                 continue
-            if action == "person" and not (self.transfer_number or self.contact_number):
+            if action == "person" and not self.person_reachable:
                 continue
             reserved = self.line.reserved[action]
             segments.append(self._say(self.line.templates["command"].format(label=reserved.label, key=reserved.key),
@@ -431,8 +403,10 @@ class CallFlow:
         hints: list[str] = []
         if node in self.line.menus:
             for option in self.line.menus[node].options:
-                hints += self._node_phrases.get(option.target, ())
-        for action, phrases in self._reserved_phrases.items():
+                hints += self.hearing.names.get(option.target, ())
+        for action, reserved in self.line.reserved.items():
             if action != "next" or node in self.line.topics:
-                hints += phrases
-        return tuple(dict.fromkeys(hints))
+                hints += [normalize(p) for p in reserved.phrases]
+        if node in self.line.topics:
+            hints += [normalize(p) for p in self.talk.anywhere.get("previous", ())]
+        return tuple(dict.fromkeys(h for h in hints if h))

@@ -8,8 +8,10 @@ from typing import Literal
 # menu/topic: a menu or a topic part; topic-end: a texter asked for MORE past the last message;
 # the rest are single moments with no id (stop-failed/start-failed: neither the database nor the journal
 # could take it; limit-notice/limited: a texter past SMS_REPLIES_PER_HOUR, told once, then not answered).
-NodeKind = Literal["menu", "topic", "topic-end", "transfer", "goodbye", "silence-goodbye",
-                   "stop", "start", "help", "opted-out", "answered-by-twilio",
+# question: the answer to a personal question (by voice or text); confirm: "Is that right?" or
+# "Do you want to end the call?" (id "end"); thanks: a texter's thanks or emoji answered briefly.
+NodeKind = Literal["menu", "topic", "topic-end", "question", "confirm", "thanks", "transfer", "goodbye",
+                   "silence-goodbye", "stop", "start", "help", "opted-out", "answered-by-twilio",
                    "stop-failed", "start-failed", "limit-notice", "limited", "error"]
 
 

@@ -58,7 +58,7 @@ def keys_after(flow: CallFlow, turn: Turn) -> set[str]:
     """The keys that do something once a turn has been said: none when the call ends or goes to a person."""
     if turn.state is None or turn.hangup or turn.transfer_to:
         return set()
-    return flow.keys_at(turn.state.path[-1])
+    return flow.keys_for(turn.state)
 
 
 def phrase_keys(line: Line) -> dict[str, set[str]]:

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping, TypeVar
 
+from .talk import Talk
+
 RESERVED_ACTIONS = ("next", "repeat", "back", "main", "person", "help", "goodbye")
 # Actions that must have a key, and the same key everywhere.
 KEYED_ACTIONS = ("next", "repeat", "back", "main", "person")
@@ -207,6 +209,8 @@ class Line:
     locations: Mapping[str, Where] = field(default_factory=dict)
     # Node id -> menu path from the main menu (a topic's path ends with its own id).
     paths: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Everyday words, conversation sentences and personal questions (content/talk.py).
+    talk: Talk = field(default_factory=Talk.empty)
     _pronouncer: Pronouncer | None = field(default=None, repr=False, compare=False)
 
     def where(self, path: str) -> Where:

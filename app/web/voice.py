@@ -76,6 +76,8 @@ def render(turn: Turn) -> VoiceResponse:
         method="POST",
         language=config["VOICE_LANGUAGE"],
         hints=", ".join(turn.hints[:MAX_HINTS]) or None,
+        # Twilio's telephony model (README, "Notes on the design"); empty lets Twilio choose.
+        speech_model=config["SPEECH_MODEL"] or None,
     )
     _say(gather, turn)
     # Reached only when the caller gave no input before the timeout.
@@ -119,7 +121,9 @@ def turn() -> Response:
     """The caller pressed a key, said something, or stayed silent."""
     state = State.from_params(request.args)
     heard = Input.from_gather(request.form.get("Digits", ""), request.form.get("SpeechResult", ""),
-                              timed_out=request.args.get("event") == "silence")
+                              timed_out=request.args.get("event") == "silence",
+                              confidence=request.form.get("Confidence", ""),
+                              min_confidence=current_app.config["SPEECH_CONFIDENCE"])
     result = services().calls.respond(state, heard)
     _log(result)
     record_turn(heard, result)
