@@ -5,6 +5,7 @@ What words mean is app/hearing.py's job; the values of a turn are in app/turns.p
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 
 from .content import MAIN_MENU, Line, Menu, Topic
@@ -33,6 +34,8 @@ class CallFlow:
         self.keys: dict[str, str] = {a: r.key for a, r in line.reserved.items() if r.key}
         self.keys.update(self.talk.keys)
         self._hints = {node: self._hints_at(node) for node in line.paths}
+        # The same few hundred sentences are said over and over: pronounce each once.
+        self._pronounce = functools.lru_cache(maxsize=4096)(line.pronounce)
 
     @property
     def person_reachable(self) -> bool:
@@ -370,7 +373,7 @@ class CallFlow:
 
     def _say(self, text: str, pause_ms: int = PAUSE_SHORT, kind: SegmentKind = "text") -> Segment:
         """A segment with its spoken form: the pronunciation list applied, a phone number digit by digit."""
-        spoken = phone_number_words(text) if kind == "phone_number" else self.line.pronounce(text)
+        spoken = phone_number_words(text) if kind == "phone_number" else self._pronounce(text)
         return Segment(text, pause_ms, kind, spoken)
 
     def _command_segments(self, at_main: bool) -> tuple[Segment, ...]:
