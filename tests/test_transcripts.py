@@ -2,8 +2,8 @@
 
 A file names its settings, then its steps. Each step is what the caller did (`call`, `press 3`,
 `say "side effects"`, `say "side effects" (confidence 0.3)`, `silence`, `text "RISKS"`) and what
-the line answered through the real webhooks, signed as Twilio signs them (app/phone/): what was said, the node reached, and how
-the line then waits or ends. When the line changes on purpose, run
+the line answered through the real webhooks, signed as Twilio signs them (app/phone/): what was
+said, the node reached, and how the line then waits or ends. When the line changes on purpose, run
 `scripts/test tests/test_transcripts.py --update-golden`: it keeps each file's settings and
 steps and rewrites the answers. Read the diff before committing: it is exactly what callers will
 hear differently. A new conversation is a new file with only `about`, `settings` and the
