@@ -31,10 +31,14 @@ def texts_for(line: Line, topic_id: str) -> list[tuple[str, str]]:
     if not topic_id:
         return [("menu", line.sms.texts["menu"])]
     topic: Topic = line.topics[topic_id]
-    last = len(topic.sms) - 1
-    return [(f"topic:{topic.id}:{index + 1}",
-             f"{text} {line.sms.texts['last_footer']}".strip() if index == last else text)
-            for index, text in enumerate(topic.sms)]
+    count = len(topic.sms)
+    messages = []
+    for index, text in enumerate(topic.sms):
+        # Marked "2/3" as on the text line (texts may arrive out of order); no "Reply MORE": all are sent.
+        mark = line.talk.sms["part_mark"].format(number=index + 1, count=count) if count > 1 else ""
+        footer = line.sms.texts["last_footer"] if index == count - 1 else ""
+        messages.append((f"topic:{topic.id}:{index + 1}", " ".join(p for p in (mark, text, footer) if p)))
+    return messages
 
 
 def text_lead(line: Line, topic_id: str, outcome: Outcome) -> list[str]:

@@ -27,7 +27,9 @@ DEFAULTS: dict[str, Any] = {
     "SPEECH_RATE": "90%",
     "WORDS_PER_MINUTE": 140,  # estimates: about 150 a minute, a little slower at 90%
     "GATHER_TIMEOUT": 12,
-    "SPEECH_TIMEOUT": "3",
+    "SPEECH_TIMEOUT": "3",  # whole seconds: Twilio refuses "auto" once a speech model is set
+    "SPEECH_MODEL": "phone_call",
+    "SPEECH_CONFIDENCE": 0.5,  # below this, a topic or question heard is confirmed first; 0 turns it off
     "CONTENT_DIR": str(PROJECT_ROOT / "content"),
     "CONTENT_LANGUAGE": "en",
     "SMS_OPT_OUT_BY_TWILIO": True,
@@ -66,6 +68,11 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
             settings[name] = default
         elif isinstance(default, bool) or name == "SIMULATOR_ENABLED":
             settings[name] = _as_bool(raw)
+        elif isinstance(default, float):
+            try:
+                settings[name] = float(raw)
+            except ValueError:
+                raise ValueError(f"setting {name} must be a number like 0.5, not {raw!r}") from None
         elif isinstance(default, int):
             try:
                 settings[name] = int(raw)
@@ -97,6 +104,8 @@ def finish(settings: dict[str, Any], serving: bool = True) -> list[str]:
         raise ValueError("TRUSTED_PROXIES must be 0 (trust no proxy) or the number of proxies in front of the line")
     if not 0.1 <= float(settings["DATABASE_TIMEOUT"]) <= 10:
         raise ValueError("DATABASE_TIMEOUT must be between 0.1 and 10 seconds (Twilio waits 15 s for an answer)")
+    if not 0 <= float(settings["SPEECH_CONFIDENCE"]) <= 1:
+        raise ValueError("setting SPEECH_CONFIDENCE must be between 0 (never confirm) and 1")
     if not serving:
         development = True
     if not settings["TWILIO_AUTH_TOKEN"]:

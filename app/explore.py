@@ -7,6 +7,7 @@ Shared by the content checks (which keys work where a sentence is said) and the 
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import replace
 from typing import Iterable, Iterator
 
 from . import pace
@@ -27,24 +28,32 @@ def every_turn(flow: CallFlow, inputs: Iterable[Input]) -> Iterator[Turn]:
     (with what each text or forget request can come to), then the offers to go on from each part."""
     inputs = list(inputs)
     first = flow.start()
+    assert first.state is not None, "a call starts by waiting at the main menu"
     yield first
     yield from (flow.respond(None, Input("silence")), flow.after_transfer(True),
                 flow.after_transfer(False), flow.error_turn())
+    reserved = flow.line.reserved
+    for rate, action in ((pace.SLOWEST, "slower"), (pace.FASTEST, "faster")):  # "as slowly as I can speak"
+        if action in reserved and reserved[action].phrases:
+            yield flow.respond(State(rate=rate), Input("speech", reserved[action].phrases[0]))
     seen: set[State] = set()
     waiting: deque[State] = deque()
     if first.state is not None:  # the greeting always waits at the main menu
         seen.add(first.state)
         waiting.append(first.state)
-    reserved = flow.line.reserved
-    for rate, action in ((pace.SLOWEST, "slower"), (pace.FASTEST, "faster")):  # "as slowly as I can speak"
-        if action in reserved and reserved[action].phrases:
-            yield flow.respond(State(rate=rate), Input("speech", reserved[action].phrases[0]))
+    # Any input but a silence or a miss resets both counts, and so gives the same turn as from the
+    # place without them: at a place with counts, only the inputs that counted from it are tried.
+    counting: dict[State, list[Input]] = {}
     while waiting:
         state = waiting.popleft()
-        for heard in inputs:
+        plain = replace(state, silences=0, misses=0)
+        tried = counting.get(plain, inputs) if plain != state else inputs
+        for heard in tried:
             turn = flow.respond(state, heard)
             yield turn
             yield from settled(flow, turn)
+            if plain == state and turn.state is not None and (turn.state.silences or turn.state.misses):
+                counting.setdefault(state, []).append(heard)
             # A faster or slower voice says the same words: the call is not explored again at each speed.
             if turn.state is not None and turn.state not in seen and turn.state.rate == 0:
                 seen.add(turn.state)
@@ -60,7 +69,7 @@ def settled(flow: CallFlow, turn: Turn) -> Iterator[Turn]:
     if turn.request is None:
         return
     texted: tuple[Outcome, ...] = ("queued", "queued-first", "already", "opted-out", "limit", "no-number",
-                                       "failed")
+                                   "failed")
     outcomes: tuple[Outcome, ...] = ("forgotten", "failed") if turn.request.kind == "forget" else texted
     for outcome in outcomes:
         yield flow.after(turn, outcome)

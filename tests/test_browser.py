@@ -273,7 +273,7 @@ def test_the_caller_receives_the_text_they_asked_for_in_the_messages_pane(page, 
     said = wait_for_entries(page, "call-log", 5)[4]
     assert f"I am sending {line.topics['risks'].title} to your phone by text now." in said
     texts = wait_for_entries(page, "text-log", len(line.topics["risks"].sms))
-    assert texts[0] == f"Text from the line:\n{line.topics['risks'].sms[0]}"
+    assert texts[0] == f"Text from the line:\n1/{len(line.topics['risks'].sms)} {line.topics['risks'].sms[0]}"
     assert all(text.startswith("Text from the line:") for text in texts)
     assert "text message" in page.get_by_role("status").inner_text()  # said, for screen readers too
     page.get_by_label("What the caller says").fill("text me this")  # asked again: nothing arrives twice

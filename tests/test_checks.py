@@ -232,22 +232,22 @@ def test_sentence_over_twenty_words_is_quoted(root):
     edit(root, "topics/risks.md", "Blood pressure can drop.",
          "Blood pressure can drop and you may feel dizzy or weak or tired or sick for a day or two after it.")
     report = only_error(root, "sentence")
-    assert 'part 2 "Fever and low blood pressure": the sentence "Blood pressure can drop and you may feel ..." ' \
+    assert 'part 1 "The main side effect": the sentence "Blood pressure can drop and you may feel ..." ' \
            'has 22 words; the most is 20: split it in two' in report
 
 
 def test_jargon_not_explained_at_first_use_is_reported(root):
     edit(root, "topics/what-is-car-t.md", "Myelin is the coating that protects your nerves.", "That hurts nerves.")
     report = only_error(root, "not explained")
-    assert re.search(r"what-is-car-t\.md:\d+: part 1 \"In short\": 'myelin' is not explained where this topic "
-                     r"first uses it \(\"In MS, it attacks myelin by mistake.\"\)", report)
+    assert re.search(r"what-is-car-t\.md:\d+: part 2 \"What it aims at\": 'myelin' is not explained where this "
+                     r"topic first uses it \(\"In MS, the immune system attacks myelin by \.\.\.\"\)", report)
     assert "jargon.yaml: The coating that protects your nerves." in report
 
 
 def test_jargon_explained_too_late_is_reported(root):
     # The explanation exists, but three sentences after the first use is too late.
-    edit(root, "topics/what-is-car-t.md", "In MS, it attacks myelin by mistake.",
-         "In MS, it attacks myelin by mistake. It does harm. MS can get worse over time.")
+    edit(root, "topics/what-is-car-t.md", "In MS, the immune system attacks myelin by mistake.",
+         "In MS, the immune system attacks myelin by mistake. It does harm. MS can get worse over time.")
     assert "'myelin' is not explained" in only_error(root, "not explained")
 
 
@@ -285,7 +285,8 @@ def test_part_over_45_seconds_is_an_error(root):
 def test_part_over_40_seconds_is_a_warning(root):
     replace_body(root, "risks", "## Longish\n\n" + SIMPLE_SENTENCE * 19)  # 100 words with "As of late 2025"
     problems = run(root)
-    assert errors(problems) == []
+    # The part alone is allowed; with the end-of-topic words and choices, the turn is too long.
+    assert [e for e in errors(problems) if "the most is 45" in e] == []
     assert any(re.search(r'risks\.md:\d+: part 1 "Longish": takes about 43 seconds', w) for w in warnings(problems))
 
 
@@ -300,7 +301,7 @@ def test_web_address_and_symbols_in_speech_are_reported(root):
     edit(root, "topics/find-a-trial.md", "Big research centers also share news about their trials.",
          "See www.example.com for 50% & more.")
     report = only_error(root, "badly")
-    assert "part 3 \"How to look for a trial\": the voice would read 'www', '.com', '%', '&' badly" in report
+    assert "part 4 \"One trial by name\": the voice would read 'www', '.com', '%', '&' badly" in report
 
 
 def test_address_in_the_pronunciation_list_is_fine(root):
@@ -322,12 +323,13 @@ def test_abbreviation_missing_from_pronunciations_is_a_warning(root):
 def test_review_older_than_six_months_is_a_warning(root):
     problems = run(root, today=dt.date(2027, 6, 1))
     assert errors(problems) == []
-    assert sum("reviewed: 2026-11-22 is more than 6 months ago" in w for w in warnings(problems)) == 5
+    # The five topics and the answers to personal questions.
+    assert sum("reviewed: 2026-11-22 is more than 6 months ago" in w for w in warnings(problems)) == 6
 
 
 def test_review_older_than_twelve_months_is_an_error(root):
     problems = run(root, today=dt.date(2027, 11, 23))
-    assert sum("reviewed: 2026-11-22 is more than 12 months ago" in e for e in errors(problems)) == 5
+    assert sum("reviewed: 2026-11-22 is more than 12 months ago" in e for e in errors(problems)) == 6
 
 
 def test_review_in_the_future_is_an_error(root):

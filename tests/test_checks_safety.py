@@ -31,7 +31,7 @@ def test_the_issues_example_of_advice_is_an_error_pointing_at_its_line(root):
     report = only_error(root, "what to do about their own treatment")
     path = root / "en" / "topics" / "risks.md"
     line_no = next(i for i, row in enumerate(path.read_text().splitlines(), 1) if row.startswith("You should stop"))
-    assert re.search(rf"risks\.md:{line_no}: part 2 \"Fever and low blood pressure\": \"You should stop\" tells ",
+    assert re.search(rf"risks\.md:{line_no}: part 1 \"The main side effect\": \"You should stop\" tells ",
                      report)
     assert "only their doctor advises" in report
 

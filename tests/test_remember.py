@@ -52,7 +52,8 @@ def test_text_me_this_queues_the_topics_texts_from_the_number_called_and_carries
     assert "Part 2 of" in call.press("1").text
     with app.app_context():
         bodies = [body for _, _, body in Outbox(services().store).received_by(CALLER)]
-    assert bodies[0] == line.topics["risks"].sms[0] and line.sms.texts["last_footer"] in bodies[-1]
+    assert bodies[0] == f"1/{count} {line.topics['risks'].sms[0]}" and line.sms.texts["last_footer"] in bodies[-1]
+    assert not any(line.sms.texts["more_footer"] in body for body in bodies)  # all come at once: no MORE
     # Another call, another request: queued again, without the first-time words.
     again = phone.call(CALLER)
     again.press("3")
@@ -180,7 +181,7 @@ def test_forget_me_asks_first_then_erases_all_but_the_opt_out(app, phone, line):
     call.press("6")
     call.press("5")
     asked = call.say("forget me")
-    assert line.pronounce(line.phrases["forget_ask"]) in asked.text and line.phrases["yes_no"] in asked.text
+    assert line.pronounce(line.phrases["forget_ask"]) in asked.text and "For yes, press 1" in asked.text
     assert line.phrases["forget_kept"] in call.press("2").text
     with app.app_context():
         assert CallerMemory(services().store).recall(CALLER) is not None

@@ -1,9 +1,9 @@
 """Golden conversations: each file in tests/golden/ holds a whole call or text thread, inputs and answers together.
 
 A file names its settings, then its steps. Each step is what the caller did (`call`, `press 3`,
-`say "side effects"`, `silence`, `text "RISKS"`) and what the line answered through the real
-webhooks, signed as Twilio signs them (app/phone.py): what was said, the node reached, and how
-the line then waits or ends. When the line changes on purpose, run
+`say "side effects"`, `say "side effects" (confidence 0.3)`, `silence`, `text "RISKS"`) and what
+the line answered through the real webhooks, signed as Twilio signs them (app/phone/): what was
+said, the node reached, and how the line then waits or ends. When the line changes on purpose, run
 `scripts/test tests/test_transcripts.py --update-golden`: it keeps each file's settings and
 steps and rewrites the answers. Read the diff before committing: it is exactly what callers will
 hear differently. A new conversation is a new file with only `about`, `settings` and the
@@ -33,11 +33,17 @@ CONVERSATIONS = [
     "call-keypad-through-risks", "call-speech-only", "call-silence", "call-wrong-input-and-help",
     "call-person-by-transfer", "call-person-by-contact-number", "call-person-no-one",
     "text-topics-and-more", "text-stop-and-start",
+    # How the line converses with real callers: everyday words, personal questions, unsure speech.
+    "call-a-person", "call-everyday-words", "call-help-grows", "call-help-grows-no-person",
+    "call-personal-questions", "call-step-back-by-keypad", "call-stop-inside-a-sentence", "call-unsure-speech",
+    "text-natural-words",
+    # Remembering the caller: texts during a call, going on from the last call, speed, forgetting.
     "call-text-me-this", "call-resume-where-i-left-off", "call-slower-and-kept", "call-forget-me", "text-forget",
 ]
 HEADER = ("# A golden conversation (tests/test_transcripts.py). Inputs: settings and each step's caller.\n"
           "# Everything else is what the line answered; rewrite it with --update-golden and read the diff.\n")
-STEP = re.compile(r'(?P<verb>call|silence)|(?P<key_verb>press) (?P<key>\S)|(?P<say_verb>say|text) "(?P<words>.*)"')
+STEP = re.compile(r'(?P<verb>call|silence)|(?P<key_verb>press) (?P<key>\S)|(?P<say_verb>say|text) "(?P<words>.*?)"'
+                  r'(?: \(confidence (?P<confidence>[0-9.]+)\))?')
 _NODE = re.compile(r"\bnode=(\S+)")
 INPUTS = {"dtmf": "keys", "speech": "speech"}
 NORMAL_SPEED = DEFAULTS["SPEECH_RATE"]
@@ -140,7 +146,8 @@ def act(phone: Phone, call: Call | None, caller: str) -> tuple[Call | None, list
     if step["key_verb"]:
         call.press(step["key"])
     elif step["say_verb"]:
-        call.say(step["words"])
+        # Speech the recogniser doubted carries its confidence: `say "side effects" (confidence 0.3)`.
+        call.say(step["words"], *([float(step["confidence"])] if step["confidence"] else []))
     else:
         call.wait()
     return call, None

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..content import ContentError, Line, Problem, load_line
+from .conversation import conversation_problems
 from .fields import plain_field, problem_at, speaking_seconds
 from .keys import phrase_collisions, promised_key_problems, sms_menu_number_problems
 from .language import EXPLANATION_WINDOW, explains, jargon_problems, plain_language_problems, term_pattern
@@ -48,7 +49,7 @@ def check_line(line: Line, today: dt.date, words_per_minute: int) -> list[Proble
     """The editorial problems of content the loader built (whole, or partial despite its own refusals)."""
     return [
         *phrase_collisions(line), *promised_key_problems(line), *sms_menu_number_problems(line),
-        *check_files(line, today, words_per_minute),
+        *check_files(line, today, words_per_minute), *conversation_problems(line, today, words_per_minute),
     ]
 
 

@@ -153,3 +153,21 @@ def problem_at(line: Line, path: str, message: str, severity: str = "error", sen
     where = line.where(path)
     row = sentence_line(where.file, where.line, sentence) if sentence else where.line
     return Problem(where.file, row, place_name(line, path), message, severity)
+
+
+def talk_problem(line: Line, path: str, message: str, severity: str = "error") -> Problem:
+    """A problem at a field of conversation.yaml or questions.yaml."""
+    file, number = line.talk.where(path)
+    return Problem(file, number, path, message, severity)
+
+
+def line_problem(line: Line, path: str, message: str, severity: str = "error") -> Problem:
+    """A problem at a field of line.yaml or a topic file."""
+    where = line.where(path)
+    return Problem(where.file, where.line, path.split(".", 2)[-1] if path.startswith("topics.") else path,
+                   message, severity)
+
+
+def question_path(line: Line, question_id: str, field: str) -> str:
+    """The field path of a personal question's field in questions.yaml."""
+    return f"questions[{list(line.talk.questions).index(question_id)}].{field}"

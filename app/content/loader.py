@@ -17,6 +17,7 @@ from .model import (
     command_key_users, is_valid_id, line_sms_text,
 )
 from .reader import Collector, Problems, read_yaml, split_front_matter, yaml_problem, yaml_with_lines
+from .talk import TALK_FILES, Parsed, Talk, build_talk
 from .rules import check_structure, sms_keyword_problems, sms_text_problems, template_problems
 
 SOURCE_DATE = re.compile(r"^(19|20)\d\d(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
@@ -50,6 +51,7 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
 
     paths = check_structure(menus, topics, reserved, check, topic_files, problems) if menus else {}
     sms_keyword_problems(sms, topics, check, problems)
+    talk = _load_talk(folder, topics, problems)
     if problems.blocking:
         # For the checks of single files only: menus keep just the choices that lead somewhere.
         kept = {menu.id: replace(menu, options=tuple(o for o in menu.options
@@ -58,17 +60,32 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
         pieces = Line(
             name=name, phrases=phrases, templates=templates, reserved=reserved, menus=kept, topics=topics,
             pronunciations=pronunciations, jargon=jargon, sms=sms, language=language, locations=locations,
-            paths=paths, _pronouncer=Pronouncer.build(pronunciations),
+            paths=paths, talk=talk, _pronouncer=Pronouncer.build(pronunciations),
         )
         raise ContentError(problems.found, pieces=pieces)
     line = Line(
         name=name, phrases=phrases, templates=templates, reserved=reserved, menus=menus, topics=topics,
         pronunciations=pronunciations, jargon=jargon, sms=sms, language=language, locations=locations, paths=paths,
-        _pronouncer=Pronouncer.build(pronunciations),
+        talk=talk, _pronouncer=Pronouncer.build(pronunciations),
     )
     if problems.found:
         raise ContentError(problems.found, partial=line)
     return line
+
+
+def _load_talk(folder: Path, topics: dict[str, Topic], problems: Problems) -> Talk:
+    """The everyday words, conversation sentences and personal questions: read here, built by content/talk.py."""
+    parsed: dict[str, Parsed | None] = {}
+    for name in TALK_FILES:
+        path = folder / name
+        read = read_yaml(path, _shown(path), problems)
+        parsed[name] = (_shown(path), read[0], read[1]) if read else None
+
+    def report(file: str, line: int, field: str, message: str, blocking: bool) -> None:
+        problems.add(Problem(file, line, field, message), blocking)
+
+    # A topic file that failed to load has its own errors already: an offer of it is not one more.
+    return build_talk(parsed, set(topics) | {p.stem for p in (folder / "topics").glob("*.md")}, report)
 
 
 def _section(data: dict[str, Any], name: str) -> dict[Any, Any]:

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping, TypeVar
 
+from .talk import Talk
+
 RESERVED_ACTIONS = ("next", "repeat", "back", "main", "person", "help", "goodbye",
                     "text", "slower", "faster", "normal", "forget")
 # Actions that must have a key, and the same key everywhere.
@@ -17,7 +19,7 @@ REQUIRED_PHRASES = (
     "contact_number", "contact_number_again", "contact_number_repeat", "no_person", "error", "goodbye",
     # Remembering the caller: texts, speed, forgetting.
     "text_list", "text_already", "text_opted_out", "text_limit", "speed_slower", "speed_slowest", "speed_faster",
-    "speed_fastest", "speed_normal", "forget_ask", "forgotten", "forget_failed", "forget_kept", "yes_no",
+    "speed_fastest", "speed_normal", "forget_ask", "forgotten", "forget_failed", "forget_kept",
 )
 # Sentence templates and the {placeholders} each must use, so that no sentence is built in code.
 TEMPLATES = {
@@ -217,6 +219,8 @@ class Line:
     locations: Mapping[str, Where] = field(default_factory=dict)
     # Node id -> menu path from the main menu (a topic's path ends with its own id).
     paths: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Everyday words, conversation sentences and personal questions (content/talk.py).
+    talk: Talk = field(default_factory=Talk.empty)
     _pronouncer: Pronouncer | None = field(default=None, repr=False, compare=False)
 
     def where(self, path: str) -> Where:

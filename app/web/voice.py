@@ -83,6 +83,8 @@ def render(turn: Turn, rate: int = 0) -> VoiceResponse:
         method="POST",
         language=config["VOICE_LANGUAGE"],
         hints=", ".join(turn.hints[:MAX_HINTS]) or None,
+        # Twilio's telephony model (README, "Notes on the design"); empty lets Twilio choose.
+        speech_model=config["SPEECH_MODEL"] or None,
     )
     _say(gather, turn, turn.state.rate)
     # Reached only when the caller gave no input before the timeout.
@@ -126,7 +128,8 @@ def incoming() -> Response:
 
 def _place(state: State | None) -> tuple[str, int] | None:
     """The topic part a call is in, to offer on the next call; none at a menu or at the offer itself."""
-    if state is None or state.ask == "resume" or state.path[-1] not in services().line.topics:
+    resuming = state is not None and state.pending is not None and state.pending.kind == "resume"
+    if state is None or resuming or state.path[-1] not in services().line.topics:
         return None
     return state.path[-1], state.part
 
@@ -150,7 +153,9 @@ def turn() -> Response:
     """The caller pressed a key, said something, or stayed silent."""
     state = State.from_params(request.args)
     heard = Input.from_gather(request.form.get("Digits", ""), request.form.get("SpeechResult", ""),
-                              timed_out=request.args.get("event") == "silence")
+                              timed_out=request.args.get("event") == "silence",
+                              confidence=request.form.get("Confidence", ""),
+                              min_confidence=current_app.config["SPEECH_CONFIDENCE"])
     result = services().calls.respond(state, heard)
     number = remember.caller_number(request.form.get("From", ""))
     forgetting = result.request is not None and result.request.kind == "forget"
