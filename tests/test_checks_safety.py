@@ -4,8 +4,6 @@ of the real content, and the real content passing them."""
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 
@@ -13,13 +11,7 @@ from app.checks import safety as checks_safety
 from app.checks import words as checks_words
 from app.config import PROJECT_ROOT
 from app.content import load_line
-from test_checks import TODAY, edit, errors, only_error, run, warnings
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    """A copy of the real content folder to break."""
-    return Path(shutil.copytree(PROJECT_ROOT / "content", tmp_path / "content"))
+from helpers import TODAY, edit, errors, only_error, run, warnings
 
 
 # ----- advice about a person's own treatment -----------------------------------------------------
