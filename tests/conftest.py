@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,12 @@ from postgres import database_url, postgres, postgres_server, postgres_url  # no
 def line():
     """The real content, loaded once."""
     return load_line(CONTENT_DIR)
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    """A copy of the real content folder to break."""
+    return Path(shutil.copytree(CONTENT_DIR, tmp_path / "content"))
 
 
 @pytest.fixture

@@ -4,34 +4,26 @@ accessibility check: the usage report and the preview index, opened from disk wi
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import pytest
 
 from app import preview, usage_report
 from app.engine import CallFlow
+from browsing import AXE_TAGS, CONTRAST, chromium, require_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    reason = f"{CHROMIUM} is missing: install Debian's chromium (scripts/setup --for-tests does)"
-    if os.environ.get("CI"):
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason, allow_module_level=True)
-
+require_chromium()
 sync_api = pytest.importorskip("playwright.sync_api")
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
-from test_browser import AXE_TAGS, CHROMIUM_ARGS, CONTRAST  # noqa: E402
+
 
 DAY = dt.date(2026, 11, 20)
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

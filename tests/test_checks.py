@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,24 +15,9 @@ from app.cli import content as content_group
 from app.cli.check import check as check_command
 from app.config import PROJECT_ROOT
 from app.content import Problem
+from helpers import TODAY, WORDS_PER_MINUTE, edit, errors, only_error, run, warnings
 
-TODAY = dt.date(2026, 11, 22)  # the day the real topics were last reviewed
-WORDS_PER_MINUTE = 140
 SIMPLE_SENTENCE = "The cells go back in. "  # 5 words, about 2 seconds, grade 0
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    """A copy of the real content folder to break."""
-    return Path(shutil.copytree(PROJECT_ROOT / "content", tmp_path / "content"))
-
-
-def edit(root: Path, relative: str, old: str, new: str) -> None:
-    """Replace text that must be in a content file exactly once."""
-    path = root / "en" / relative
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} is not in {relative} exactly once"
-    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def set_greeting(root: Path, greeting: str) -> None:
@@ -53,25 +37,6 @@ def replace_body(root: Path, topic: str, body: str) -> None:
     path.write_text(f"{settings}\n---\n\n{heading}\n\nAs of late 2025, {text}\n", encoding="utf-8")
 
 
-def run(root: Path, today: dt.date = TODAY) -> list[Problem]:
-    return checks.check_content(root, "en", today, WORDS_PER_MINUTE)
-
-
-def errors(problems: list[Problem]) -> list[str]:
-    return [str(p) for p in problems if p.severity == "error"]
-
-
-def warnings(problems: list[Problem]) -> list[str]:
-    return [str(p) for p in problems if p.severity == "warning"]
-
-
-def only_error(root: Path, pattern: str) -> str:
-    """The one error whose field and message match `pattern`; fails showing every error otherwise."""
-    found = errors(run(root))
-    # Match after "file:line: ", so that words in a temporary folder's name never count.
-    matching = [e for e in found if re.search(pattern, re.sub(r"^.*?:\d+: ", "", e, count=1))]
-    assert len(matching) == 1, "\n".join(found)
-    return matching[0]
 
 
 # ----- the real content -------------------------------------------------------------------------

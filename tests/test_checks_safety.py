@@ -4,8 +4,6 @@ of the real content, and the real content passing them."""
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 
@@ -13,13 +11,7 @@ from app.checks import safety as checks_safety
 from app.checks import words as checks_words
 from app.config import PROJECT_ROOT
 from app.content import load_line
-from test_checks import TODAY, edit, errors, only_error, run, warnings
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    """A copy of the real content folder to break."""
-    return Path(shutil.copytree(PROJECT_ROOT / "content", tmp_path / "content"))
+from helpers import TODAY, edit, errors, only_error, run, warnings
 
 
 # ----- advice about a person's own treatment -----------------------------------------------------
@@ -83,13 +75,13 @@ def test_a_claim_in_a_part_is_an_error_with_what_to_say_instead(root):
     edit(root, "topics/car-t-for-ms-today.md", "Wide use is still several years away.",
          "Wide use is still several years away. It is approved for MS in some places.")
     report = only_error(root, "claim the sources do not make")
-    assert "part 1 \"Where things stand\": \"approved for MS\"" in report
+    assert "part 2 \"What is not known\": \"approved for MS\"" in report
     assert "like \"CAR-T is not approved for MS.\"" in report
 
 
 def test_a_claim_in_a_shared_phrase_is_an_error(root):
-    edit(root, "line.yaml", "Your neurologist can tell you what fits you.",
-         "CAR-T cures MS. Your neurologist can tell you what fits you.")
+    edit(root, "line.yaml", "Ask your neurologist what fits you.",
+         "CAR-T cures MS. Ask your neurologist what fits you.")
     assert "phrase 'disclaimer': \"cures\"" in only_error(root, "claim")
 
 

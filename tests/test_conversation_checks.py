@@ -4,9 +4,7 @@ speech settings."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,20 +16,7 @@ from app.checks.listening import longest_turns
 from app.node import Node
 from app.phone import parse_voice
 from app.texting import TextFlow
-
-TODAY = dt.date(2026, 11, 22)
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    return Path(shutil.copytree(PROJECT_ROOT / "content", tmp_path / "content"))
-
-
-def edit(root: Path, relative: str, old: str, new: str) -> None:
-    path = root / "en" / relative
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} is not in {relative} exactly once"
-    path.write_text(text.replace(old, new), encoding="utf-8")
+from helpers import TODAY, edit
 
 
 def errors(root: Path) -> list[str]:

@@ -29,7 +29,7 @@ def table_after(page: str, caption: str) -> str:
 
 def test_report_shows_calls_texts_and_how_far_callers_listen(line):
     data = [*rows(call=4, topic__risks__1=4, topic__risks__2=3, topic__risks__3=1, topic__risks__4=1,
-                  topic__risks__5=1), (DAY, "sms", "menu", 2), (DAY, "sms", "topic:risks:1", 3)]
+                  topic__risks__5=1, topic__risks__6=1), (DAY, "sms", "menu", 2), (DAY, "sms", "topic:risks:1", 3)]
     page = usage_report.build_report(data, line, DAY, days=7)
     assert f"<title>How {line.name} is used</title>" in page
     calls = table_after(page, "Calls and texts a day")

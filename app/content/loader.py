@@ -3,7 +3,6 @@ files and the word lists, then the structure rules; every problem found is repor
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from .dates import parse_date
 from .model import (
     ID_RULE, KEYED_ACTIONS, MAIN_MENU, REQUIRED_PHRASES, RESERVED_ACTIONS, SMS_KEYWORD_GROUPS, SMS_TEXTS, TEMPLATES,
     ContentError, Line, Menu, Option, Part, Problem, Pronouncer, Reserved, SmsContent, Source, Topic, Where,
@@ -239,7 +239,7 @@ def _load_topic(path: Path, shown: str, problems: Problems, locations: dict[str,
     sms_keyword = check.text(data, "sms_keyword", "").upper()
     if sms_keyword and not re.fullmatch(r"[A-Z0-9]+", sms_keyword):
         check.error("sms_keyword", "must be one word of letters or digits, like RISKS", blocking=False)
-    reviewed = _parse_date(data.get("reviewed"))
+    reviewed = parse_date(data.get("reviewed"))
     if reviewed is None:
         check.error("reviewed", "must be the date a person last checked this topic, like 2026-11-20")
     sources = []
@@ -278,17 +278,6 @@ def _load_topic(path: Path, shown: str, problems: Problems, locations: dict[str,
     )
 
 
-
-def _parse_date(value: Any) -> dt.date | None:
-    """A YAML date, or text like 2026-11-20, as a date; None when it is neither."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        return None
 
 
 def _parse_parts(body: str, first_line: int, check: Collector) -> tuple[Part, ...]:

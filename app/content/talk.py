@@ -12,6 +12,8 @@ import string
 from dataclasses import dataclass, field
 from typing import Any, Callable, Collection, Mapping
 
+from .dates import parse_date
+
 CONVERSATION_FILE = "conversation.yaml"
 QUESTIONS_FILE = "questions.yaml"
 TALK_FILES = (CONVERSATION_FILE, QUESTIONS_FILE)
@@ -178,14 +180,6 @@ class _Builder:
         return text
 
 
-def _parse_date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        return None
-
 
 def build_talk(parsed: Mapping[str, Parsed | None], topic_ids: Collection[str], report: Report) -> Talk:
     """The Talk from the parsed conversation and questions files (a None file was reported missing)."""
@@ -201,7 +195,7 @@ def build_talk(parsed: Mapping[str, Parsed | None], topic_ids: Collection[str], 
         if not isinstance(build.data, Mapping):
             build.error("", "must be 'name: value' lines")
         found = _questions(build, data, topic_ids)
-        reviewed = _parse_date(data.get("reviewed"))
+        reviewed = parse_date(data.get("reviewed"))
         if reviewed is None:
             build.error("reviewed", "must be the date a person last checked these answers, like 2026-11-20")
         sources = tuple(QuestionSource(" ".join(str(s.get("name", "")).split()), str(s.get("date", "")).strip(),
