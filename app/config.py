@@ -39,6 +39,14 @@ DEFAULTS: dict[str, Any] = {
     "PREVIEW_DIR": str(PROJECT_ROOT / "preview"),
     # Keep short phrases that several callers said and the line did not understand (app/learned.py).
     "LEARN_PHRASES": False,
+    # Texts sent to callers ("text me this") and what the line remembers about them.
+    "TWILIO_ACCOUNT_SID": "",  # without it, messages stay in the outbox (local work, tests)
+    "SMS_FROM_NUMBER": "",  # default: the number the caller called
+    "TEXTS_PER_DAY": 5,  # requests for texts per number in 24 hours
+    "OUTBOX_MAX_ATTEMPTS": 8,
+    "TWILIO_API_URL": "",  # tests and benchmarks only: a local stand-in of Twilio's REST API
+    "RESUME_DAYS": 30,  # offer "go on from there" to a caller back within this many days
+    "RETENTION_DAYS": 30,  # places, speeds, texters' places and sent messages are deleted after this
 }
 # No caller waits less than this for input, whatever the setting says.
 MIN_GATHER_TIMEOUT = 10
@@ -117,6 +125,11 @@ def finish(settings: dict[str, Any], serving: bool = True) -> list[str]:
     if not settings["TRANSFER_NUMBER"] and not settings["CONTACT_NUMBER"]:
         warnings.append("Neither TRANSFER_NUMBER nor CONTACT_NUMBER is set: callers who press 0 for a person "
                         "will hear that no one can take calls. Set one of them before going live.")
+    for name in ("TEXTS_PER_DAY", "OUTBOX_MAX_ATTEMPTS", "RESUME_DAYS", "RETENTION_DAYS"):
+        if int(settings[name]) < 1:
+            raise ValueError(f"setting {name} must be at least 1, not {settings[name]!r}")
+    if settings["TWILIO_ACCOUNT_SID"] and not settings["TWILIO_AUTH_TOKEN"]:
+        raise ValueError("TWILIO_AUTH_TOKEN must be set with TWILIO_ACCOUNT_SID: the sender signs in with both")
     if settings["SIMULATOR_ENABLED"] is None:
         settings["SIMULATOR_ENABLED"] = development and not settings["TWILIO_AUTH_TOKEN"]
     if settings["SIMULATOR_ENABLED"] and not development and not settings["SIMULATOR_PASSWORD"]:

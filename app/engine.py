@@ -8,6 +8,8 @@ from __future__ import annotations
 import functools
 from dataclasses import replace
 
+from . import caller, pace
+from .caller import Outcome, Request
 from .content import MAIN_MENU, Line, Menu, Topic
 from .hearing import DIGIT_WORDS, Action, Hearing, is_action, normalize, spoken_digit, spoken_names
 from .limits import MAX_SPEECH_CHARS
@@ -44,15 +46,49 @@ class CallFlow:
 
     # ----- entry points -------------------------------------------------------------------
 
-    def start(self) -> Turn:
-        """The first turn of a call: greeting, then the main menu."""
+    def start(self, resume: tuple[str, int] | None = None, rate: int = 0) -> Turn:
+        """The first turn of a call: greeting, then the main menu; or, for a caller who hung up inside
+        a topic (topic, part from 0), the offer to go on from there. `rate` is the caller's speed."""
         greeting = self._say(self.line.phrases["greeting"], PAUSE_LONG)
-        return self._menu_turn((MAIN_MENU,), lead=(greeting,), announce_title=False)
+        rate = pace.clamp(rate)
+        if resume and resume[0] in self.line.paths and resume[0] in self.line.topics \
+                and 0 <= resume[1] < len(self.line.topics[resume[0]].parts):
+            offer = caller.resume_offer(self.line, resume[0], resume[1], self.keys["next"])
+            state = State(self.line.paths[resume[0]], resume[1], pending=Pending("resume", "topic", resume[0]),
+                          rate=rate)
+            hints = tuple(dict.fromkeys(self._hints[resume[0]] + self._hints[MAIN_MENU]))
+            return Turn((greeting, self._say(offer, PAUSE_LONG)), state, Node("resume", resume[0], resume[1] + 1),
+                        hints=hints)
+        return self._at_rate(self._menu_turn((MAIN_MENU,), lead=(greeting,), announce_title=False), rate)
 
     def respond(self, state: State | None, heard: Input) -> Turn:
         """The next turn, given where the call was and what the caller did."""
         if state is None or not self._valid(state):
-            return self._menu_turn((MAIN_MENU,), lead=(self._say(self.line.phrases["lost_place"]),))
+            lead = (self._say(self.line.phrases["lost_place"]),)
+            return self._at_rate(self._menu_turn((MAIN_MENU,), lead=lead), state.rate if state else 0)
+        turn = self._respond(state, heard)
+        # The caller's speed holds for the whole call; only a speed command changes it.
+        return turn if turn.node.kind == "speed" else self._at_rate(turn, state.rate)
+
+    def after(self, turn: Turn, outcome: Outcome) -> Turn:
+        """The turn once the web layer did what `turn.request` asked: say how it went, then carry on."""
+        request, state = turn.request, turn.state
+        assert request is not None and state is not None
+        if request.kind == "forget":
+            if outcome != "forgotten":
+                return self._prompt_again(state, self.line.phrases["forget_failed"])
+            forgotten: tuple[Segment, ...] = (self._say(self.line.phrases["forgotten"], PAUSE_LONG),)
+            return self._menu_turn((MAIN_MENU,), lead=forgotten)  # at the usual speed: the speed is forgotten too
+        lead = tuple(self._say(text) for text in caller.text_lead(self.line, request.topic, outcome))
+        return replace(self._prompt_again(state, None, lead=lead), node=turn.node)
+
+    def texts_for(self, request: Request) -> list[tuple[str, str]]:
+        """The text messages a "text me this" request sends: (what it is, words)."""
+        return caller.texts_for(self.line, request.topic)
+
+    def _respond(self, state: State, heard: Input) -> Turn:
+        if state.pending and state.pending.kind == "resume":
+            return self._answer_resume(state, heard)
         if heard.kind == "silence" or not heard.value.strip():
             return self._silence(state)
         # Anything the caller does resets the silences; anything understood, the misses (_miss counts on).
@@ -66,12 +102,12 @@ class CallFlow:
             return self._digits(state, heard.value.strip(), misses)
         return self._speech(state, heard, misses)
 
-    def after_transfer(self, completed: bool) -> Turn:
-        """The turn after a transfer to a person ends or fails."""
+    def after_transfer(self, completed: bool, rate: int = 0) -> Turn:
+        """The turn after a transfer to a person ends or fails (at the caller's speed)."""
         if completed:
             return Turn((self._say(self.line.phrases["goodbye"]),), None, Node("goodbye"), hangup=True)
         lead = (self._say(self.line.phrases["transfer_failed"]),)
-        return self._menu_turn((MAIN_MENU,), lead=lead, announce_title=False)
+        return self._at_rate(self._menu_turn((MAIN_MENU,), lead=lead, announce_title=False), pace.clamp(rate))
 
     def error_turn(self) -> Turn:
         """What to do after something broke on our side: apologise and offer the main menu."""
@@ -86,6 +122,8 @@ class CallFlow:
 
     def keys_for(self, state: State) -> set[str]:
         """The keys that do something where a call waits, a pending question's answers included."""
+        if state.pending and state.pending.kind == "resume":  # go on, or anything the main menu takes
+            return self.keys_at(MAIN_MENU) | {self.keys["next"]}
         keys = self.keys_at(state.path[-1])
         if state.pending and state.pending.kind == "answer":
             keys.add(self.keys["next"])
@@ -105,8 +143,10 @@ class CallFlow:
         elif state.part != 0:
             return False
         pending = state.pending
-        if pending is None or pending.kind == "end":
+        if pending is None or pending.kind in ("end", "forget"):
             return True
+        if pending.kind == "resume":  # the call waits at the part it offers
+            return pending.target == node and node in self.line.topics
         # A topic or menu no menu offers has no place to go to (the checker reports it).
         known = {"topic": self.line.paths, "menu": self.line.paths, "question": self.talk.questions}
         if pending.target_kind is None or pending.target not in known[pending.target_kind]:
@@ -120,6 +160,8 @@ class CallFlow:
         assert pending is not None
         words = normalize(heard.value[:MAX_SPEECH_CHARS]) if heard.kind == "speech" else ""
         key = heard.value.strip() if heard.kind == "digits" else ""
+        if pending.kind == "forget":
+            return self._answer_forget(state, words, key)
         if pending.kind == "answer":
             answer = "yes" if key == self.keys["next"] or self.hearing.yes_or_no(words) == "yes" else (
                 "no" if self.hearing.yes_or_no(words) == "no" else None)
@@ -148,7 +190,7 @@ class CallFlow:
         if len(digits) != 1:
             return self._miss(state, "not_a_choice", misses)
         if digits in self._key_actions:
-            return self._action(state, self._key_actions[digits])
+            return self._action(state, self._key_actions[digits], by_key=True)
         node = state.path[-1]
         if node in self.line.topics:
             if digits == self.keys.get("next"):
@@ -197,10 +239,17 @@ class CallFlow:
 
     # ----- actions --------------------------------------------------------------------------
 
-    def _action(self, state: State, action: Action) -> Turn:
+    def _action(self, state: State, action: Action, by_key: bool = False) -> Turn:
         node = state.path[-1]
         phrases = self.line.phrases
         in_topic = node in self.line.topics
+        if action == "slower" or action == "faster" or action == "normal":
+            return self._speed(state, action, by_key)
+        if action == "text":
+            subject = node if in_topic else ""
+            return Turn((), state, Node("text", subject or "list"), request=Request("text", subject))
+        if action == "forget":
+            return self._waiting_turn(replace(state, pending=Pending("forget")), ())
         if action == "repeat":
             return self._part_turn(state.path, state.part, confirm=False) if in_topic else self._menu_turn(state.path)
         if action == "back" or (action == "previous" and not in_topic):
@@ -221,10 +270,52 @@ class CallFlow:
                 return self._part_turn(state.path, state.part + 1, confirm=False)
             return self._menu_turn(state.path[:-1])
         if action == "help":
-            return self._prompt_again(state, phrases["help"], with_commands=True)
+            keys = [self.line.reserved[a] for a in ("text", "slower")]
+            extra = tuple(self._say(self.line.templates["command"].format(label=r.label, key=r.key)) for r in keys)
+            return self._prompt_again(state, phrases["help"], with_commands=True, extra=extra)
         if action == "goodbye":
             return self._goodbye()
         return self._person(state)
+
+    # ----- remembering the caller: speed, forgetting, going on from the last call --------------
+
+    def _at_rate(self, turn: Turn, rate: int) -> Turn:
+        """The turn with the caller's speed carried in its state."""
+        if turn.state is None or turn.state.rate == rate:
+            return turn
+        return replace(turn, state=replace(turn.state, rate=rate))
+
+    def _speed(self, state: State, action: caller.SpeedAction, by_key: bool) -> Turn:
+        rate, phrase = caller.speed_change(action, state.rate, by_key)
+        turn = self._at_rate(self._prompt_again(state, self.line.phrases[phrase]), rate)
+        return replace(turn, node=Node("speed", pace.STEP_NAMES[rate]))
+
+    def _answer_forget(self, state: State, words: str, key: str) -> Turn | None:
+        """After "Do you want the line to forget ...?": yes forgets, no keeps; None for anything else."""
+        answer = {self.keys["yes"]: "yes", self.keys["no"]: "no"}.get(key) or self.hearing.yes_or_no(words)
+        base = replace(state, pending=None)
+        if answer == "yes":
+            return Turn((), replace(base, rate=0), Node("forget"), request=Request("forget"))
+        if answer == "no":
+            return self._prompt_again(base, self.line.phrases["forget_kept"])
+        if key == self.keys["repeat"]:
+            return self._waiting_turn(state, ())
+        return None
+
+    def _answer_resume(self, state: State, heard: Input) -> Turn:
+        """After "To go on from there, press 1": go on, or take anything else as said at the main menu."""
+        at_menu = State(rate=state.rate)
+        if heard.kind == "silence" or not heard.value.strip():
+            return self._menu_turn((MAIN_MENU,))
+        go_on = heard.kind == "digits" and heard.value.strip() == self.keys["next"]
+        if heard.kind == "speech":
+            words = normalize(heard.value[:MAX_SPEECH_CHARS])
+            meaning = self.hearing.understand(words, True)
+            go_on = self.hearing.yes_or_no(words) == "yes" or (
+                meaning.kind == "command" and meaning.name in ("next", "repeat"))
+        if go_on:
+            return self._part_turn(state.path, state.part, confirm=True)
+        return self._respond(at_menu, heard)
 
     def _goodbye(self) -> Turn:
         return Turn((self._say(self.line.phrases["goodbye"]),), None, Node("goodbye"), hangup=True)
@@ -291,9 +382,9 @@ class CallFlow:
         return self._waiting_turn(state, (self._say(question.answer, PAUSE_LONG),))
 
     def _prompt_again(self, state: State, message: str | None = None, lead: tuple[Segment, ...] = (),
-                      with_commands: bool = False) -> Turn:
+                      with_commands: bool = False, extra: tuple[Segment, ...] = ()) -> Turn:
         """Say a short message, then what the caller can do here again (not the whole part)."""
-        lead = lead + ((self._say(message),) if message else ())
+        lead = lead + ((self._say(message),) if message else ()) + extra
         if with_commands:
             lead = lead + (self._say(self._spoken_commands()),)
         if state.pending or state.path[-1] in self.line.topics:
@@ -307,6 +398,10 @@ class CallFlow:
             offer = self.line.topics[self.talk.questions[pending.target].offer]
             prompt: tuple[Segment, ...] = (self._say(self._fill(say["offer"], label=offer.label)),)
             return Turn(lead + prompt, state, Node("question", pending.target), hints=self._hints[node])
+        if pending and pending.kind == "forget":
+            prompt = (self._say(self.line.phrases["forget_ask"]), self._say(self._fill(say["yes_no"])))
+            hints = tuple(dict.fromkeys((*self.talk.yes, *self.talk.no, *self._hints[node])))
+            return Turn(lead + prompt, state, Node("forget-ask"), hints=hints)
         if pending:
             if pending.kind == "end":
                 asked = self._fill(say["end_ask"])

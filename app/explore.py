@@ -10,6 +10,8 @@ from collections import deque
 from dataclasses import replace
 from typing import Iterable, Iterator
 
+from . import pace
+from .caller import Outcome
 from .engine import CallFlow, Input, State, Turn
 
 UNMATCHED_SPEECH = "purple elephant umbrella"  # reaches "not understood"
@@ -21,14 +23,19 @@ def basic_inputs(keys: Iterable[str] = "0123456789") -> list[Input]:
 
 
 def every_turn(flow: CallFlow, inputs: Iterable[Input]) -> Iterator[Turn]:
-    """The greeting, the turns no caller asks for (lost place, transfer ended, error), then every
-    turn `inputs` lead to from every place a call can reach, breadth-first."""
+    """The greeting, the turns no caller asks for (lost place, transfer ended, error, the slowest and
+    fastest speeds), then every turn `inputs` lead to from every place a call can reach, breadth-first
+    (with what each text or forget request can come to), then the offers to go on from each part."""
     inputs = list(inputs)
     first = flow.start()
     assert first.state is not None, "a call starts by waiting at the main menu"
     yield first
     yield from (flow.respond(None, Input("silence")), flow.after_transfer(True),
                 flow.after_transfer(False), flow.error_turn())
+    reserved = flow.line.reserved
+    for rate, action in ((pace.SLOWEST, "slower"), (pace.FASTEST, "faster")):  # "as slowly as I can speak"
+        if action in reserved and reserved[action].phrases:
+            yield flow.respond(State(rate=rate), Input("speech", reserved[action].phrases[0]))
     seen: set[State] = set()
     waiting: deque[State] = deque()
     if first.state is not None:  # the greeting always waits at the main menu
@@ -44,8 +51,25 @@ def every_turn(flow: CallFlow, inputs: Iterable[Input]) -> Iterator[Turn]:
         for heard in tried:
             turn = flow.respond(state, heard)
             yield turn
+            yield from settled(flow, turn)
             if plain == state and turn.state is not None and (turn.state.silences or turn.state.misses):
                 counting.setdefault(state, []).append(heard)
-            if turn.state is not None and turn.state not in seen:
+            # A faster or slower voice says the same words: the call is not explored again at each speed.
+            if turn.state is not None and turn.state not in seen and turn.state.rate == 0:
                 seen.add(turn.state)
                 waiting.append(turn.state)
+    # Met only on a later call: the offer to go on from where the last one ended.
+    for topic_id, topic in flow.line.topics.items():
+        for part in range(len(topic.parts)):
+            yield flow.start(resume=(topic_id, part))
+
+
+def settled(flow: CallFlow, turn: Turn) -> Iterator[Turn]:
+    """For a turn that asks the web layer to do something (text, forget), the turns of every outcome."""
+    if turn.request is None:
+        return
+    texted: tuple[Outcome, ...] = ("queued", "queued-first", "already", "opted-out", "limit", "no-number",
+                                   "failed")
+    outcomes: tuple[Outcome, ...] = ("forgotten", "failed") if turn.request.kind == "forget" else texted
+    for outcome in outcomes:
+        yield flow.after(turn, outcome)

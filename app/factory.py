@@ -20,7 +20,7 @@ from .limits import MAX_FORM_PARTS, MAX_REQUEST_BYTES
 from .reply_limit import ReplyLimit
 from .store import Store, Timeouts
 from .texting import TextFlow
-from .web import common, health, services, simulator, sms, voice
+from .web import common, health, outbox, services, simulator, sms, voice
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(voice.bp)
     app.register_blueprint(sms.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(outbox.bp)
     if app.config["SIMULATOR_ENABLED"]:
         app.register_blueprint(simulator.bp)
     cli.register(app)

@@ -19,7 +19,8 @@ from typing import Iterable, Literal, TypeGuard, get_args
 
 from .content import MAIN_MENU, Line, Menu, Topic
 
-Action = Literal["next", "previous", "repeat", "back", "main", "person", "help", "goodbye"]
+Action = Literal["next", "previous", "repeat", "back", "main", "person", "help", "goodbye", "text", "slower", "faster",
+                 "normal", "forget"]
 ACTIONS: frozenset[str] = frozenset(get_args(Action))
 MeaningKind = Literal["command", "node", "question", "maybe_end", "nothing"]
 

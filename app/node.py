@@ -6,13 +6,16 @@ from dataclasses import dataclass
 from typing import Literal
 
 # menu/topic: a menu or a topic part; topic-end: a texter asked for MORE past the last message;
+# question: the answer to a personal question (by voice or text); confirm: "Is that right?" or
+# "Do you want to end the call?" (id "end"); thanks: a texter's thanks or emoji answered briefly;
+# text: a topic (or "list") texted during a call; speed: the caller's new speed, by its step's name;
+# resume: the offer to go on from where the last call ended; forget-ask, forget: "forget me";
 # the rest are single moments with no id (stop-failed/start-failed: neither the database nor the journal
 # could take it; limit-notice/limited: a texter past SMS_REPLIES_PER_HOUR, told once, then not answered).
-# question: the answer to a personal question (by voice or text); confirm: "Is that right?" or
-# "Do you want to end the call?" (id "end"); thanks: a texter's thanks or emoji answered briefly.
 NodeKind = Literal["menu", "topic", "topic-end", "question", "confirm", "thanks", "transfer", "goodbye",
                    "silence-goodbye", "stop", "start", "help", "opted-out", "answered-by-twilio",
-                   "stop-failed", "start-failed", "limit-notice", "limited", "error"]
+                   "stop-failed", "start-failed", "limit-notice", "limited", "error",
+                   "text", "speed", "resume", "forget-ask", "forget"]
 
 
 @dataclass(frozen=True)

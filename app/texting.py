@@ -80,6 +80,10 @@ class TextFlow:
                 return group
         return None
 
+    def is_forget(self, message: str) -> bool:
+        """Whether a whole message asks the line to erase what it keeps about the number (FORGET)."""
+        return normalize_sms(message) in self.line.sms.keywords.get("forget", ())
+
     def reply(self, message: str, position: Position | None) -> Reply:
         """The reply to one inbound message that is not STOP, START or HELP."""
         text = normalize_sms(message)

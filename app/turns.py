@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Mapping, get_args
 
+from . import pace
+from .caller import Request
 from .content import MAIN_MENU, is_valid_id
 from .limits import MAX_DIGITS, MAX_SPEECH_CHARS
 from .node import Node
@@ -13,8 +15,10 @@ from .node import Node
 InputKind = Literal["digits", "speech", "silence"]
 SegmentKind = Literal["text", "phone_number"]
 # What the line is waiting to hear besides the choices of the place: "Is that right?" (confirm),
-# "Do you want to end the call?" (end), or the offer after a personal question's answer (answer).
-PendingKind = Literal["confirm", "end", "answer"]
+# "Do you want to end the call?" (end), the offer after a personal question's answer (answer),
+# "Do you want the line to forget ...?" (forget), or, after the greeting, "To go on from there,
+# press 1" (resume: the call waits at the topic part the last call ended in).
+PendingKind = Literal["confirm", "end", "answer", "forget", "resume"]
 TargetKind = Literal["topic", "menu", "question"]
 PENDING_KINDS: tuple[PendingKind, ...] = get_args(PendingKind)
 TARGET_KINDS: tuple[TargetKind, ...] = get_args(TargetKind)
@@ -30,7 +34,7 @@ PAUSE_LONG = 800
 @dataclass(frozen=True)
 class Pending:
     """A question the line asked and waits for an answer to, and what it is about (a topic, menu or
-    personal question); "end" has no target."""
+    personal question); "end" and "forget" have no target."""
 
     kind: PendingKind
     target_kind: TargetKind | None = None
@@ -40,13 +44,15 @@ class Pending:
 @dataclass(frozen=True)
 class State:
     """Where a call is: the menu path to the current node, the part heard, silences and misses in a
-    row, and a question the line is waiting to have answered."""
+    row, a question the line is waiting to have answered, and the speed the caller chose (steps
+    from the usual rate, see app/pace.py)."""
 
     path: tuple[str, ...] = (MAIN_MENU,)
     part: int = 0
     silences: int = 0
     misses: int = 0
     pending: Pending | None = None
+    rate: int = 0
 
     def to_params(self) -> dict[str, str]:
         """The state as URL query parameters."""
@@ -57,6 +63,8 @@ class State:
             params["quiet"] = str(self.silences)
         if self.misses:
             params["miss"] = str(self.misses)
+        if self.rate:
+            params["pace"] = str(self.rate)
         if self.pending:
             params["ask"] = self.pending.kind
             if self.pending.target_kind:
@@ -76,14 +84,16 @@ class State:
             part = int(params.get("part", "0") or 0)
             silences = int(params.get("quiet", "0") or 0)
             misses = int(params.get("miss", "0") or 0)
+            rate = int(params.get("pace", "0") or 0)
         except ValueError:
             return None
-        if not (0 <= part < 100 and 0 <= silences <= MAX_SILENCES and 0 <= misses <= MAX_MISSES):
+        if not (0 <= part < 100 and 0 <= silences <= MAX_SILENCES and 0 <= misses <= MAX_MISSES
+                and pace.SLOWEST <= rate <= pace.FASTEST):
             return None
         pending = _pending_from(params.get("ask", ""), params.get("to", ""))
         if pending is False:
             return None
-        return cls(path, part, silences, misses, pending or None)
+        return cls(path, part, silences, misses, pending or None, rate)
 
 
 def _pending_from(ask: str, to: str) -> Pending | None | Literal[False]:
@@ -93,8 +103,8 @@ def _pending_from(ask: str, to: str) -> Pending | None | Literal[False]:
     kind = next((k for k in PENDING_KINDS if k == ask), None)
     if kind is None:
         return False
-    if kind == "end":
-        return Pending("end") if not to else False
+    if kind == "end" or kind == "forget":
+        return Pending(kind) if not to else False
     target_kind_text, _, target = to.partition(".")
     target_kind = next((k for k in TARGET_KINDS if k == target_kind_text), None)
     if target_kind is None or not is_valid_id(target):
@@ -155,6 +165,7 @@ class Turn:
     hints: tuple[str, ...] = ()
     hangup: bool = False
     transfer_to: str | None = None
+    request: Request | None = None  # texts to queue, or a caller to forget: the web layer does it
 
     @property
     def text(self) -> str:

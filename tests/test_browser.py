@@ -222,3 +222,22 @@ def test_text_contrast_is_at_least_aa(page):
     assert len(texts) > 20
     poor = [t for t in texts if t["ratio"] < t["needed"]]
     assert poor == []
+
+
+def test_the_caller_receives_the_text_they_asked_for_in_the_messages_pane(page, line):
+    page.get_by_role("button", name="Call").click()
+    wait_for_entries(page, "call-log", 1)
+    page.keyboard.press("3")
+    wait_for_entries(page, "call-log", 3)
+    page.get_by_role("button", name="Press 5").click()  # text me this
+    said = wait_for_entries(page, "call-log", 5)[4]
+    assert f"I am sending {line.topics['risks'].title} to your phone by text now." in said
+    texts = wait_for_entries(page, "text-log", len(line.topics["risks"].sms))
+    assert texts[0] == f"Text from the line:\n1/{len(line.topics['risks'].sms)} {line.topics['risks'].sms[0]}"
+    assert all(text.startswith("Text from the line:") for text in texts)
+    assert "text message" in page.get_by_role("status").inner_text()  # said, for screen readers too
+    page.get_by_label("What the caller says").fill("text me this")  # asked again: nothing arrives twice
+    page.keyboard.press("Enter")
+    assert "already sent" in wait_for_entries(page, "call-log", 7)[6]
+    page.wait_for_timeout(200)
+    assert len(entries(page, "text-log")) == len(line.topics["risks"].sms)

@@ -91,8 +91,9 @@ def test_long_part_choices_are_reported(root):
 
 
 def test_a_promised_key_that_does_nothing_is_reported(root):
-    edit(root, "conversation.yaml", "Or choose from these.\n  miss_text", "Or press 5.\n  miss_text")
-    assert any("says 'press 5' but key 5 does nothing there" in e for e in errors(root))
+    # 5 and 6 work everywhere now (text me this, slower); 3 does nothing inside a topic, where this is said too.
+    edit(root, "conversation.yaml", "Or choose from these.\n  miss_text", "Or press 3.\n  miss_text")
+    assert any("says 'press 3' but key 3 does nothing there" in e for e in errors(root))
 
 
 @pytest.mark.parametrize("old, new, message", [

@@ -50,7 +50,7 @@ def test_no_person_is_offered_when_no_one_can_be_reached(flow):
     assert "no one can take calls" in flow.respond(State(), Input("digits", "0")).text
 
 
-@pytest.mark.parametrize("said", ["three", "number three", "option 4", "five"])
+@pytest.mark.parametrize("said", ["three", "number three", "option 4", "four"])
 def test_a_spoken_number_that_does_nothing_here_is_not_called_a_key(flow, said):
     in_topic = walk(flow, ("digits", "3"))
     turn = flow.respond(in_topic.state, Input("speech", said))
@@ -100,7 +100,7 @@ def test_back_and_main_menu_from_a_nested_topic(flow):
 
 
 def test_wrong_key_says_so_and_how_to_hear_the_choices(flow):
-    turn = flow.respond(State(), Input("digits", "6"))
+    turn = flow.respond(State(), Input("digits", "*"))  # every digit does something at the main menu
     assert turn.text.startswith("Sorry, that key is not one of the choices.")
     assert "press 9 to hear the choices" in turn.text and turn.state == State(misses=1)
 

@@ -21,7 +21,10 @@ from typing import Any, Mapping
 import pytest
 import yaml
 
-from app.phone import Call, Phone, VoiceResponse, parse_voice
+from app.config import DEFAULTS
+from app.outbox import Outbox
+from app.phone import DEFAULT_CALLER, Call, Phone, VoiceResponse, parse_voice
+from app.web.services import services
 
 GOLDEN = Path(__file__).parent / "golden"
 TOKEN = "golden-token"
@@ -34,6 +37,8 @@ CONVERSATIONS = [
     "call-a-person", "call-everyday-words", "call-help-grows", "call-help-grows-no-person",
     "call-personal-questions", "call-step-back-by-keypad", "call-stop-inside-a-sentence", "call-unsure-speech",
     "text-natural-words",
+    # Remembering the caller: texts during a call, going on from the last call, speed, forgetting.
+    "call-text-me-this", "call-resume-where-i-left-off", "call-slower-and-kept", "call-forget-me", "text-forget",
 ]
 HEADER = ("# A golden conversation (tests/test_transcripts.py). Inputs: settings and each step's caller.\n"
           "# Everything else is what the line answered; rewrite it with --update-golden and read the diff.\n")
@@ -41,6 +46,7 @@ STEP = re.compile(r'(?P<verb>call|silence)|(?P<key_verb>press) (?P<key>\S)|(?P<s
                   r'(?: \(confidence (?P<confidence>[0-9.]+)\))?')
 _NODE = re.compile(r"\bnode=(\S+)")
 INPUTS = {"dtmf": "keys", "speech": "speech"}
+NORMAL_SPEED = DEFAULTS["SPEECH_RATE"]
 
 
 @dataclass
@@ -68,6 +74,7 @@ class Recorder(logging.Handler):
     def __call__(self, url: str, form: Mapping[str, str], headers: Mapping[str, str]) -> tuple[int, str]:
         response = self.client.post(url, data=form, headers=headers)
         body = response.get_data(as_text=True)
+        response.close()  # as a server does once the response is sent: the line's writes after it run
         self.exchanges.append(Exchange(dict(form), body, self._nodes))
         self._nodes = []
         return response.status_code, body
@@ -103,6 +110,10 @@ def voice_answer(exchange: Exchange) -> dict[str, Any]:
     if "DialCallStatus" in exchange.form:
         answer["dial status"] = exchange.form["DialCallStatus"]  # Twilio reports how the <Dial> ended
     answer["says"] = spoken(response)
+    # The voice's speed, when the caller changed it from the usual (phone numbers are always read slowly).
+    speeds = sorted({say.rate for say in response.says if say.rate and say.rate != "slow"} - {NORMAL_SPEED})
+    if speeds:
+        answer["speed"] = ", ".join(speeds)
     answer["node"] = ", ".join(exchange.nodes) or "(none logged)"
     answer.update(how_it_goes_on(response))
     return answer
@@ -154,17 +165,26 @@ def run(make_app: Any, conversation: Mapping[str, Any]) -> dict[str, Any]:
         phone = Phone(recorder, "http://localhost/", TOKEN)
         call: Call | None = None
         steps = []
+        seen = 0
         for given in conversation["steps"]:
             caller = given["caller"]
             call, replies = act(phone, call, caller)
             exchanges = recorder.take()
             answer = sms_step(replies, exchanges) if replies is not None else voice_step(exchanges)
-            steps.append({"caller": caller, **answer})
+            texts, seen = texts_received(app, seen)
+            steps.append({"caller": caller, **answer, **({"texts": texts} if texts else {})})
     finally:
         app.logger.removeHandler(recorder)
         app.logger.setLevel(level)
     return {"about": conversation.get("about", ""), "settings": dict(conversation.get("settings", {})),
             "steps": steps}
+
+
+def texts_received(app: Any, seen: int) -> tuple[list[str], int]:
+    """Texts the line queued for the caller's phone in the outbox since message `seen` ("text me this")."""
+    with app.app_context():
+        received = Outbox(services().store).received_by(DEFAULT_CALLER, seen)
+    return [body for _, _, body in received], max([seen, *(id_ for id_, _, _ in received)])
 
 
 def dump(conversation: Mapping[str, Any]) -> str:

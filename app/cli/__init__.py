@@ -13,6 +13,7 @@ from flask import Flask
 from .call import call_command, text_command
 from .check import check
 from .db import db
+from .outbox import outbox_command, purge_command
 from .preview import preview_command, say_command, voices_command
 from .suggestions import suggestions_command
 from .usage import usage_command
@@ -33,7 +34,9 @@ __all__ = ["content", "db", "register"]
 
 
 def register(app: Flask) -> None:
-    """Add the commands that need a running app (`flask call`, `flask text`, `flask usage`)."""
+    """Add the commands that need a running app (call, text, usage, outbox, purge)."""
     app.cli.add_command(call_command)
     app.cli.add_command(text_command)
     app.cli.add_command(usage_command)
+    app.cli.add_command(outbox_command)
+    app.cli.add_command(purge_command)

@@ -10,13 +10,39 @@ from typing import Any, Iterable, Iterator
 
 import click
 
-from .. import preview
+from .. import pace, preview
 from ..content import ContentError, Line, load_line
 from ..engine import CallFlow
 from .settings import editor_settings
 
-rate_option = click.option("--rate", type=click.IntRange(60, 450), default=None,
-                           help="Words per minute (default: the WORDS_PER_MINUTE setting).")
+class Rate(click.ParamType):
+    """Words per minute (60-450), or a caller's speed step: slowest, much-slower, slower, normal, faster, fastest."""
+
+    name = "rate"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int | str:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip()
+        if text.isdigit() and 60 <= int(text) <= 450:
+            return int(text)
+        if pace.parse_step(text) is not None and not text.lstrip("+-").isdigit():
+            return text
+        self.fail(f"{value!r} is neither 60-450 words a minute nor one of: {', '.join(pace.STEP_NAMES.values())}",
+                  param, ctx)
+
+
+rate_option = click.option("--rate", type=Rate(), default=None,
+                           help="Words per minute, or the speed a caller chose: slowest, much-slower, slower, normal, "
+                                "faster, fastest (default: the WORDS_PER_MINUTE setting, normal speed).")
+
+
+def words_per_minute(settings: dict[str, Any], rate: int | str | None) -> int:
+    """The preview's words a minute: as given, or the setting scaled to a caller's speed step."""
+    if isinstance(rate, int):
+        return rate
+    step = pace.parse_step(rate) if rate else 0
+    return pace.words_per_minute(int(settings["WORDS_PER_MINUTE"]), str(settings["SPEECH_RATE"]), step or 0)
 voice_option = click.option("--voice", default=None,
                             help='An espeak voice id or name, like "en-us" or "English (America)" '
                                  "(default: the VOICE_LANGUAGE setting). See `flask content voices`.")
@@ -28,9 +54,9 @@ def make_speaker(voice: str, rate: int) -> preview.Speaker:
 
 
 @contextmanager
-def _speaker(settings: dict[str, Any], voice: str | None, rate: int | None) -> Iterator[preview.Speaker]:
+def _speaker(settings: dict[str, Any], voice: str | None, rate: int | str | None) -> Iterator[preview.Speaker]:
     """A speaker with the chosen or configured voice and rate, closed afterwards."""
-    speaker = make_speaker(voice or str(settings["VOICE_LANGUAGE"]).lower(), rate or int(settings["WORDS_PER_MINUTE"]))
+    speaker = make_speaker(voice or str(settings["VOICE_LANGUAGE"]).lower(), words_per_minute(settings, rate))
     try:
         yield speaker
     finally:
@@ -71,7 +97,7 @@ def _fail_on(failures: dict[str, str]) -> None:
               help="The folder for the audio and index.html (default: the PREVIEW_DIR setting).")
 @rate_option
 @voice_option
-def preview_command(out: Path | None, rate: int | None, voice: str | None) -> None:
+def preview_command(out: Path | None, rate: int | str | None, voice: str | None) -> None:
     """Render every prompt to audio and write index.html to listen to them all."""
     started = time.perf_counter()
     settings = editor_settings()
@@ -98,7 +124,7 @@ def preview_command(out: Path | None, rate: int | None, voice: str | None) -> No
               help="Write one WAV file instead of playing it aloud.")
 @rate_option
 @voice_option
-def say_command(topic: str, to: Path | None, rate: int | None, voice: str | None) -> None:
+def say_command(topic: str, to: Path | None, rate: int | str | None, voice: str | None) -> None:
     """Say one topic, all its parts with their pauses, aloud or into a WAV file."""
     settings = editor_settings()
     line, flow = _flow(settings)

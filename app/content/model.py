@@ -9,13 +9,17 @@ from typing import Mapping, TypeVar
 
 from .talk import Talk
 
-RESERVED_ACTIONS = ("next", "repeat", "back", "main", "person", "help", "goodbye")
+RESERVED_ACTIONS = ("next", "repeat", "back", "main", "person", "help", "goodbye",
+                    "text", "slower", "faster", "normal", "forget")
 # Actions that must have a key, and the same key everywhere.
-KEYED_ACTIONS = ("next", "repeat", "back", "main", "person")
+KEYED_ACTIONS = ("next", "repeat", "back", "main", "person", "text", "slower")
 REQUIRED_PHRASES = (
     "greeting", "disclaimer", "help", "silence", "silence_more_help", "silence_last_warning", "goodbye_after_silence",
     "not_a_choice", "not_understood", "lost_place", "at_main_menu", "end_of_topic", "transfer", "transfer_failed",
     "contact_number", "contact_number_again", "contact_number_repeat", "no_person", "error", "goodbye",
+    # Remembering the caller: texts, speed, forgetting.
+    "text_list", "text_already", "text_opted_out", "text_limit", "speed_slower", "speed_slowest", "speed_faster",
+    "speed_fastest", "speed_normal", "forget_ask", "forgotten", "forget_failed", "forget_kept",
 )
 # Sentence templates and the {placeholders} each must use, so that no sentence is built in code.
 TEMPLATES = {
@@ -26,10 +30,16 @@ TEMPLATES = {
     "confirm": {"label"},
     "part_heading": {"number", "count", "title"},
     "commands_help": {"words"},
+    "text_topic": {"title"},
+    "text_first": {"word"},
+    "text_no_number": {"word"},
+    "text_failed": {"word"},
+    "resume": {"title", "number", "key"},
+    "resume_one_part": {"title", "key"},
 }
 SMS_TEXTS = ("menu", "more_footer", "last_footer", "no_more", "help", "stop", "start", "error", "stop_failed",
-             "start_failed", "limit")
-SMS_KEYWORD_GROUPS = ("menu", "more", "help", "stop", "start")
+             "start_failed", "limit", "forgotten")
+SMS_KEYWORD_GROUPS = ("menu", "more", "help", "stop", "start", "forget")
 MAX_TOPIC_CHOICES = 4
 MAX_DEPTH = 3
 MAIN_MENU = "main"

@@ -247,7 +247,9 @@ def _as_post_function(transport: Transport) -> PostFunction:
 
         def post(url: str, form: Mapping[str, str], headers: Mapping[str, str]) -> tuple[int, str]:
             reply = client.post(url, data=form, headers=headers)  # type: ignore[union-attr]
-            return reply.status_code, reply.get_data(as_text=True)
+            body = reply.get_data(as_text=True)
+            reply.close()  # as a server closes a response once sent: what the line does after it runs now
+            return reply.status_code, body
 
         return post
     return transport  # type: ignore[return-value]

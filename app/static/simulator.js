@@ -16,6 +16,7 @@
   const WHO = { line: "The line", caller: "You", network: "Phone" };
 
   let position = null; // where the line waits: sent back with every turn
+  let lastTextId = 0; // the newest text from the line's outbox already shown in the messages pane
   let busy = false;
 
   // ----- sound: one utterance after another, a preview recording when there is one --------
@@ -147,6 +148,20 @@
     if (hadFocus === hangupButton && !active) callButton.focus();
   }
 
+  // Texts the line sent to this pretend phone during the call ("text me this") appear with the others.
+  function showTexts(texts) {
+    let first = null;
+    for (const text of texts || []) {
+      lastTextId = Math.max(lastTextId, text.id);
+      const item = addEntry(textLog, "Text from the line", "line", [text.body]);
+      first = first || item;
+    }
+    if (first) {
+      reveal(textLog, first);
+      status.textContent += texts.length === 1 ? " A text message arrived." : " " + texts.length + " text messages arrived.";
+    }
+  }
+
   async function step(url, body) {
     if (busy) {
       status.textContent = "One moment: the line is still answering.";
@@ -155,10 +170,11 @@
     busy = true;
     stopSound(); // the caller's input interrupts the line, as on a real call
     try {
-      const data = await post(url, body);
+      const data = await post(url, Object.assign({ texts_after: lastTextId }, body));
       position = data.position;
       showEvents(data.events);
       setCallState(!data.ended);
+      showTexts(data.texts);
     } catch (error) {
       reveal(callLog, addEntry(callLog, "Simulator", "error", [error.message]));
     } finally {

@@ -114,6 +114,11 @@ class Store:
 
         return self.guard.run(checked, probe=probe)
 
+    def guarded(self, fn: Callable[[], T]) -> T:
+        """Run a short database call of another module (the outbox, callers' memory) with this store's
+        deadline and schema check, as the store's own calls are."""
+        return self._call(fn)
+
     # --- numbers and opt-outs --------------------------------------------------------------
 
     def number_key(self, number: str) -> str:

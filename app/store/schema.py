@@ -1,4 +1,8 @@
-"""The line's tables, as SQLAlchemy Core sees them; Alembic migrations (store/migrations) create them."""
+"""The line's tables, as SQLAlchemy Core sees them; Alembic migrations (store/migrations) create them.
+
+The outbox (app/outbox.py) and the callers' memory (app/memory.py) define their tables on this
+metadata too, next to the code that uses them (migration 0003).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ metadata = MetaData()
 
 # The migration that brings a database to the tables below: the store refuses a database at any
 # other revision (a test checks this is the newest file in store/migrations/versions).
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 
 opt_outs = Table(
     "opt_outs", metadata,

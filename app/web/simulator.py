@@ -16,9 +16,11 @@ from flask import (Blueprint, Response, abort, current_app, jsonify, render_temp
                    url_for)
 
 from ..limits import MAX_SMS_BODY, MAX_SPEECH_CHARS
+from ..outbox import Outbox
 from ..phone import DEFAULT_LINE_NUMBER, Call, CallEnded, Event, Phone, Position, Utterance, WebhookError
 from ..preview import AUDIO_DIR, MANIFEST
 from ..speech import phone_number_words
+from .services import services
 
 # Static files belong to the blueprint, so they are not served when the simulator is off.
 bp = Blueprint("simulator", __name__, url_prefix="/simulator", static_folder="../static", static_url_path="/static")
@@ -104,12 +106,20 @@ def event_json(event: Event, prompts: dict[str, dict[str, Any]]) -> dict[str, An
     return {"who": event.who, "text": event.text, "utterances": utterances}
 
 
-def call_json(call: Call) -> dict[str, Any]:
-    """What the page needs after a step: its events and where the call now waits."""
+def texts_received(number: str, after: Any) -> list[dict[str, Any]]:
+    """The texts the line queued for (or sent to) this pretend phone since the page last looked."""
+    after_id = after if isinstance(after, int) and after >= 0 else 0
+    return [{"id": id_, "status": status, "body": body}
+            for id_, status, body in Outbox(services().store).received_by(number, after_id)]
+
+
+def call_json(call: Call, texts_after: Any = 0) -> dict[str, Any]:
+    """What the page needs after a step: its events, where the call now waits, and texts that arrived."""
     prompts = preview_prompts()
     return {"events": [event_json(e, prompts) for e in call.events],
             "position": call.position.to_dict() if call.position else None,
-            "ended": call.ended}
+            "ended": call.ended,
+            "texts": texts_received(call.caller, texts_after)}
 
 
 def json_body() -> dict[str, Any]:
@@ -137,8 +147,9 @@ def page() -> str:
 @bp.post("/api/call")
 def start_call() -> Response:
     """Place a call to the line."""
-    caller = text_field(json_body(), "caller", 20) or fictional_number()
-    return jsonify(call_json(phone().call(caller)))
+    body = json_body()
+    caller = text_field(body, "caller", 20) or fictional_number()
+    return jsonify(call_json(phone().call(caller), body.get("texts_after")))
 
 
 @bp.post("/api/call/turn")
@@ -161,7 +172,7 @@ def take_turn() -> Response:
         call.wait()
     else:
         raise BadRequest("action must be press, say or wait")
-    return jsonify(call_json(call))
+    return jsonify(call_json(call, body.get("texts_after")))
 
 
 @bp.post("/api/text")

@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from .services import services
 from ..limits import MAX_SMS_BODY
+from ..memory import forget
 from ..node import Node
 from ..store import JournalError, Unavailable
 from ..texting import OptOutGroup, Position, normalize_sms
@@ -94,6 +95,18 @@ def _answer(group: OptOutGroup | None, number: str, body: str) -> tuple[Node, st
     return answer.node, answer.body
 
 
+def _forget(number: str) -> tuple[Node, str | None]:
+    """FORGET: erase what the line keeps about the number (never its STOP), and say so unless it stopped."""
+    store = services().store
+    opted_out = bool(number) and store.is_opted_out(number)
+    if number:
+        forget(store, number)
+    if opted_out:
+        return Node("opted-out"), None
+    g.may_reply = True
+    return Node("forget"), services().line.sms.texts["forgotten"]
+
+
 @bp.post("/sms")
 def incoming() -> Response:
     """A text message comes in. STOP is recorded before anything else; opted-out numbers get nothing."""
@@ -105,6 +118,8 @@ def incoming() -> Response:
         node, reply = _stop(number, body)
     elif group == "help":  # carriers require HELP to be answered, opted out or not
         node, reply = Node("help"), _confirmation("help", body)
+    elif texts.is_forget(body):
+        node, reply = _forget(number)
     else:
         node, reply = _answer(group, number, body)
     note("sms", node)

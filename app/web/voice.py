@@ -8,10 +8,14 @@ from flask import Blueprint, Response, current_app, request, url_for
 from twilio.twiml.voice_response import Gather, VoiceResponse
 from werkzeug.exceptions import HTTPException
 
-from .services import services
+from .. import pace
+from ..caller import Outcome
 from ..engine import Input, State, Turn
+from ..outbox import Message
+from . import remember
 from .common import count_usage, note, require_twilio_signature
 from .insight import record_turn
+from .services import services
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 bp.before_request(require_twilio_signature)
@@ -30,19 +34,21 @@ def twiml(response: VoiceResponse) -> Response:
 NUMBER_RATE = "slow"
 
 
-def _say(parent: VoiceResponse | Gather, turn: Turn) -> None:
-    """<Say> the turn with SSML pauses between segments and the pronunciation list applied.
+def _say(parent: VoiceResponse | Gather, turn: Turn, rate: int) -> None:
+    """<Say> the turn with SSML pauses between segments and the pronunciation list applied, at the
+    caller's speed (`rate`, steps from SPEECH_RATE).
 
     Phone numbers get a <Say> of their own at a slower rate, rather than a nested <prosody>,
     which not every Twilio voice accepts.
     """
     config = current_app.config
+    speech_rate = pace.prosody_rate(config["SPEECH_RATE"], rate)
     prosody, kind = None, None
     for segment in turn.segments:
         if prosody is None or segment.kind != kind:
             kind = segment.kind
             say = parent.say(voice=config["TWILIO_VOICE"], language=config["VOICE_LANGUAGE"])
-            prosody = say.prosody(rate=NUMBER_RATE if kind == "phone_number" else config["SPEECH_RATE"])
+            prosody = say.prosody(rate=NUMBER_RATE if kind == "phone_number" else speech_rate)
         if kind == "phone_number":
             prosody.say_as(segment.text, interpret_as="telephone")
         else:
@@ -51,17 +57,18 @@ def _say(parent: VoiceResponse | Gather, turn: Turn) -> None:
             prosody.break_(time=f"{segment.pause_ms}ms")
 
 
-def render(turn: Turn) -> VoiceResponse:
-    """The TwiML for a turn: speak and listen (keys and speech), transfer, or say goodbye and hang up."""
+def render(turn: Turn, rate: int = 0) -> VoiceResponse:
+    """The TwiML for a turn: speak and listen (keys and speech), transfer, or say goodbye and hang up.
+    A goodbye, which has no state, is said at `rate`, the speed the call had."""
     config = current_app.config
     response = VoiceResponse()
     if turn.hangup or turn.state is None:
-        _say(response, turn)
+        _say(response, turn, rate)
         response.hangup()
         return response
     params: dict[str, Any] = turn.state.to_params()
     if turn.transfer_to:
-        _say(response, turn)
+        _say(response, turn, turn.state.rate)
         response.dial(turn.transfer_to, action=url_for("voice.transfer_done", **params), timeout=30)
         return response
     gather = response.gather(
@@ -79,7 +86,7 @@ def render(turn: Turn) -> VoiceResponse:
         # Twilio's telephony model (README, "Notes on the design"); empty lets Twilio choose.
         speech_model=config["SPEECH_MODEL"] or None,
     )
-    _say(gather, turn)
+    _say(gather, turn, turn.state.rate)
     # Reached only when the caller gave no input before the timeout.
     response.redirect(url_for("voice.turn", event="silence", **params), method="POST")
     return response
@@ -89,16 +96,18 @@ RENDERED = "voice_twiml"  # app.extensions key: TwiML already built for a turn
 MAX_RENDERED = 4096
 
 
-def answer(turn: Turn) -> Response:
+def answer(turn: Turn, rate: int = 0) -> Response:
     """The TwiML response for a turn, built once per worker: a turn (and so its TwiML) is the same value
-    every time the same caller input meets the same place, and building the XML is most of a turn's work."""
-    cache: dict[Turn, str] = current_app.extensions.setdefault(RENDERED, {})
-    body = cache.get(turn)
+    every time the same caller input meets the same place, and building the XML is most of a turn's work.
+    `rate` is the speed a goodbye (a turn with no state) is said at."""
+    cache: dict[tuple[Turn, int], str] = current_app.extensions.setdefault(RENDERED, {})
+    key = (turn, rate if turn.state is None else 0)
+    body = cache.get(key)
     if body is None:
-        body = str(render(turn))
+        body = str(render(turn, key[1]))
         if len(cache) >= MAX_RENDERED:
             cache.clear()
-        cache[turn] = body
+        cache[key] = body
     return Response(body, mimetype="text/xml")
 
 
@@ -110,10 +119,33 @@ def _log(turn: Turn) -> None:
 @bp.post("")
 def incoming() -> Response:
     """A call comes in: greet the caller and offer the main menu."""
-    turn = services().calls.start()
+    known = remember.recall(remember.caller_number(request.form.get("From", "")))
+    turn = services().calls.start(remember.resumable(known), known.rate if known else 0)
     _log(turn)
     count_usage("voice", "call")
     return answer(turn)
+
+
+def _place(state: State | None) -> tuple[str, int] | None:
+    """The topic part a call is in, to offer on the next call; none at a menu or at the offer itself."""
+    resuming = state is not None and state.pending is not None and state.pending.kind == "resume"
+    if state is None or resuming or state.path[-1] not in services().line.topics:
+        return None
+    return state.path[-1], state.part
+
+
+def _carry_out(result: Turn, number: str | None) -> Turn:
+    """Do what the turn asks (queue texts, or forget the caller), then let the call flow say how it went."""
+    calls = services().calls
+    assert result.request is not None
+    outcome: Outcome
+    if result.request.kind == "text":
+        messages = [Message(kind, body) for kind, body in calls.texts_for(result.request)]
+        asked = f"{request.form.get('CallSid', '')}:{result.request.topic or 'list'}"
+        outcome = remember.request_texts(number, request.form.get("To", ""), messages, asked)
+    else:
+        outcome = "forgotten" if remember.forget_caller(number) else "failed"
+    return calls.after(result, outcome)
 
 
 @bp.post("/turn")
@@ -125,18 +157,31 @@ def turn() -> Response:
                               confidence=request.form.get("Confidence", ""),
                               min_confidence=current_app.config["SPEECH_CONFIDENCE"])
     result = services().calls.respond(state, heard)
+    number = remember.caller_number(request.form.get("From", ""))
+    forgetting = result.request is not None and result.request.kind == "forget"
+    if result.request is not None:
+        result = _carry_out(result, number)
     _log(result)
     record_turn(heard, result)
-    return answer(result)
+    before = state.rate if state else 0
+    response = answer(result, before)
+    if forgetting or result.state is None:
+        return response  # nothing to remember: forgotten just now, or the call is ending where it was
+    place = _place(result.state)
+    rate = result.state.rate if result.state.rate != before else None
+    # Written once the response has gone: the caller never waits for it.
+    return remember.remember(response, number, place if place != _place(state) else False, rate)
 
 
 @bp.post("/transfer-done")
 def transfer_done() -> Response:
     """A transfer to a person ended: say goodbye if it was answered, else offer the menu again."""
     completed = request.form.get("DialCallStatus", "") in ("completed", "answered")
-    result = services().calls.after_transfer(completed)
+    state = State.from_params(request.args)
+    rate = state.rate if state else 0
+    result = services().calls.after_transfer(completed, rate)
     _log(result)
-    return answer(result)
+    return answer(result, rate)
 
 
 @bp.errorhandler(Exception)
