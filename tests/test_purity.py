@@ -6,7 +6,8 @@ import subprocess
 import sys
 
 CORE = ["app.content", "app.engine", "app.texting", "app.checks", "app.preview", "app.gsm", "app.speech", "app.explore",
-        "app.store", "app.reply_limit"]
+        "app.store", "app.reply_limit", "app.hearing", "app.turns", "app.wording", "app.node", "app.limits",
+        "app.caller", "app.pace", "app.memory", "app.outbox", "app.learned", "app.usage_report"]
 ADAPTER_PACKAGES = {"flask", "twilio", "werkzeug", "click"}
 
 
