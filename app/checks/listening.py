@@ -81,7 +81,8 @@ def conversation_turns(flow: CallFlow, inputs: list[Input]) -> Iterator[Turn]:
         for heard in tried:
             turn = flow.respond(state, heard)
             yield turn
-            if turn.state is not None and turn.state not in seen:
+            # A faster or slower voice says the same words: the call is not explored again at each speed.
+            if turn.state is not None and turn.state not in seen and turn.state.rate == 0:
                 seen.add(turn.state)
                 waiting.append(turn.state)
 
