@@ -147,6 +147,10 @@ class Sender:
             self.outbox.failed(message.id, None)
             return Outcome("failed", reason="no number to send from")
         assert self.client is not None
+        store = self.outbox.store
+        if store.number_key(message.to_number) in store.journal.pending():  # a STOP not yet in the database
+            self.outbox.failed(message.id, None, status="cancelled")
+            return Outcome("failed", reason="the number stopped")
         try:
             options = {"status_callback": self.status_callback} if self.status_callback else {}
             sent = self.client.messages.create(to=message.to_number, from_=sender, body=message.body, **options)

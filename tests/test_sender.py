@@ -194,3 +194,11 @@ def test_two_senders_racing_on_postgresql_send_each_message_once(postgres_url, t
     assert not errors, errors
     assert sorted(m["To"] for m in twilio.accepted) == sorted(numbers)  # each exactly once
     assert sum(t.sent for t in tallies) == 80 and all(t.sent for t in tallies)  # both did work
+
+
+def test_a_stop_still_in_the_journal_cancels_the_send(box, twilio):
+    """A STOP the database could not take yet waits in the journal: the sender honours it too."""
+    box.enqueue(NUMBER, [Message("menu", "The list.")], LINE)
+    box.store.journal.append(box.store.number_key(NUMBER))
+    assert sender_for(box, twilio.url).send_due().handled == 1
+    assert twilio.requests == 0 and rows(box)[0][0] == "cancelled"
