@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..phone import DEFAULT_CALLER, Call, Event, Phone
+from ..store import upgrade
 
 QUIT = "/quit"
 WHO = {"line": "Line", "caller": "You", "network": "Phone"}
@@ -56,6 +57,10 @@ def take_turn(call: Call, answer: str) -> None:
 def _phone() -> Phone:
     # The request log lines would interleave with the conversation; warnings and errors still show.
     current_app.logger.setLevel(logging.WARNING)
+    if current_app.config["LINE_ENV"] == "development":
+        # Trying the line locally: its own database gets its tables, as `flask db init` would.
+        for done in upgrade(current_app.config["DATABASE_URL"]):
+            click.echo(f"(database: {done})")
     return Phone.for_app(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
