@@ -10,7 +10,7 @@ import pytest
 from app import create_app, factory
 from app.config import DEFAULTS
 from app.content import load_line
-from app.store import upgrade
+from app.store import Store, upgrade
 from helpers import CONTENT_DIR
 from postgres import database_url, postgres, postgres_server, postgres_url  # noqa: F401  (fixtures, tests/postgres.py)
 
@@ -25,6 +25,26 @@ def line():
 def root(tmp_path: Path) -> Path:
     """A copy of the real content folder to break."""
     return Path(shutil.copytree(CONTENT_DIR, tmp_path / "content"))
+
+
+@pytest.fixture
+def new_store(database_url, tmp_path):  # noqa: F811  (the database_url fixture)
+    """Stores on the test's database (its tables made), each as if in its own worker process."""
+    upgrade(database_url)
+    made = []
+
+    def build(secret="test-secret", **options):
+        made.append(Store(database_url, secret, journal=tmp_path / f"journal-{len(made)}.txt", **options))
+        return made[-1]
+
+    yield build
+    for store in made:
+        store.close()
+
+
+@pytest.fixture
+def store(new_store):
+    return new_store()
 
 
 @pytest.fixture

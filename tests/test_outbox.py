@@ -8,37 +8,15 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
-import pytest
 from sqlalchemy import select, text
 
 from app.memory import CallerMemory, forget, purge
 from app.outbox import GIVE_UP_AFTER, LEASE, Message, Outbox, mask, outbox
-from app.store import Store, upgrade
 
 NUMBER = "+15551234567"
 OTHER = "+15557654321"
 LINE = "+15550001111"
 T0 = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
-
-
-@pytest.fixture
-def new_store(database_url, tmp_path):
-    """Stores on the test's database (its tables made by the migrations), each as if in its own worker."""
-    upgrade(database_url)
-    made: list[Store] = []
-
-    def build() -> Store:
-        made.append(Store(database_url, "test-secret", journal=tmp_path / f"journal-{len(made)}.txt"))
-        return made[-1]
-
-    yield build
-    for store in made:
-        store.close()
-
-
-@pytest.fixture
-def store(new_store):
-    return new_store()
 
 
 def messages(count: int, kind: str = "topic:risks") -> list[Message]:

@@ -28,26 +28,6 @@ NUMBER = "+15551234567"
 SECRET = "test-secret"
 
 
-@pytest.fixture
-def new_store(database_url, tmp_path):
-    """Stores on the test's database (its tables made), each as if in its own worker process."""
-    upgrade(database_url)
-    made = []
-
-    def build(secret=SECRET, **options):
-        made.append(Store(database_url, secret, journal=tmp_path / f"journal-{len(made)}.txt", **options))
-        return made[-1]
-
-    yield build
-    for store in made:
-        store.close()
-
-
-@pytest.fixture
-def store(new_store):
-    return new_store()
-
-
 def dump(store: Store) -> str:
     """Every row of every table, as text: what a leaked database would show."""
     with store.engine.connect() as conn:
