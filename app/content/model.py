@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping, TypeVar
 
+from .source import Source
 from .talk import Talk
 
 RESERVED_ACTIONS = ("next", "repeat", "back", "main", "person", "help", "goodbye",
@@ -93,15 +94,6 @@ class Where:
 
     file: str
     line: int
-
-
-@dataclass(frozen=True)
-class Source:
-    """A document a topic's claims come from."""
-
-    name: str
-    date: str
-    file: str
 
 
 @dataclass(frozen=True)

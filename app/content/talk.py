@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Collection, Mapping
 
 from .dates import parse_date
+from .source import Source
 
 CONVERSATION_FILE = "conversation.yaml"
 QUESTIONS_FILE = "questions.yaml"
@@ -57,15 +58,6 @@ Parsed = tuple[str, Any, Mapping[str, int]]
 
 
 @dataclass(frozen=True)
-class QuestionSource:
-    """A document the personal answers' facts come from."""
-
-    name: str
-    date: str
-    file: str
-
-
-@dataclass(frozen=True)
 class Question:
     """A question about one's own care that the line cannot answer for the caller: a plain answer and
     the topic to offer next. `emergency` answers must begin with the emergency words."""
@@ -96,7 +88,7 @@ class Talk:
     questions: Mapping[str, Question]
     as_of: str = ""
     reviewed: dt.date | None = None
-    sources: tuple[QuestionSource, ...] = ()
+    sources: tuple[Source, ...] = ()
     # Dotted field path ("say.confirm_topic", "questions[2].answer") -> (file, line); the two files'
     # top-level fields differ, so one map holds both.
     locations: Mapping[str, tuple[str, int]] = field(default_factory=dict)
@@ -198,7 +190,7 @@ def build_talk(parsed: Mapping[str, Parsed | None], topic_ids: Collection[str], 
         reviewed = parse_date(data.get("reviewed"))
         if reviewed is None:
             build.error("reviewed", "must be the date a person last checked these answers, like 2026-11-20")
-        sources = tuple(QuestionSource(" ".join(str(s.get("name", "")).split()), str(s.get("date", "")).strip(),
+        sources = tuple(Source(" ".join(str(s.get("name", "")).split()), str(s.get("date", "")).strip(),
                                        str(s.get("file", "")).strip())
                         for s in data.get("sources") or () if isinstance(s, Mapping))
         if not sources:
