@@ -50,8 +50,10 @@ def is_action(name: str | None) -> TypeGuard[Action]:
 
 
 def normalize(text: str) -> str:
-    """Lower-case words only, for matching what a caller said."""
-    return " ".join(re.sub(r"[^a-z0-9' ]+", " ", text.lower().replace("-", " ")).split())
+    """Lower-case words only, for matching what a caller said; apostrophes dropped, since recognisers
+    write "that's enough" and "thats enough" alike."""
+    text = re.sub(r"['\u2019]", "", text.lower().replace("-", " "))
+    return " ".join(re.sub(r"[^a-z0-9 ]+", " ", text).split())
 
 
 def spoken_names(line: Line) -> dict[str, tuple[str, ...]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import subprocess
@@ -72,7 +73,9 @@ class Pyttsx3Speaker:
             proc.wait()
             for stream in (proc.stdin, proc.stdout):
                 if stream:
-                    stream.close()
+                    # A request still buffered for a worker that died has nowhere to go.
+                    with contextlib.suppress(OSError):
+                        stream.close()
         if self._stderr is not None:
             self._stderr.close()
             self._stderr = None
