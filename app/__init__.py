@@ -14,6 +14,6 @@ if TYPE_CHECKING:
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app (see app.factory.create_app)."""
-    from .factory import create_app as build
+    from app.factory import create_app as build
 
     return build(test_config)

@@ -37,7 +37,7 @@ DEFAULTS: dict[str, Any] = {
     "SIMULATOR_ENABLED": None,  # None: on only in development while no TWILIO_AUTH_TOKEN is set
     "SIMULATOR_PASSWORD": "",
     "PREVIEW_DIR": str(PROJECT_ROOT / "preview"),
-    # Keep short phrases that several callers said and the line did not understand (app/learned.py).
+    # Keep short phrases that several callers said and the line did not understand (app/store/learned.py).
     "LEARN_PHRASES": False,
     # Texts sent to callers ("text me this") and what the line remembers about them.
     "TWILIO_ACCOUNT_SID": "",  # without it, messages stay in the outbox (local work, tests)

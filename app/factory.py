@@ -12,15 +12,15 @@ from typing import Any, Mapping
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli
-from .config import PROJECT_ROOT, load_settings
-from .content import ContentError, load_line
-from .engine import CallFlow
-from .limits import MAX_FORM_PARTS, MAX_REQUEST_BYTES
-from .reply_limit import ReplyLimit
-from .store import Store, Timeouts
-from .texting import TextFlow
-from .web import common, health, outbox, services, simulator, sms, voice
+from app import cli, services
+from app.config import PROJECT_ROOT, load_settings
+from app.core.callflow import CallFlow
+from app.core.content import ContentError, load_line
+from app.core.limits import MAX_FORM_PARTS, MAX_REQUEST_BYTES
+from app.core.reply_limit import ReplyLimit
+from app.core.textflow import TextFlow
+from app.store import Store, Timeouts
+from app.web import common, health, outbox, simulator, sms, voice
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
-from .memory import Purged, purge
-from .outbox import Claimed, Outbox, now
+from app.store.callers import Purged, purge
+from app.store.outbox import Claimed, Outbox, now
 
 log = logging.getLogger(__name__)
 

@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app
 from app.config import PROJECT_ROOT
-from app.content import load_line
+from app.core.content import load_line
+from app.services import services
 from app.store import upgrade
-from app.web.services import services
 
 TARGETS = {"start-up s": 2.0, "voice turn p95 ms": 50.0, "sms reply p95 ms": 50.0, "max RSS MB": 200.0,
            "topic turn + place p95 ms": 50.0, "text me this p95 ms": 50.0}

@@ -32,9 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the Procfile runner and the throwaway PostgreSQL of the tests
 
-from twilio.request_validator import RequestValidator  # noqa: E402
-
 from serve import Served, procfile_command  # noqa: E402
+from twilio.request_validator import RequestValidator  # noqa: E402
 
 TOKEN = "load-benchmark-token"
 NUMBERS = 5000  # distinct texters, so that no number reaches the reply limit

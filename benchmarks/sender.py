@@ -18,10 +18,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from app.outbox import Message, Outbox  # noqa: E402
+from twilio_api import ACCOUNT_SID, AUTH_TOKEN, running  # noqa: E402
+
 from app.sender import Sender, make_client  # noqa: E402
 from app.store import Store, upgrade  # noqa: E402
-from twilio_api import ACCOUNT_SID, AUTH_TOKEN, running  # noqa: E402
+from app.store.outbox import Message, Outbox  # noqa: E402
 
 SECRET = "bench-secret"
 

@@ -6,13 +6,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import CONTENT_DIR
+from postgres import database_url, postgres, postgres_server, postgres_url  # noqa: F401  (fixtures, tests/postgres.py)
 
 from app import create_app, factory
 from app.config import DEFAULTS
-from app.content import load_line
+from app.core.content import load_line
 from app.store import Store, upgrade
-from helpers import CONTENT_DIR
-from postgres import database_url, postgres, postgres_server, postgres_url  # noqa: F401  (fixtures, tests/postgres.py)
 
 
 @pytest.fixture(scope="session")

@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from app import checks
 from app.config import PROJECT_ROOT
-from app.content import Problem
+from app.core import checks
+from app.core.content import Problem
 from app.phone import parse_messages
 
 CONTENT_DIR = PROJECT_ROOT / "content"

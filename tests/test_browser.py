@@ -8,7 +8,6 @@ import wave
 from pathlib import Path
 
 import pytest
-
 from browsing import AXE_TAGS, CONTRAST, chromium, require_chromium
 
 require_chromium()

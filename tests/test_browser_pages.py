@@ -7,15 +7,15 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-
-from app import preview, usage_report
-from app.engine import CallFlow
 from browsing import AXE_TAGS, CONTRAST, chromium, require_chromium
+
+from app import preview
+from app import report as usage_report
+from app.core.callflow import CallFlow
 
 require_chromium()
 sync_api = pytest.importorskip("playwright.sync_api")
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
-
 
 DAY = dt.date(2026, 11, 20)
 

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import TODAY, WORDS_PER_MINUTE, edit, errors, only_error, run, warnings
 
-from app import checks, speech
 from app.cli import content as content_group
 from app.cli.check import check as check_command
 from app.config import PROJECT_ROOT
-from app.content import Problem
-from helpers import TODAY, WORDS_PER_MINUTE, edit, errors, only_error, run, warnings
+from app.core import checks, speech
+from app.core.content import Problem
 
 SIMPLE_SENTENCE = "The cells go back in. "  # 5 words, about 2 seconds, grade 0
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from app.checks import safety as checks_safety
-from app.checks import words as checks_words
-from app.config import PROJECT_ROOT
-from app.content import load_line
 from helpers import TODAY, edit, errors, only_error, run, warnings
 
+from app.config import PROJECT_ROOT
+from app.core.checks import safety as checks_safety
+from app.core.checks import words as checks_words
+from app.core.content import load_line
 
 # ----- advice about a person's own treatment -----------------------------------------------------
 
@@ -161,7 +160,7 @@ def test_a_long_sentence_in_a_text_reply_is_an_error(root):
 
 
 def test_a_list_after_a_colon_counts_by_its_longest_item():
-    from app.checks.language import sentence_words
+    from app.core.checks.language import sentence_words
     assert sentence_words("Reply with a word or number: 1 WHAT (what CAR-T is), 2 STATUS, 3 RISKS, 4 TRIALS.") == 6
 
 

@@ -11,10 +11,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from app.content import ContentError, load_line
-from app.engine import State
 from helpers import CONTENT_DIR
+
+from app.core.callflow import State
+from app.core.content import ContentError, load_line
 
 
 @pytest.fixture

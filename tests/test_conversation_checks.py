@@ -8,15 +8,15 @@ import re
 from pathlib import Path
 
 import pytest
-
-from app import checks, gsm
-from app.config import PROJECT_ROOT
-from app.content import ContentError, load_line
-from app.checks.listening import longest_turns
-from app.node import Node
-from app.phone import parse_voice
-from app.texting import TextFlow
 from helpers import TODAY, edit
+
+from app.config import PROJECT_ROOT
+from app.core import checks, gsm
+from app.core.checks.listening import longest_turns
+from app.core.content import ContentError, load_line
+from app.core.node import Node
+from app.core.textflow import TextFlow
+from app.phone import parse_voice
 
 
 def errors(root: Path) -> list[str]:

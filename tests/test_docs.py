@@ -140,6 +140,8 @@ def test_layout_names_the_modules_of_every_package_in_app():
         text = entries[shown(package)]
         modules = {shown(path) for path in kept(package)}
         named = set(re.findall(r"\b\w+\.py\b", text))
+        # A package's entry also names the modules of the packages inside it (core/ holds content/, checks/).
+        inside = {path.name for path in package.rglob("*.py")}
         assert {m for m in modules if not re.search(rf"(?<![\w.]){re.escape(m)}(?![\w])", text)} == set(), (
             f"app/{package.name}/ has modules the Layout does not name")
-        assert named - modules == set(), f"the Layout names modules that app/{package.name}/ does not have"
+        assert named - modules - inside == set(), f"the Layout names modules that app/{package.name}/ does not have"

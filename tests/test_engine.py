@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.engine import CallFlow, Input, State
-from app.speech import speaking_seconds
+from app.core.callflow import CallFlow, Input, State
+from app.core.speech import speaking_seconds
 
 KEYS = {"what-is-car-t": ["1"], "car-t-for-ms-today": ["2"], "risks": ["3"],
         "find-a-trial": ["4", "1"], "questions-for-your-doctor": ["4", "2"]}

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.engine import CallFlow, Input, Pending, State
-from app.hearing import Hearing, in_order, normalize
-from app.turns import MAX_MISSES
+from app.core.callflow import CallFlow, Input, Pending, State
+from app.core.hearing import Hearing, in_order, normalize
+from app.core.turns import MAX_MISSES
 
 RISKS = State(("main", "risks"), 1)
 
@@ -49,7 +49,7 @@ def test_a_sentence_with_other_words_never_ends_the_call(flow, words):
 def test_nothing_but_goodbye_and_three_silences_hang_up(flow, line):
     """Explored from every place with every key and the phrases the checker tries: a caller who is
     trying never hears a hang-up."""
-    from app.checks.listening import conversation_turns, explored_inputs
+    from app.core.checks.listening import conversation_turns, explored_inputs
     inputs = [i for i in explored_inputs(line) if i.kind != "silence"]
     for turn in conversation_turns(flow, inputs):
         if turn.hangup:
@@ -237,7 +237,7 @@ def test_fillers_are_dropped_only_around_a_whole_answer(line):
 # ----- short turns ----------------------------------------------------------------------------------
 
 def test_no_part_ends_with_more_than_25_words_of_choices(flow, line):
-    from app.speech import spoken_word_count
+    from app.core.speech import spoken_word_count
     for topic in line.topics.values():
         for part in range(len(topic.parts)):
             turn = flow.respond(State(line.paths[topic.id], part), Input("digits", "9"))

@@ -14,13 +14,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from serve import Served
 from sqlalchemy import create_engine, select
 
+from app.core.reply_limit import ReplyLimit
 from app.phone import parse_messages, parse_voice
-from app.reply_limit import ReplyLimit
+from app.services import services
 from app.store import StoreError, opt_outs, upgrade
-from app.web.services import services
-from serve import Served
 
 NUMBER = "+15551234567"
 TOKEN = "fault-test-token"

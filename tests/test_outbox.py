@@ -10,8 +10,8 @@ import threading
 
 from sqlalchemy import select, text
 
-from app.memory import CallerMemory, forget, purge
-from app.outbox import GIVE_UP_AFTER, LEASE, Message, Outbox, mask, outbox
+from app.store.callers import CallerMemory, forget, purge
+from app.store.outbox import GIVE_UP_AFTER, LEASE, Message, Outbox, mask, outbox
 
 NUMBER = "+15551234567"
 OTHER = "+15557654321"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from twilio.request_validator import RequestValidator
-
-from app.memory import CallerMemory
-from app.outbox import Message, Outbox
-from app.web.services import services
 from twilio_api import ACCOUNT_SID, AUTH_TOKEN, running
+
+from app.services import services
+from app.store.callers import CallerMemory
+from app.store.outbox import Message, Outbox
 
 NUMBER = "+15551234567"
 LINE = "+15550001111"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from test_preview import FakeSpeaker
 
-from app import pace
 from app.cli import content
 from app.cli import preview as preview_cli
-from test_preview import FakeSpeaker
+from app.core import pace
 
 
 def test_steps_are_ten_points_of_the_prosody_rate_within_a_range():

@@ -5,8 +5,18 @@ from __future__ import annotations
 import pytest
 from twilio.request_validator import RequestValidator
 
-from app.phone import (CallEnded, Dial, Gather, Hangup, Phone, Position, Redirect, WebhookError, parse_messages,
-                       parse_voice)
+from app.phone import (
+    CallEnded,
+    Dial,
+    Gather,
+    Hangup,
+    Phone,
+    Position,
+    Redirect,
+    WebhookError,
+    parse_messages,
+    parse_voice,
+)
 
 TOKEN = "test-token"
 BASE = "http://localhost"

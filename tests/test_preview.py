@@ -17,9 +17,9 @@ from app import preview
 from app.cli import content
 from app.cli import preview as preview_cli
 from app.config import PROJECT_ROOT
-from app.engine import CallFlow, Segment
+from app.core.callflow import CallFlow, Segment
+from app.core.speech import speaking_seconds
 from app.preview import Prompt
-from app.speech import speaking_seconds
 
 CONTENT_DIR = PROJECT_ROOT / "content"
 

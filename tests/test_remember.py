@@ -8,11 +8,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, update
 
-from app.engine import CallFlow, Input, State
-from app.memory import CallerMemory, callers
-from app.outbox import Outbox, outbox
+from app.core.callflow import CallFlow, Input, State
 from app.phone import Phone
-from app.web.services import services
+from app.services import services
+from app.store.callers import CallerMemory, callers
+from app.store.outbox import Outbox, outbox
 
 CALLER = "+15551234567"
 LINE = "+15550001111"

@@ -8,12 +8,12 @@ import threading
 
 import pytest
 from sqlalchemy import select
+from twilio_api import ACCOUNT_SID, AUTH_TOKEN, running
 
 from app import sender as sender_module
-from app.outbox import Message, Outbox, outbox
 from app.sender import Sender, backoff, make_client
 from app.store import Store, upgrade
-from twilio_api import ACCOUNT_SID, AUTH_TOKEN, running
+from app.store.outbox import Message, Outbox, outbox
 
 NUMBER = "+15551234567"
 LINE = "+15550001111"

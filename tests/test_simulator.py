@@ -158,8 +158,8 @@ def test_simulator_is_off_by_default_when_a_token_is_set(make_app):
 
 
 def test_every_utterance_is_found_in_a_manifest_the_preview_builds(make_app):
-    from app.web.services import services
     from app.preview import MANIFEST, build_manifest, collect_prompts
+    from app.services import services
 
     app = make_app(CONTACT_NUMBER="+1 202-555-0123")
     with app.app_context():

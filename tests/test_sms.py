@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from helpers import NUMBER, send
 from sqlalchemy import create_engine, text
 
-from app import gsm
-from app.node import Node
-from app.texting import Position, TextFlow
-from app.web.services import services
-from helpers import NUMBER, send
+from app.core import gsm
+from app.core.node import Node
+from app.core.textflow import Position, TextFlow
+from app.services import services
 
 
 def services_of(app):

@@ -15,6 +15,7 @@ import traceback
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from helpers import send
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
@@ -22,7 +23,6 @@ from app.store import Store, StoreError, Unavailable, make_engine, metadata, opt
 from app.store import database as store_module
 from app.store.migrate import head_revision
 from app.store.schema import SCHEMA_REVISION
-from helpers import send
 
 NUMBER = "+15551234567"
 SECRET = "test-secret"

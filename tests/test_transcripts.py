@@ -22,9 +22,9 @@ import pytest
 import yaml
 
 from app.config import DEFAULTS
-from app.outbox import Outbox
 from app.phone import DEFAULT_CALLER, Call, Phone, VoiceResponse, parse_voice
-from app.web.services import services
+from app.services import services
+from app.store.outbox import Outbox
 
 GOLDEN = Path(__file__).parent / "golden"
 TOKEN = "golden-token"

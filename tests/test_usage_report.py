@@ -9,8 +9,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from app import learned, usage_report
-from app.store import make_engine, upgrade
+from app import report as usage_report
+from app.store import learned, make_engine, upgrade
 
 DAY = dt.date(2026, 11, 20)
 CALLERS = ["+15550000001", "+15550000002", "+15550000003"]
@@ -156,7 +156,7 @@ def test_the_line_learns_only_with_learn_phrases_on(make_app):
             client.post("/voice/turn?at=main", data={"From": caller, "SpeechResult": "purple elephants"})
         client.post("/voice/turn?at=main", data={"From": CALLERS[0], "SpeechResult": "side effects"})  # understood
         with app.app_context():
-            from app.web.insight import learner
+            from app.services import learner
             assert learner().phrases() == expected
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlsplit
-
 import time
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from twilio.request_validator import RequestValidator
@@ -137,7 +136,7 @@ def test_forged_forms_are_refused_before_any_signature_work(make_app, monkeypatc
 
 
 def test_an_error_inside_a_request_is_an_apology_not_a_500(app, monkeypatch):
-    from app.web.services import services
+    from app.services import services
 
     with app.app_context():
         flow = services().calls
@@ -147,7 +146,7 @@ def test_an_error_inside_a_request_is_an_apology_not_a_500(app, monkeypatch):
 
 
 def test_when_even_the_apology_fails_the_caller_hears_goodbye(app, monkeypatch):
-    from app.web.services import services
+    from app.services import services
 
     with app.app_context():
         flow = services().calls

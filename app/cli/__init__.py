@@ -10,13 +10,13 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from .call import call_command, text_command
-from .check import check
-from .db import db
-from .outbox import outbox_command, purge_command
-from .preview import preview_command, say_command, voices_command
-from .suggestions import suggestions_command
-from .usage import usage_command
+from app.cli.call import call_command, text_command
+from app.cli.check import check, turns_command
+from app.cli.db import db
+from app.cli.outbox import outbox_command, purge_command
+from app.cli.preview import preview_command, say_command, voices_command
+from app.cli.suggestions import suggestions_command
+from app.cli.usage import usage_command
 
 
 @click.group("content")
@@ -29,6 +29,7 @@ content.add_command(preview_command)
 content.add_command(say_command)
 content.add_command(voices_command)
 content.add_command(suggestions_command)
+content.add_command(turns_command)
 
 __all__ = ["content", "db", "register"]
 

@@ -10,8 +10,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ..phone import DEFAULT_CALLER, Call, Event, Phone
-from ..store import upgrade
+from app.phone import DEFAULT_CALLER, Call, Event, Phone
+from app.store import upgrade
 
 QUIT = "/quit"
 WHO = {"line": "Line", "caller": "You", "network": "Phone"}

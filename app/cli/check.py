@@ -8,8 +8,10 @@ import json
 
 import click
 
-from .. import checks
-from .settings import editor_settings
+from app.cli.settings import editor_settings
+from app.core import checks
+from app.core.checks import listening
+from app.core.content import load_line
 
 
 @click.command("check")
@@ -37,3 +39,13 @@ def check(today: dt.datetime | None, output: str) -> None:
         click.echo(checks.summary(problems))
     if errors:
         raise SystemExit(1)
+
+
+@click.command("turns")
+@click.option("--top", default=8, show_default=True, type=click.IntRange(min=1), help="How many turns to list.")
+def turns_command(top: int) -> None:
+    """List the longest turns a caller hears before they can choose (the checker refuses over 50 s)."""
+    settings = editor_settings()
+    wpm = int(settings["WORDS_PER_MINUTE"])
+    line = load_line(settings["CONTENT_DIR"], settings["CONTENT_LANGUAGE"])
+    click.echo(listening.report(listening.longest_turns(line, wpm)[:top], wpm))

@@ -8,10 +8,10 @@ from __future__ import annotations
 import click
 from dotenv import load_dotenv
 
-from ..config import PROJECT_ROOT, settings_from_env
-from ..store import upgrade
-from ..store.guard import describe
-from ..store.schema import SCHEMA_REVISION
+from app.config import PROJECT_ROOT, settings_from_env
+from app.store import upgrade
+from app.store.guard import describe
+from app.store.schema import SCHEMA_REVISION
 
 
 @click.group("db")

@@ -11,10 +11,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ..memory import purge
-from ..outbox import Outbox
-from ..sender import Sender, make_client
-from ..web.services import services
+from app.sender import Sender, make_client
+from app.services import services
+from app.store.callers import purge
+from app.store.outbox import Outbox
 
 BODY_WIDTH = 48
 

@@ -10,10 +10,12 @@ from typing import Any, Iterable, Iterator
 
 import click
 
-from .. import pace, preview
-from ..content import ContentError, Line, load_line
-from ..engine import CallFlow
-from .settings import editor_settings
+from app import preview
+from app.cli.settings import editor_settings
+from app.core import pace
+from app.core.callflow import CallFlow
+from app.core.content import ContentError, Line, load_line
+
 
 class Rate(click.ParamType):
     """Words per minute (60-450), or a caller's speed step: slowest, much-slower, slower, normal, faster, fastest."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..config import load_settings
+from app.config import load_settings
 
 
 def editor_settings() -> dict[str, Any]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import click
 
-from ..learned import MIN_CALLERS, LearnedPhrases
-from ..store import make_engine
-from .settings import editor_settings
+from app.cli.settings import editor_settings
+from app.store import make_engine
+from app.store.learned import MIN_CALLERS, LearnedPhrases
 
 
 @click.command("suggestions")

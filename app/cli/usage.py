@@ -10,8 +10,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ..web.insight import learner
-from ..web.services import services
+from app.services import learner, services
 
 
 @click.group("usage", invoke_without_command=True)
@@ -44,7 +43,7 @@ def usage_command(context: click.Context, days: int) -> None:
 def report_command(days: int, out: Path, today: dt.datetime | None) -> None:
     """Write one HTML page with charts: calls and texts a day, how far callers listen, keys or speech,
     speech not understood, personal questions and texts on request. Opens offline in any browser."""
-    from .. import usage_report  # here, so that starting the line does not load the charting library
+    from app import report as usage_report  # here, so that starting the line does not load the charting library
 
     learned = learner().phrases() if current_app.config.get("LEARN_PHRASES") else None
     page = usage_report.build_report(services().store.counts(), services().line,

@@ -1,9 +1,33 @@
 """A simulated Twilio (call.py) and its TwiML parser (twiml.py), for the simulator page, `flask call` and tests."""
 
-from .call import (ACCOUNT_SID, DEFAULT_CALLER, DEFAULT_CONFIDENCE, DEFAULT_LINE_NUMBER, MAX_FOLLOWED, Call,
-                   CallEnded, Event, Phone, Position, PostFunction, TestClientLike, Transport, WebhookError)
-from .twiml import (Dial, Gather, Hangup, Redirect, Say, Utterance, Verb, VoiceResponse, parse_messages,
-                    parse_voice)
+from app.phone.call import (
+                   ACCOUNT_SID,
+                   DEFAULT_CALLER,
+                   DEFAULT_CONFIDENCE,
+                   DEFAULT_LINE_NUMBER,
+                   MAX_FOLLOWED,
+                   Call,
+                   CallEnded,
+                   Event,
+                   Phone,
+                   Position,
+                   PostFunction,
+                   TestClientLike,
+                   Transport,
+                   WebhookError,
+)
+from app.phone.twiml import (
+                   Dial,
+                   Gather,
+                   Hangup,
+                   Redirect,
+                   Say,
+                   Utterance,
+                   Verb,
+                   VoiceResponse,
+                   parse_messages,
+                   parse_voice,
+)
 
 __all__ = ["ACCOUNT_SID", "DEFAULT_CALLER", "DEFAULT_CONFIDENCE", "DEFAULT_LINE_NUMBER", "MAX_FOLLOWED", "Call",
            "CallEnded", "Dial", "Event", "Gather", "Hangup", "Phone", "Position", "PostFunction", "Redirect", "Say",

@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 
 from twilio.request_validator import RequestValidator
 
-from .twiml import Gather, Utterance, VoiceResponse, parse_messages, parse_voice
+from app.phone.twiml import Gather, Utterance, VoiceResponse, parse_messages, parse_voice
 
 # Numbers in the 555-0100..0199 range are reserved for fiction: they never reach a real person.
 DEFAULT_CALLER = "+12025550142"

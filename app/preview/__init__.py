@@ -7,13 +7,32 @@ process (worker.py, `python -m app.preview.worker`), because its espeak driver i
 reused or re-created inside one process.
 """
 
-from .audio import (END_PAUSE_ALLOWANCE, MAX_DURATION_FACTOR, MIN_DURATION_FACTOR, RenderError, Speaker, SpeakerError,
-                    check_wav, join_wavs, play_wav, render_one)
-from .cache import (AUDIO_DIR, MANIFEST, PreviewResult, audio_file, audio_key, build_manifest, build_preview,
-                    ensure_audio, remove_stale)
-from .index import INDEX, build_index
-from .prompts import Prompt, collect_prompts, spoken_segments, topic_segments, unsaid_phrases, where
-from .speaker import Pyttsx3Speaker
+from app.preview.audio import (
+                    END_PAUSE_ALLOWANCE,
+                    MAX_DURATION_FACTOR,
+                    MIN_DURATION_FACTOR,
+                    RenderError,
+                    Speaker,
+                    SpeakerError,
+                    check_wav,
+                    join_wavs,
+                    play_wav,
+                    render_one,
+)
+from app.preview.cache import (
+                    AUDIO_DIR,
+                    MANIFEST,
+                    PreviewResult,
+                    audio_file,
+                    audio_key,
+                    build_manifest,
+                    build_preview,
+                    ensure_audio,
+                    remove_stale,
+)
+from app.preview.index import INDEX, build_index
+from app.preview.prompts import Prompt, collect_prompts, spoken_segments, topic_segments, unsaid_phrases, where
+from app.preview.speaker import Pyttsx3Speaker
 
 __all__ = ["AUDIO_DIR", "END_PAUSE_ALLOWANCE", "INDEX", "MANIFEST", "MAX_DURATION_FACTOR", "MIN_DURATION_FACTOR",
            "PreviewResult", "Prompt", "Pyttsx3Speaker", "RenderError", "Speaker", "SpeakerError", "audio_file",

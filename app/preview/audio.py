@@ -10,7 +10,7 @@ import wave
 from pathlib import Path
 from typing import Protocol, Sequence
 
-from ..speech import speaking_seconds
+from app.core.speech import speaking_seconds
 
 # A rendered file is believed when it lasts between these multiples of the estimate from its words
 # and the rate; the extra seconds allow for the pause espeak adds at the end of every utterance.

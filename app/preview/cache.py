@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from ..content import Line
-from .audio import RenderError, Speaker, check_wav, render_one
-from .index import INDEX, build_index
-from .prompts import Prompt
+from app.core.content import Line
+from app.preview.audio import RenderError, Speaker, check_wav, render_one
+from app.preview.index import INDEX, build_index
+from app.preview.prompts import Prompt
 
 AUDIO_DIR = "audio"
 MANIFEST = "manifest.json"

@@ -9,8 +9,8 @@ from typing import Any, Collection, Sequence
 
 from jinja2 import Environment, PackageLoader, Template, select_autoescape
 
-from ..content import Line
-from .prompts import Prompt, where
+from app.core.content import Line
+from app.preview.prompts import Prompt, where
 
 INDEX = "index.html"
 SHARED_GROUP = "Menus, and what the line says everywhere"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from ..content import Line, Menu, Topic
-from ..engine import CallFlow, Input, Segment, State
-from ..explore import basic_inputs, every_turn
-from ..node import Node
+from app.core.callflow import CallFlow, Input, Segment, State
+from app.core.content import Line, Menu, Topic
+from app.core.explore import basic_inputs, every_turn
+from app.core.node import Node
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ import threading
 from pathlib import Path
 from typing import IO, Any
 
-from ..speech import speaking_seconds
-from .audio import MAX_DURATION_FACTOR, RenderError, SpeakerError, check_wav
+from app.core.speech import speaking_seconds
+from app.preview.audio import MAX_DURATION_FACTOR, RenderError, SpeakerError, check_wav
 
 
 class Pyttsx3Speaker:

@@ -14,7 +14,7 @@ from contextlib import redirect_stdout
 from pathlib import Path
 from typing import IO, Any, Iterable
 
-from .audio import SpeakerError
+from app.preview.audio import SpeakerError
 
 
 def match_voice(voices: Iterable[Any], wanted: str) -> Any:

@@ -23,11 +23,11 @@ from sqlalchemy import String, bindparam, delete, func, inspect, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from .engine import DEFAULT, Timeouts, make_engine, sqlite_path
-from .guard import Guard, SchemaNotReady, Unavailable, describe
-from .journal import StopJournal
-from .schema import SCHEMA_REVISION, metadata, opt_outs, sms_positions, usage_counts
-from .usage import UsageCounts
+from app.store.connection import DEFAULT, Timeouts, make_engine, sqlite_path
+from app.store.guard import Guard, SchemaNotReady, Unavailable, describe
+from app.store.journal import StopJournal
+from app.store.schema import SCHEMA_REVISION, metadata, opt_outs, sms_positions, usage_counts
+from app.store.usage import UsageCounts
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)

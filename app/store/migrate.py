@@ -15,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from .engine import RELAXED, make_engine, sqlite_path
+from app.store.connection import RELAXED, make_engine, sqlite_path
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Taken by `flask db init` on PostgreSQL, so that two release steps at once migrate one after the other.

@@ -1,6 +1,6 @@
 """The line's tables, as SQLAlchemy Core sees them; Alembic migrations (store/migrations) create them.
 
-The outbox (app/outbox.py) and the callers' memory (app/memory.py) define their tables on this
+The outbox (app/store/outbox.py) and the callers' memory (app/store/callers.py) define their tables on this
 metadata too, next to the code that uses them (migration 0003).
 """
 
@@ -36,7 +36,7 @@ usage_counts = Table(
     Column("count", Integer, nullable=False),
 )
 
-# Phrases callers said that matched nothing (app/learned.py, only with LEARN_PHRASES=true).
+# Phrases callers said that matched nothing (app/store/learned.py, only with LEARN_PHRASES=true).
 MAX_PHRASE_CHARS = 80
 
 # One row per (phrase, caller) not understood: hashes and a day, never the words or the number.

@@ -8,8 +8,8 @@ from typing import Any, Callable, Iterable
 from flask import Flask, abort, current_app, g, request
 from twilio.request_validator import RequestValidator
 
-from ..node import Node
-from .services import services
+from app.core.node import Node
+from app.services import services
 
 STARTED = "line.started"  # the WSGI environ key the outermost layer puts the request's start time under
 

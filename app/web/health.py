@@ -6,8 +6,8 @@ import datetime as dt
 
 from flask import Blueprint, Response, current_app, jsonify
 
-from ..outbox import Outbox
-from .services import services
+from app.services import services
+from app.store.outbox import Outbox
 
 # A text waiting longer than this (retries back off to an hour) means no sender is at work.
 SENDER_LATE = dt.timedelta(minutes=15)

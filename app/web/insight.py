@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from flask import current_app, request
 
-from ..engine import Input, Turn
-from ..learned import LearnedPhrases
-from .common import count_usage
-from .services import services
+from app.core.callflow import Input, Turn
+from app.services import learner, services
+from app.web.common import count_usage
 
 INPUT_NAMES = {"digits": "keys", "speech": "speech", "silence": "silence"}
-EXTENSION = "learned_phrases"
 
 
 def not_understood(turn: Turn) -> bool:
@@ -33,15 +31,6 @@ def record_turn(heard: Input, turn: Turn) -> None:
         count_usage("voice", f"not-understood:{place(turn)}")
         if current_app.config.get("LEARN_PHRASES"):
             learn(heard.value)
-
-
-def learner() -> LearnedPhrases:
-    """The learned-phrases store, built once per app on the line's database."""
-    found = current_app.extensions.get(EXTENSION)
-    if found is None:
-        found = LearnedPhrases(services().store.engine, current_app.config["PHONE_HASH_SECRET"])
-        current_app.extensions[EXTENSION] = found
-    return found
 
 
 def learn(said: str) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
 
-from ..outbox import Outbox
-from .common import require_twilio_signature
-from .services import services
+from app.services import services
+from app.store.outbox import Outbox
+from app.web.common import require_twilio_signature
 
 bp = Blueprint("outbox", __name__)
 bp.before_request(require_twilio_signature)

@@ -12,15 +12,24 @@ import secrets
 from pathlib import Path
 from typing import Any, cast
 
-from flask import (Blueprint, Response, abort, current_app, jsonify, render_template, request, send_from_directory,
-                   url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 
-from ..limits import MAX_SMS_BODY, MAX_SPEECH_CHARS
-from ..outbox import Outbox
-from ..phone import DEFAULT_LINE_NUMBER, Call, CallEnded, Event, Phone, Position, Utterance, WebhookError
-from ..preview import AUDIO_DIR, MANIFEST
-from ..speech import phone_number_words
-from .services import services
+from app.core.limits import MAX_SMS_BODY, MAX_SPEECH_CHARS
+from app.core.speech import phone_number_words
+from app.phone import DEFAULT_LINE_NUMBER, Call, CallEnded, Event, Phone, Position, Utterance, WebhookError
+from app.preview import AUDIO_DIR, MANIFEST
+from app.services import services
+from app.store.outbox import Outbox
 
 # Static files belong to the blueprint, so they are not served when the simulator is off.
 bp = Blueprint("simulator", __name__, url_prefix="/simulator", static_folder="../static", static_url_path="/static")

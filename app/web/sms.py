@@ -6,13 +6,13 @@ from flask import Blueprint, Response, current_app, g, request
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import HTTPException
 
-from .services import services
-from ..limits import MAX_SMS_BODY
-from ..memory import forget
-from ..node import Node
-from ..store import JournalError, Unavailable
-from ..texting import OptOutGroup, Position, normalize_sms
-from .common import note, require_twilio_signature
+from app.core.limits import MAX_SMS_BODY
+from app.core.node import Node
+from app.core.textflow import OptOutGroup, Position, normalize_sms
+from app.services import services
+from app.store import JournalError, Unavailable
+from app.store.callers import forget
+from app.web.common import note, require_twilio_signature
 
 bp = Blueprint("sms", __name__)
 bp.before_request(require_twilio_signature)

@@ -8,14 +8,14 @@ from flask import Blueprint, Response, current_app, request, url_for
 from twilio.twiml.voice_response import Gather, VoiceResponse
 from werkzeug.exceptions import HTTPException
 
-from .. import pace
-from ..caller import Outcome
-from ..engine import Input, State, Turn
-from ..outbox import Message
-from . import remember
-from .common import count_usage, note, require_twilio_signature
-from .insight import record_turn
-from .services import services
+from app.core import pace
+from app.core.caller_requests import Outcome
+from app.core.callflow import Input, State, Turn
+from app.services import services
+from app.store.outbox import Message
+from app.web import caller_requests as remember
+from app.web.common import count_usage, note, require_twilio_signature
+from app.web.insight import record_turn
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 bp.before_request(require_twilio_signature)

@@ -1,0 +1,268 @@
+"""Checks on how the line converses, behind `flask content check` (called from checks.check_line):
+every turn's length before a choice, short part choices, phrases claimed twice, personal answers
+(no advice, the neurologist named, emergency words first), key facts first, and every text reply.
+Pure. Run `python -m app.checks.listening` to print the longest turns a caller can hear.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Iterator
+
+import textstat
+
+from app.core import gsm, speech
+from app.core.callflow import CallFlow, Input, Turn, normalize, spoken_names
+from app.core.checks.fields import line_problem, question_path, talk_problem
+from app.core.checks.listening import node_path, turn_length_problems, waiting_turns
+from app.core.content import Line, Problem
+from app.core.textflow import TextFlow
+from app.core.turns import State
+
+MAX_CHOICE_WORDS = 25
+MAX_SENTENCE_WORDS = 20
+MAX_ANSWER_GRADE = 8.0
+REVIEW_WARNING_DAYS, REVIEW_ERROR_DAYS = 183, 365
+EMERGENCY_WORDS = "call 911"
+PROMISED_KEY = re.compile(r"\bpress(?:ing)?\s+(?:the\s+)?([0-9*#])\b", re.IGNORECASE)
+UNSPEAKABLE = re.compile(r"https?:|\bwww\b|\.(?:com|gov|org|net)\b|[%&/@#+=]", re.IGNORECASE)
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# Telling a caller what to do about their care; the line informs, the neurologist advises.
+ADVICE = re.compile(r"\b(you should|you must|you need to|we recommend|i recommend|we suggest|i suggest|"
+                    r"(?:stop|start|keep) taking|do not take|don't take|it is (?:right|safe) for you)\b",
+                    re.IGNORECASE)
+
+
+# ----- entry point ---------------------------------------------------------------------------------
+
+def conversation_problems(line: Line, today: dt.date, words_per_minute: int) -> list[Problem]:
+    """Every problem with how the line converses (see the module's docstring)."""
+    if not line.talk.say:  # conversation.yaml was refused: the loader said why
+        return []
+    turns = waiting_turns(line)
+    return [
+        *claimed_twice(line), *turn_length_problems(line, words_per_minute, turns), *choice_length_problems(line),
+        *promised_key_problems(line, turns), *talk_language_problems(line), *advice_problems(line),
+        *question_problems(line, today), *key_fact_problems(line), *text_reply_problems(line),
+    ]
+
+
+# ----- phrases ---------------------------------------------------------------------------------------
+
+def claims(line: Line) -> Iterator[tuple[str, str, str, bool]]:
+    """Each phrase a caller can say, normalized: (phrase, what it does, field path, from conversation files)."""
+    talk = line.talk
+    for action, reserved in line.reserved.items():
+        for index, phrase in enumerate(reserved.phrases):
+            yield normalize(phrase), f"the '{action}' command", f"reserved.{action}.phrases[{index}]", False
+    for node, names in spoken_names(line).items():
+        for name in names:
+            yield name, f"{'menu' if node in line.menus else 'topic'} '{node}'", f"topics.{node}", False
+    for where, groups in (("alone", talk.alone), ("anywhere", talk.anywhere)):
+        for group, phrases in groups.items():
+            target = "asking to end the call" if group == "maybe_end" else f"the '{group}' command"
+            for index, phrase in enumerate(phrases):
+                yield normalize(phrase), target, f"words.{where}.{group}[{index}]", True
+    for question in talk.questions.values():
+        for index, phrase in enumerate(question.phrases):
+            yield (normalize(phrase), f"question '{question.id}'",
+                   question_path(line, question.id, f"phrases[{index}]"), True)
+
+
+def claimed_twice(line: Line) -> Iterator[Problem]:
+    """A phrase in the conversation files must lead to one place only (line.yaml's own are checked there)."""
+    first: dict[str, tuple[str, str, bool]] = {}
+    for phrase, target, path, ours in claims(line):
+        if not phrase:
+            continue
+        if phrase in first and first[phrase][0] != target and (ours or first[phrase][2]):
+            other_target, other_path, other_ours = first[phrase]
+            at, message_path = (path, other_path) if ours else (other_path, path)
+            shown = other_target if ours else target
+            yield talk_problem(line, at, f"saying '{phrase}' does this and also leads to {shown} ({message_path}); "
+                                         f"use it for one of them only")
+        first.setdefault(phrase, (target, path, ours))
+    talk = line.talk
+    for index, word in enumerate(talk.no):
+        if normalize(word) in {normalize(w) for w in talk.yes}:
+            yield talk_problem(line, f"words.no[{index}]", f"'{word}' is also a word for yes")
+
+
+def choice_length_problems(line: Line) -> Iterator[Problem]:
+    """The choices after a part (go on, the part before, again, other topics) take at most about 25 words."""
+    flow = CallFlow(line)
+    for topic in line.topics.values():
+        for part in range(len(topic.parts)) if topic.id in line.paths else ():
+            turn = flow.respond(State(line.paths[topic.id], part), Input("digits", flow.keys["repeat"]))
+            choices = turn.segments[-2:]
+            words = sum(speech.spoken_word_count(s.spoken) for s in choices)
+            if words > MAX_CHOICE_WORDS:
+                name = "part_keys_first" if part == 0 else "part_keys_last" if part + 1 == len(topic.parts) \
+                    else "part_keys"
+                yield talk_problem(line, f"say.{name}", f"the choices after part {part + 1} of '{topic.id}' take "
+                                                        f"{words} words; the most is {MAX_CHOICE_WORDS}")
+                return
+
+
+def promised_key_problems(line: Line, turns: list[tuple[CallFlow, Turn]] | None = None) -> Iterator[Problem]:
+    """Every "press N" in a conversation sentence or answer names a key that works where it is said."""
+    shared = set(line.phrases.values())
+    reported: set[tuple[str, str]] = set()
+    for flow, turn in waiting_turns(line) if turns is None else turns:
+        works = flow.keys_for(turn.state) if turn.state else set()
+        for segment in turn.segments:
+            if segment.text in shared or segment.kind != "text":
+                continue
+            for match in PROMISED_KEY.finditer(segment.text):
+                if match.group(1) not in works and (segment.text, match.group(1)) not in reported:
+                    reported.add((segment.text, match.group(1)))
+                    path, ours = node_path(line, str(turn.node))
+                    yield (talk_problem if ours else line_problem)(
+                        line, path, f"\"{segment.text}\" says '{match.group(0)}' but key {match.group(1)} does "
+                                    f"nothing there (keys that work: {', '.join(sorted(works)) or 'none'})")
+
+
+# ----- words -----------------------------------------------------------------------------------------
+
+def talk_texts(line: Line) -> Iterator[tuple[str, str, bool]]:
+    """Every text of the conversation files: (field path, text, whether it is spoken)."""
+    talk = line.talk
+    for name, text in talk.say.items():
+        yield f"say.{name}", text, True
+    for name, text in talk.sms.items():
+        yield f"sms.{name}", text, False
+    for question in talk.questions.values():
+        yield question_path(line, question.id, "answer"), question.answer, True
+        yield question_path(line, question.id, "text"), question.text, False
+
+
+def sentences(text: str) -> list[str]:
+    """A text split after each full stop, question or exclamation mark."""
+    return [s for s in SENTENCE_END.split(text.strip()) if s]
+
+
+def talk_language_problems(line: Line) -> Iterator[Problem]:
+    """Sentences under 20 words, answers at reading grade 8 at most, nothing the voice reads badly."""
+    for path, text, spoken in talk_texts(line):
+        for sentence in sentences(text):
+            count = len(sentence.split())
+            if count > MAX_SENTENCE_WORDS:
+                yield talk_problem(line, path, f"sentence \"{' '.join(sentence.split()[:8])} ...\" has {count} "
+                                               f"words; the most is {MAX_SENTENCE_WORDS}")
+        if spoken:
+            found = dict.fromkeys(m.group(0) for m in UNSPEAKABLE.finditer(line.pronounce(text)))
+            if found:
+                yield talk_problem(line, path, f"the voice would read {', '.join(map(repr, found))} badly; "
+                                               f"write it in words, like \"clinical trials dot gov\"")
+    for question in line.talk.questions.values():
+        grade = round(textstat.flesch_kincaid_grade(question.answer), 1)
+        if grade > MAX_ANSWER_GRADE:
+            yield talk_problem(line, question_path(line, question.id, "answer"),
+                               f"reads at grade {grade}; the most for an answer is {MAX_ANSWER_GRADE:g}")
+
+
+def everything_said(line: Line) -> Iterator[tuple[str, str]]:
+    """Every text the line says or sends, with where it is written: (field path, text)."""
+    for path, text, _ in talk_texts(line):
+        yield path, text
+    for name, text in line.phrases.items():
+        yield f"phrases.{name}", text
+    for topic in line.topics.values():
+        for index, part in enumerate(topic.parts):
+            yield f"topics.{topic.id}.parts[{index}]", part.text
+        for index, message in enumerate(topic.sms):
+            yield f"topics.{topic.id}.sms[{index}]", message
+
+
+def advice_problems(line: Line) -> Iterator[Problem]:
+    """The line informs and never advises: no "you should", "stop taking"... anywhere it speaks or texts."""
+    for path, text in everything_said(line):
+        for match in ADVICE.finditer(text):
+            message = (f"'{match.group(0)}' tells a caller what to do about their care; the line informs, the "
+                       f"neurologist advises: say what is known instead")
+            ours = not path.startswith(("topics.", "phrases."))
+            yield (talk_problem if ours else line_problem)(line, path, message)
+
+
+def question_problems(line: Line, today: dt.date) -> Iterator[Problem]:
+    """Each answer names the neurologist; an emergency answer starts with the emergency words; the
+    answers have dated sources and a recent review."""
+    talk = line.talk
+    for question in talk.questions.values():
+        for field, text in (("answer", question.answer), ("text", question.text)):
+            if "neurologist" not in text.lower():
+                yield talk_problem(line, question_path(line, question.id, field),
+                                   "must name the neurologist, who is the one to advise")
+            if question.emergency and EMERGENCY_WORDS not in (sentences(text) or [""])[0].lower():
+                yield talk_problem(line, question_path(line, question.id, field),
+                                   f"an emergency answer must begin with the emergency words ('{EMERGENCY_WORDS}')")
+        if not question.phrases:
+            yield talk_problem(line, question_path(line, question.id, "phrases"), "needs words that recognise it")
+    for index, source in enumerate(talk.sources):
+        if not (source.name and source.file and re.fullmatch(r"(19|20)\d\d(-\d\d){0,2}", source.date)):
+            yield talk_problem(line, f"sources[{index}]", "needs a name, a date like 2025-10 and the seed file")
+    as_of = f"as of {talk.as_of}".lower()
+    for question in talk.questions.values():
+        if talk.as_of and as_of not in question.answer.lower() and not question.emergency:
+            yield talk_problem(line, question_path(line, question.id, "answer"),
+                               f"must say '{as_of}', so callers know how recent the facts are", "warning")
+    if talk.reviewed:
+        age = (today - talk.reviewed).days
+        if age < 0:
+            yield talk_problem(line, "reviewed", f"{talk.reviewed} is after today ({today})")
+        elif age > REVIEW_ERROR_DAYS:
+            yield talk_problem(line, "reviewed", f"{talk.reviewed} is more than 12 months ago; check the answers "
+                                                 f"against their sources and update the date")
+        elif age > REVIEW_WARNING_DAYS:
+            yield talk_problem(line, "reviewed", f"{talk.reviewed} is more than 6 months ago; check the answers "
+                                                 f"soon", "warning")
+
+
+def key_fact_problems(line: Line) -> Iterator[Problem]:
+    """Each topic's key fact is in its first spoken part and its first text message."""
+    facts = line.talk.key_facts
+    for topic in line.topics.values():
+        fact = facts.get(topic.id)
+        if not fact:
+            yield talk_problem(line, "key_facts", f"gives no key fact for topic '{topic.id}'")
+            continue
+        if line.pronounce(fact).lower() not in line.pronounce(topic.parts[0].text).lower():
+            yield line_problem(line, f"topics.{topic.id}.parts[0]",
+                               f"the first part must say the topic's key fact, '{fact}' (conversation.yaml)")
+        if topic.sms and fact.lower() not in topic.sms[0].lower():
+            yield line_problem(line, f"topics.{topic.id}.sms[0]",
+                               f"the first text message must say the topic's key fact, '{fact}'")
+
+
+# ----- text replies ----------------------------------------------------------------------------------
+
+def text_replies(line: Line) -> Iterator[tuple[str, str, int]]:
+    """Every reply the text flow can send that the conversation files shape: (field path, body, most segments)."""
+    texts = TextFlow(line)
+    yield "sms.thanks", texts.reply("thanks", None).body, 1
+    yield "sms.unknown", texts.reply("purple elephant umbrella", None).body, gsm.MAX_SEGMENTS
+    for question in line.talk.questions.values():
+        yield question_path(line, question.id, "text"), texts._answer(question.id, None).body, gsm.MAX_SEGMENTS
+    for topic in line.topics.values():
+        for index in range(len(topic.sms)):
+            yield "sms.part_mark", texts.topic_message(topic.id, index), gsm.MAX_SEGMENTS
+
+
+def text_reply_problems(line: Line) -> Iterator[Problem]:
+    """Every such reply is plain GSM-7 text in its most segments (thanks: one; the rest: two). A topic's
+    own message the loader checks already: here only what the part mark adds to it."""
+    topic_messages = {TextFlow(line).topic_message(t.id, i): line.topic_sms(t, i)
+                      for t in line.topics.values() for i in range(len(t.sms))}
+    for path, body, most in text_replies(line):
+        unmarked = topic_messages.get(body)
+        if unmarked is not None and gsm.segment_count(unmarked) > most:
+            continue
+        bad = list(gsm.non_gsm7_characters(body)) if unmarked is None else []
+        if bad:
+            yield talk_problem(line, path, f"character {bad[0][1]!r} is not plain GSM-7 text")
+        segments = gsm.segment_count(body)
+        if segments > most:
+            yield talk_problem(line, path, f"the reply \"{body[:40]}...\" is {gsm.septet_length(body)} characters, "
+                                           f"{segments} segments; the most is {most}")
+

@@ -1,0 +1,112 @@
+"""Plain language: reading grade per part and topic, sentence length, and jargon explained where a
+topic first uses it."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Iterator
+
+import textstat
+
+from app.core.checks.fields import all_passages, brief, part_path, problem_at, sentences
+from app.core.content import Line, Problem
+
+MAX_PART_GRADE = 8.0
+MAX_TOPIC_GRADE = 6.0
+MAX_SENTENCE_WORDS = 20
+
+# How far after a jargon word's first use its explanation may come: that sentence and the next two.
+EXPLANATION_WINDOW = 3
+# Words that show a sentence explains something ("Myelin is the coating...", "a marker called CD19").
+EXPLANATION_CUES = re.compile(
+    r"\b(is an?|is the|is when|is where|are|means|that is|called|call this|sold as|short for|kind of|like an?)\b",
+    re.IGNORECASE,
+)
+# A sentence that explains the one before it: "That is an immune reaction...", "It is a strong...".
+POINTER_START = re.compile(r"^(that|this|these|it)\b", re.IGNORECASE)
+# An explanation right after a term: ", a marker on...", " (research studies in people)", not " (CRS)".
+EXPLANATION_AFTER = re.compile(r",\s+an?\b|\s*\((?!\s*[A-Z0-9-]+\s*\))")
+
+
+def reading_grade(text: str) -> float:
+    """Flesch-Kincaid grade level of a text."""
+    return round(float(textstat.flesch_kincaid_grade(text)), 1)
+
+
+def plain_language_problems(line: Line) -> Iterator[Problem]:
+    """Reading grade per part and per topic, the same for text messages, and long sentences in everything
+    the line says or sends."""
+    for topic in line.topics.values():
+        yield from _grade_problems(line, topic.id, [part.text for part in topic.parts], "parts", "part")
+        yield from _grade_problems(line, topic.id, list(topic.sms), "sms", "text message")
+    for passage in all_passages(line):
+        for sentence in sentences(passage.text):
+            count = sentence_words(sentence)
+            if count > MAX_SENTENCE_WORDS:
+                yield problem_at(line, passage.path, f"the sentence \"{brief(sentence)}\" has {count} words; "
+                                                     f"the most is {MAX_SENTENCE_WORDS}: split it in two",
+                                 sentence=sentence)
+
+
+def sentence_words(sentence: str) -> int:
+    """How many words a reader takes in at once: a list after a colon ("Reply with a word: 1 WHAT, 2 STATUS,
+    3 RISKS") counts by its longest item."""
+    lead, colon, rest = sentence.rpartition(": ")
+    if colon and rest.count(",") >= 2:
+        return max(len(lead.split()), *(len(item.split()) for item in rest.split(",")))
+    return len(sentence.split())
+
+
+def _grade_problems(line: Line, topic_id: str, texts: list[str], field: str, noun: str) -> Iterator[Problem]:
+    """Each text (a part, a message) at most grade 8, and all of them together at most grade 6."""
+    for index, text in enumerate(texts):
+        grade = reading_grade(text)
+        if grade > MAX_PART_GRADE:
+            yield problem_at(line, f"topics.{topic_id}.{field}[{index}]",
+                             f"reads at school grade {grade}; the most for a {noun} is {MAX_PART_GRADE:g}. "
+                             f"Use shorter sentences and shorter words", sentence=text)
+    grade = reading_grade(" ".join(texts)) if texts else 0.0
+    if grade > MAX_TOPIC_GRADE:
+        found = problem_at(line, f"topics.{topic_id}.{field}[0]", f"the {noun}s of this topic together read at "
+                           f"school grade {grade}; the most is {MAX_TOPIC_GRADE:g}. Use shorter sentences and shorter "
+                           f"words", sentence=texts[0])
+        yield dataclasses.replace(found, field="whole topic" if field == "parts" else "all text messages")
+
+
+def term_pattern(term: str) -> re.Pattern[str]:
+    """A jargon term as a whole word, any case, plural allowed ("clinical trials")."""
+    body = r"\s+".join(re.escape(word) for word in term.split())
+    return re.compile(rf"(?<![\w-]){body}s?(?![\w-])", re.IGNORECASE)
+
+
+def explains(sentence: str, term: re.Pattern[str]) -> bool:
+    """True when a sentence explains the term: it names the term or points back ("That is..."), with a cue,
+    or puts an explanation right after it ("BCMA, a marker on plasma cells"; "trials (research studies)")."""
+    if not (term.search(sentence) or POINTER_START.match(sentence)):
+        return False
+    if EXPLANATION_CUES.search(sentence):
+        return True
+    return any(re.match(EXPLANATION_AFTER, sentence[m.end():]) for m in term.finditer(sentence))
+
+
+def jargon_problems(line: Line) -> Iterator[Problem]:
+    """Each jargon term must be explained where a topic first uses it (that sentence or the next two)."""
+    for topic in line.topics.values():
+        for term, explanation in line.jargon.items():
+            pattern = term_pattern(term)
+            for index, part in enumerate(topic.parts):
+                said = sentences(part.text)
+                found = next(((i, m) for i, s in enumerate(said) if (m := pattern.search(s))), None)
+                if found is None:
+                    continue
+                first, match = found
+                window = said[first:first + EXPLANATION_WINDOW]
+                if not any(explains(s, pattern) for s in window):
+                    written = match.group(0)
+                    yield problem_at(line, part_path(topic.id, index),
+                                     f"'{written}' is not explained where this topic first uses it "
+                                     f"(\"{brief(said[first])}\"); in that sentence or the next two, say what "
+                                     f"it is, like \"{written} is ...\" (jargon.yaml: {explanation})",
+                                     sentence=said[first])
+                break

@@ -1,0 +1,194 @@
+"""Text-message conversations as pure functions: which kind of message this is, and the reply."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from app.core.content import MAIN_MENU, Line
+from app.core.hearing import Hearing, normalize
+from app.core.node import Node
+
+OptOutGroup = Literal["stop", "start", "help"]
+OPT_OUT_GROUPS: tuple[OptOutGroup, ...] = ("stop", "start", "help")
+FUZZY_CUTOFF = 0.75
+# Only a short message is read for topic words: a long one is a question, read whole for that.
+MAX_WORDS_READ = 8
+MAX_QUESTION_WORDS = 80
+# Keywords outweigh synonyms when a sentence holds words of two topics.
+KEYWORD_WEIGHT, SYNONYM_WEIGHT = 2, 1
+# A near miss of MORE ("MROE", "MOER") needs at least this many letters; "M" alone is a keyword.
+MIN_NEAR_MORE = 3
+
+
+@dataclass(frozen=True)
+class Position:
+    """The topic a texter is reading and the next message of it to send on MORE."""
+
+    topic: str
+    next_part: int
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to send back and where the texter now is."""
+
+    body: str
+    position: Position | None
+    node: Node
+
+
+def normalize_sms(message: str) -> str:
+    """Upper-case words only, as carriers compare keywords."""
+    return " ".join(re.sub(r"[^A-Z0-9 ]+", " ", message.upper()).split())
+
+
+class TextFlow:
+    """Answers texters from the content; keeps no state of its own."""
+
+    def __init__(self, line: Line):
+        self.line = line
+        self.keywords = {topic.sms_keyword: topic.id for topic in line.topics.values()}
+        self.synonyms = {word: topic.id for topic in line.topics.values() for word in topic.sms_synonyms}
+        for index, topic_id in enumerate(self._topics_in_menu_order(), start=1):
+            self.keywords.setdefault(str(index), topic_id)
+        self.typo_targets = [w for w in (*self.keywords, *self.synonyms) if len(w) > 2 and " " not in w]
+        talk = line.talk
+        self.hearing = Hearing(line)
+        self.question_words = set(talk.sms_words.get("question_words", ()))
+        self.thanks = sorted({normalize_sms(w) for w in talk.sms_words.get("thanks_words", ())} - {""},
+                             key=lambda w: -len(w.split()))
+        self.more_words = [w for w in line.sms.keywords["more"] if len(w) >= MIN_NEAR_MORE]
+
+    def _topics_in_menu_order(self, menu_id: str = MAIN_MENU) -> list[str]:
+        """Topics in the order a caller meets them in the menus, so texters can reply 1, 2, 3..."""
+        order: list[str] = []
+        for option in self.line.menus[menu_id].options:
+            if option.kind == "topic":
+                order.append(option.target)
+            else:
+                order += self._topics_in_menu_order(option.target)
+        return list(dict.fromkeys(order))
+
+    def opt_out_group(self, message: str) -> OptOutGroup | None:
+        """Whether a whole message is a STOP, START or HELP word (or phrase), and which."""
+        text = normalize_sms(message)
+        for group in OPT_OUT_GROUPS:
+            if text in self.line.sms.keywords[group]:
+                return group
+        return None
+
+    def is_forget(self, message: str) -> bool:
+        """Whether a whole message asks the line to erase what it keeps about the number (FORGET)."""
+        return normalize_sms(message) in self.line.sms.keywords.get("forget", ())
+
+    def reply(self, message: str, position: Position | None) -> Reply:
+        """The reply to one inbound message that is not STOP, START or HELP."""
+        text = normalize_sms(message)
+        words = text.split()[:MAX_WORDS_READ]
+        more = self.line.sms.keywords["more"]
+        if not text:
+            # Only emoji or symbols ("\U0001F44D", ":)") are a nod, not a request; an empty message gets the list.
+            return self._thanks(position) if message.strip() else self._menu(position)
+        if text in more or self._near_more(text):
+            return self._more(position)
+        if text in self.line.sms.keywords["menu"]:
+            return self._menu(position)
+        if self._is_thanks(text):
+            return self._thanks(position)
+        if text in self.keywords or text in self.synonyms:
+            return self._send(self.keywords.get(text) or self.synonyms[text], 0)
+        question = self.hearing.question_in(normalize(" ".join(message.split()[:MAX_QUESTION_WORDS])))
+        if question:
+            return self._answer(question, position)
+        topic_id = self._find_topic(text, words)
+        if topic_id:
+            return self._send(topic_id, 0)
+        if any(word in more for word in words):  # "tell me more", "more please"
+            return self._more(position)
+        return self._unknown(position)
+
+    def _near_more(self, text: str) -> bool:
+        """A one-word near miss of MORE or NEXT ("MROE", "MOER", "NEXY") that is no topic's word."""
+        if " " in text or len(text) < MIN_NEAR_MORE or text in self.keywords or text in self.synonyms:
+            return False
+        if any(sorted(text) == sorted(word) for word in self.more_words):
+            return True
+        close = difflib.get_close_matches(text, [*self.more_words, *self.typo_targets], n=1, cutoff=FUZZY_CUTOFF)
+        return bool(close) and close[0] in self.more_words
+
+    def _is_thanks(self, text: str) -> bool:
+        """A message made only of thanks and OK words ("OK thanks", "Thank you so much")."""
+        padded = f" {text} "
+        for word in self.thanks:
+            padded = padded.replace(f" {word} ", " ")
+        return not padded.strip()
+
+    def _find_topic(self, text: str, words: list[str]) -> str | None:
+        """The topic a short message asks for: the best-supported topic in a sentence, then a typo.
+
+        Each topic's words (and word pairs, "SIDE EFFECTS") found count; on a tie the later word
+        wins, since the subject comes after the question word. A topic word that is a question word
+        ("WHAT") counts only when nothing else does: "what are the side effects" is about RISKS.
+        """
+        padded = f" {' '.join(words)} "
+        scores: dict[str, tuple[int, int]] = {}
+        asked: dict[str, tuple[int, int]] = {}
+        for table, weight in ((self.keywords, KEYWORD_WEIGHT), (self.synonyms, SYNONYM_WEIGHT)):
+            for word, topic_id in table.items():
+                at = padded.find(f" {word} ")
+                if word.isdigit() or at < 0:
+                    continue
+                into = asked if word in self.question_words else scores
+                total, last = into.get(topic_id, (0, -1))
+                into[topic_id] = (total + weight * len(word.split()), max(last, at))
+        for found in (scores, asked):
+            if found:
+                return max(found, key=found.__getitem__)
+        for word in words:
+            close = difflib.get_close_matches(word, self.typo_targets, n=1, cutoff=FUZZY_CUTOFF)
+            if close:
+                return self.keywords.get(close[0]) or self.synonyms[close[0]]
+        return None
+
+    def _thanks(self, position: Position | None) -> Reply:
+        return Reply(self.line.talk.sms["thanks"], position, Node("thanks"))
+
+    def _unknown(self, position: Position | None) -> Reply:
+        """The topic list, after one line on what the line can and cannot do."""
+        body = f"{self.line.talk.sms['unknown']} {self.line.sms.texts['menu']}"
+        return Reply(body, position, Node.menu())
+
+    def _answer(self, question_id: str, position: Position | None) -> Reply:
+        """A personal question's plain answer, and the word that sends the topic it offers."""
+        question = self.line.talk.questions[question_id]
+        offer = self.line.topics[question.offer]
+        body = f"{question.text} {self.line.talk.sms['offer'].format(word=offer.sms_keyword, label=offer.label)}"
+        return Reply(body, position, Node("question", question_id))
+
+    def _menu(self, position: Position | None) -> Reply:
+        # The texter keeps their place: MORE after the list goes on where they were.
+        return Reply(self.line.sms.texts["menu"], position, Node.menu())
+
+    def _more(self, position: Position | None) -> Reply:
+        if position is None or position.topic not in self.line.topics:
+            return self._menu(None)
+        topic = self.line.topics[position.topic]
+        if position.next_part >= len(topic.sms):
+            return Reply(self.line.sms.texts["no_more"], position, Node("topic-end", topic.id))
+        return self._send(topic.id, position.next_part)
+
+    def _send(self, topic_id: str, index: int) -> Reply:
+        return Reply(self.topic_message(topic_id, index), Position(topic_id, index + 1),
+                     Node.topic(topic_id, index + 1))
+
+    def topic_message(self, topic_id: str, index: int) -> str:
+        """Message number `index` of a topic as sent: which part it is ("2/3"), the text, its footer."""
+        topic = self.line.topics[topic_id]
+        body = self.line.topic_sms(topic, index)
+        if len(topic.sms) == 1:
+            return body
+        mark = self.line.talk.sms["part_mark"].format(number=index + 1, count=len(topic.sms))
+        return f"{mark} {body}"

@@ -1,0 +1,127 @@
+"""What the call flow says: menus, parts, choices and reserved keys, each sentence from the content with its
+spoken form. The base of CallFlow (app/core/callflow.py), which decides which of these a caller hears. Pure."""
+
+from __future__ import annotations
+
+import functools
+
+from app.core.content import MAIN_MENU, Line, Menu, Topic
+from app.core.hearing import Hearing, normalize
+from app.core.node import Node
+from app.core.speech import phone_number_words
+from app.core.turns import PAUSE_LONG, PAUSE_SHORT, Segment, SegmentKind, State, Turn
+
+
+class Wording:
+    """Builds the turns a call can hear from the content; knows nothing of what the caller did."""
+
+    def __init__(self, line: Line, transfer_number: str | None = None, contact_number: str | None = None):
+        self.line, self.talk = line, line.talk
+        self.transfer_number = transfer_number or None
+        self.contact_number = contact_number or None
+        self.hearing = Hearing(line)
+        # The keys a sentence may name ({repeat}, {yes}...), so that no key is written into code.
+        self.keys: dict[str, str] = {a: r.key for a, r in line.reserved.items() if r.key}
+        self.keys.update(self.talk.keys)
+        self._hints = {node: self._hints_at(node) for node in line.paths}
+        # The same few hundred sentences are said over and over: pronounce each once.
+        self._pronounce = functools.lru_cache(maxsize=4096)(line.pronounce)
+
+    @property
+    def person_reachable(self) -> bool:
+        """Whether a caller can reach a person: a transfer number or a number to call is set."""
+        return bool(self.transfer_number or self.contact_number)
+
+    def error_turn(self) -> Turn:
+        """What to do after something broke on our side: apologise and offer the main menu."""
+        return self._menu_turn((MAIN_MENU,), lead=(self._say(self.line.phrases["error"]),), announce_title=False)
+
+    def _fill(self, sentence: str, **values: str) -> str:
+        """A conversation sentence with its keys and values filled in."""
+        return sentence.format(**self.keys, **values)
+
+    def _menu_turn(self, path: tuple[str, ...], lead: tuple[Segment, ...] = (), announce_title: bool = True,
+                   silences: int = 0) -> Turn:
+        menu: Menu = self.line.menus[path[-1]]
+        segments = list(lead)
+        if announce_title:
+            segments.append(self._say(f"{menu.title}.", PAUSE_SHORT))
+        for option in menu.options:
+            label = self._label(option.kind, option.target)
+            segments.append(self._say(self.line.templates["option"].format(label=label, key=option.key), PAUSE_SHORT))
+        segments += self._command_segments(at_main=len(path) == 1)
+        return Turn(tuple(segments), State(path, 0, silences), Node.menu(menu.id), hints=self._hints[menu.id])
+
+    def _part_turn(self, path: tuple[str, ...], part: int, confirm: bool) -> Turn:
+        topic: Topic = self.line.topics[path[-1]]
+        segments = []
+        if confirm:
+            segments.append(self._confirm_label(topic.label))
+        count, title = len(topic.parts), topic.parts[part].title
+        heading = self.line.templates["part_heading"].format(number=part + 1, count=count, title=title)
+        segments.append(self._say(heading if count > 1 else f"{title}.", PAUSE_SHORT))
+        segments.append(self._say(topic.parts[part].text, PAUSE_LONG))
+        if part + 1 == count:  # the end of the topic: the disclaimer comes with it, once
+            segments += [self._say(self.line.phrases["end_of_topic"], PAUSE_SHORT),
+                         self._say(self.line.phrases["disclaimer"], PAUSE_LONG)]
+        segments += self._part_choices(topic, part)
+        return Turn(tuple(segments), State(path, part, 0), Node.topic(topic.id, part + 1), hints=self._hints[topic.id])
+
+    def _confirm_label(self, label: str) -> Segment:
+        """The choice said back ("Side effects."), so the caller knows they were understood."""
+        return self._say(self.line.templates["confirm"].format(label=label[:1].upper() + label[1:]), PAUSE_SHORT)
+
+    def _part_choices(self, topic: Topic, part: int) -> tuple[Segment, ...]:
+        """Short choices after a part: go on (or another topic after the last), then the part before,
+        hearing it again and other topics, in about 25 words."""
+        templates, nxt, say = self.line.templates, self.line.reserved["next"], self.talk.say
+        first, last = part == 0, part + 1 == len(topic.parts)
+        if last:
+            go_on = templates["another_topic"].format(key=nxt.key)
+        else:
+            go_on = templates["next_part"].format(label=nxt.label, key=nxt.key, say=nxt.phrases[0])
+        keys = say["part_keys_first"] if first else say["part_keys_last"] if last else say["part_keys"]
+        return self._say(go_on), self._say(self._fill(keys))
+
+    def _say(self, text: str, pause_ms: int = PAUSE_SHORT, kind: SegmentKind = "text") -> Segment:
+        """A segment with its spoken form: the pronunciation list applied, a phone number digit by digit."""
+        spoken = phone_number_words(text) if kind == "phone_number" else self._pronounce(text)
+        return Segment(text, pause_ms, kind, spoken)
+
+    def _command_segments(self, at_main: bool) -> tuple[Segment, ...]:
+        """The reserved keys, announced the same way everywhere: back and main menu only off the main
+        menu, and a person only when someone can be reached (a dead end is worse than no offer)."""
+        segments = []
+        for action in ("repeat", "back", "main", "person"):
+            if at_main and action in ("back", "main"):
+                continue
+            if action == "person" and not self.person_reachable:
+                continue
+            reserved = self.line.reserved[action]
+            segments.append(self._say(self.line.templates["command"].format(label=reserved.label, key=reserved.key),
+                                    PAUSE_SHORT))
+        return tuple(segments)
+
+    def _spoken_commands(self) -> str:
+        """The commands that work when spoken; "person" only when someone can be reached, as with key 0."""
+        actions = ["repeat", "back", "main", "person", "goodbye"]
+        if not (self.transfer_number or self.contact_number):
+            actions.remove("person")
+        words = [self.line.reserved[a].phrases[0] for a in actions]
+        return self.line.templates["commands_help"].format(words=", ".join(words))
+
+    def _label(self, kind: str, target: str) -> str:
+        return self.line.topics[target].label if kind == "topic" else self.line.menus[target].label
+
+    def _hints_at(self, node: str) -> tuple[str, ...]:
+        """Phrases worth telling the speech recogniser about at this point in the call."""
+        hints: list[str] = []
+        if node in self.line.menus:
+            for option in self.line.menus[node].options:
+                hints += self.hearing.names.get(option.target, ())
+        for action, reserved in self.line.reserved.items():
+            if action != "next" or node in self.line.topics:
+                hints += [normalize(p) for p in reserved.phrases]
+        if node in self.line.topics:
+            hints += [normalize(p) for p in self.talk.anywhere.get("previous", ())]
+        return tuple(dict.fromkeys(h for h in hints if h))
