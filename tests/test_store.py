@@ -16,7 +16,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from helpers import send
-from sqlalchemy import inspect, select, text
+from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from app.store import Store, StoreError, Unavailable, make_engine, metadata, opt_outs, upgrade, usage_counts
@@ -192,9 +192,16 @@ def test_the_migrations_make_exactly_the_tables_the_code_uses(database_url):
 
 def test_tables_made_before_migrations_are_adopted(database_url):
     engine = make_engine(database_url)
-    # What the line did at start-up before it had migrations: the tables of revision 0001.
-    first = ("opt_outs", "sms_positions", "usage_counts")
-    metadata.create_all(engine, tables=[metadata.tables[name] for name in first])
+    # What the line did at start-up before it had migrations: the tables of revision 0001, as they were then.
+    then = MetaData()
+    Table("opt_outs", then, Column("number_hash", String(64), primary_key=True),
+          Column("opted_out_at", DateTime(timezone=True), nullable=False))
+    Table("sms_positions", then, Column("number_hash", String(64), primary_key=True),
+          Column("topic", String(80), nullable=False), Column("next_part", Integer, nullable=False),
+          Column("updated_at", DateTime(timezone=True), nullable=False))
+    Table("usage_counts", then, Column("day", Date, primary_key=True), Column("channel", String(10), primary_key=True),
+          Column("node", String(120), primary_key=True), Column("count", Integer, nullable=False))
+    then.create_all(engine)
     with engine.begin() as conn:
         conn.execute(opt_outs.insert().values(number_hash="kept", opted_out_at=store_module._now()))
     assert upgrade(database_url) == ["found tables made before migrations; marked them as revision 0001",

@@ -25,6 +25,8 @@ callers = Table(
     Column("place_at", DateTime(timezone=True), nullable=True),
     Column("rate", Integer, nullable=False, default=0),  # speaking-rate steps from normal
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("language", String(8), nullable=True),  # the caller's chosen language code; none: the number's own
+    Column("listening", Integer, nullable=False, default=0, server_default="0"),  # steps of extra time to speak
 )
 
 

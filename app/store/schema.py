@@ -12,7 +12,7 @@ metadata = MetaData()
 
 # The migration that brings a database to the tables below: the store refuses a database at any
 # other revision (a test checks this is the newest file in store/migrations/versions).
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 
 opt_outs = Table(
     "opt_outs", metadata,
@@ -23,9 +23,12 @@ opt_outs = Table(
 sms_positions = Table(
     "sms_positions", metadata,
     Column("number_hash", String(64), primary_key=True),
-    Column("topic", String(80), nullable=False),
-    Column("next_part", Integer, nullable=False),
+    Column("topic", String(80), nullable=True),  # none: the texter is reading no topic
+    Column("next_part", Integer, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("language", String(8), nullable=True),  # the texter's chosen language code; none: the line's first
+    Column("window_start", DateTime(timezone=True), nullable=True),  # the hour the reply count below is for
+    Column("replies", Integer, nullable=False, default=0, server_default="0"),
 )
 
 usage_counts = Table(
