@@ -124,7 +124,8 @@ def test_the_core_imports_no_adapter_and_no_adapter_package():
 def test_loading_the_whole_core_loads_no_adapter_package():
     core = sorted(m for m in import_graph() if m.startswith("app.core"))
     code = f"import sys; import {', '.join(core)}; print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
-    loaded = set(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.split())
+    run = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    loaded = set(run.stdout.split())
     assert "app" in loaded
     assert not loaded & ADAPTER_PACKAGES, loaded & ADAPTER_PACKAGES
 

@@ -33,7 +33,7 @@ class Readability:
 
 @dataclass(frozen=True)
 class SmsAlphabet:
-    """How replies travel: characters folded before sending (to stay in GSM-7) and the most segments a reply may take."""
+    """How replies travel: characters folded before sending (to stay in GSM-7), and the most segments a reply takes."""
 
     max_segments: int
     folded: Mapping[str, str] = field(default_factory=dict)
