@@ -1,4 +1,4 @@
-"""Shared fixtures: the real content, apps built on a fresh database per test, a test PostgreSQL."""
+"""Shared fixtures: the test line (and the real content), apps built on a fresh database per test, a test PostgreSQL."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import CONTENT_DIR
+from helpers import REAL_CONTENT_DIR, TEST_CONTENT_DIR
 from postgres import database_url, postgres, postgres_server, postgres_url  # noqa: F401  (fixtures, tests/postgres.py)
 
 from app import create_app, factory
@@ -17,14 +17,20 @@ from app.store import Store, upgrade
 
 @pytest.fixture(scope="session")
 def line():
-    """The real content, loaded once."""
-    return load_line(CONTENT_DIR)
+    """The test line (tests/line/en), loaded once."""
+    return load_line(TEST_CONTENT_DIR)
+
+
+@pytest.fixture(scope="session")
+def real_line():
+    """The real content (content/en), loaded once: only for tests that exist to notice its changes."""
+    return load_line(REAL_CONTENT_DIR)
 
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    """A copy of the real content folder to break."""
-    return Path(shutil.copytree(CONTENT_DIR, tmp_path / "content"))
+    """A copy of the test line's folder to break."""
+    return Path(shutil.copytree(TEST_CONTENT_DIR, tmp_path / "content"))
 
 
 @pytest.fixture
@@ -48,27 +54,30 @@ def store(new_store):
 
 
 @pytest.fixture
-def make_app(tmp_path, monkeypatch, line):
-    """Build an app on a fresh SQLite file (its tables made, as `flask db init` would, unless migrate=False),
-    in development mode with a STOP journal of its own; keyword arguments override settings."""
+def make_app(tmp_path, monkeypatch, line, real_line):
+    """Build an app on the test line and a fresh SQLite file (its tables made, as `flask db init` would,
+    unless migrate=False), in development mode with a STOP journal of its own; keyword arguments override
+    settings (CONTENT_DIR=str(REAL_CONTENT_DIR) for the real content)."""
     # Keep the developer's own .env and environment out of the tests: a variable set to "" means
     # "the default", and python-dotenv never overrides a variable that is already set.
     for name in DEFAULTS:
         monkeypatch.setenv(name, "")
 
-    # The real content is loaded and checked once a session (tests/test_content.py checks loading
-    # itself); an app on any other folder or language loads its own, as in production.
+    # The test line and the real content are loaded and checked once a session (tests/test_content.py
+    # checks loading itself); an app on any other folder or language loads its own, as in production.
+    loaded = {TEST_CONTENT_DIR.resolve(): line, REAL_CONTENT_DIR.resolve(): real_line}
+
     def load_once(content_dir, language="en"):
-        if Path(content_dir).resolve() == CONTENT_DIR.resolve() and language == "en":
-            return line
+        if language == "en" and Path(content_dir).resolve() in loaded:
+            return loaded[Path(content_dir).resolve()]
         return load_line(content_dir, language)
 
     monkeypatch.setattr(factory, "load_line", load_once)
 
     def build(migrate=True, **overrides):
         config = {"TESTING": True, "LINE_ENV": "development", "DATABASE_URL": f"sqlite:///{tmp_path / 'line.db'}",
-                  "PHONE_HASH_SECRET": "test-secret", "PREVIEW_DIR": str(tmp_path / "preview"),
-                  "STOP_JOURNAL": str(tmp_path / "stop-journal.txt")}
+                  "PHONE_HASH_SECRET": "test-secret", "CONTENT_DIR": str(TEST_CONTENT_DIR),
+                  "PREVIEW_DIR": str(tmp_path / "preview"), "STOP_JOURNAL": str(tmp_path / "stop-journal.txt")}
         config.update(overrides)
         if migrate:
             upgrade(config["DATABASE_URL"])

@@ -12,7 +12,10 @@ from app.core import checks
 from app.core.content import Problem
 from app.phone import parse_messages
 
-CONTENT_DIR = PROJECT_ROOT / "content"
+# Unit tests run on the test line, which they own (tests/line/en/): rewording the real content breaks
+# only the golden conversations and the checks of the real content, which exist to notice.
+TEST_CONTENT_DIR = Path(__file__).parent / "line"
+REAL_CONTENT_DIR = PROJECT_ROOT / "content"
 NUMBER = "+15551234567"
 TODAY = dt.date(2026, 11, 22)  # the day the real topics were last reviewed
 WORDS_PER_MINUTE = 140
@@ -25,7 +28,7 @@ def send(client: Any, body: str, number: str = NUMBER) -> list[str]:
     return parse_messages(response.get_data(as_text=True))
 
 
-# ----- content checks on a broken copy of the real content -----------------------------------------
+# ----- content checks on a broken copy of the test line ----------------------------------------------
 
 def edit(root: Path, relative: str, old: str, new: str) -> None:
     """Replace text that must be in a content file exactly once."""

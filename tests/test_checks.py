@@ -1,4 +1,4 @@
-"""`flask content check`: each check fires on a small broken copy of the real content."""
+"""`flask content check`: each check fires on a broken copy of the test line (tests/line); the real content passes."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def test_real_content_has_no_errors():
 def test_broken_reference_is_reported(root):
     edit(root, "line.yaml", "topic: risks", "topic: riskz")
     report = errors(run(root))
-    assert any(re.search(r"content/en/line\.yaml:\d+: menu 'main', choice 3, topic: there is no topic "
+    assert any(re.search(r"content/en/line\.yaml:\d+: menu 'main', choice 2, topic: there is no topic "
                         r"called 'riskz'", e) for e in report), report
 
 
@@ -61,26 +61,27 @@ def test_unreachable_menu_is_reported(root):
 
 
 def test_duplicate_menu_key_is_reported(root):
-    edit(root, "line.yaml", '- key: "2"\n        topic: car-t', '- key: "1"\n        topic: car-t')
+    edit(root, "line.yaml", '- key: "2"\n        topic: risks', '- key: "1"\n        topic: risks')
     assert any("key 1 is already used by choice 1" in e for e in errors(run(root)))
 
 
 def test_menu_with_more_than_four_choices_is_reported(root):
     edit(root, "line.yaml", '        menu: trials-and-doctor\n',
-         '        menu: trials-and-doctor\n      - key: "5"\n        topic: find-a-trial\n')
+         '        menu: trials-and-doctor\n      - key: "4"\n        topic: find-a-trial\n'
+         '      - key: "5"\n        topic: find-a-trial\n')
     assert any("has 5 choices; the most is 4" in e for e in errors(run(root)))
 
 
 def test_menu_deeper_than_three_levels_is_reported(root):
-    edit(root, "line.yaml", '      - key: "2"\n        topic: questions-for-your-doctor\n',
-         '      - key: "2"\n        menu: deeper\n'
+    edit(root, "line.yaml", '      - key: "1"\n        topic: find-a-trial\n',
+         '      - key: "1"\n        menu: deeper\n'
          '  deeper:\n    title: Deeper\n    label: deeper\n    phrases: [deeper]\n'
-         '    options:\n      - key: "1"\n        topic: questions-for-your-doctor\n')
+         '    options:\n      - key: "1"\n        topic: find-a-trial\n')
     assert any("is 4 levels deep; the most is 3" in e for e in errors(run(root)))
 
 
 def test_reserved_key_used_by_a_menu_is_reported(root):
-    edit(root, "line.yaml", '- key: "4"\n        menu:', '- key: "9"\n        menu:')
+    edit(root, "line.yaml", '- key: "3"\n        menu:', '- key: "9"\n        menu:')
     assert any("key 9 is reserved for 'repeat'" in e for e in errors(run(root)))
 
 
@@ -107,7 +108,7 @@ def test_spoken_phrase_shared_by_two_topics_is_reported(root):
 
 
 def test_prompt_promising_a_missing_key_is_reported(root):
-    # Every digit does something at the main menu (5 texts the list, 6 slows the voice): star does not.
+    # Star does nothing at the main menu.
     set_greeting(root, "Welcome. You can press star for the news, or just say what you want.")
     report = only_error(root, "press star")
     assert "content/en/line.yaml:" in report and "phrase 'greeting'" in report
@@ -115,19 +116,19 @@ def test_prompt_promising_a_missing_key_is_reported(root):
 
 
 def test_prompt_promising_a_key_that_works_there_is_fine(root):
-    set_greeting(root, "Welcome. Press four for trials, or press 0 for a person.")
+    set_greeting(root, "Welcome. Press three for trials, or press 0 for a person.")
     assert errors(run(root)) == []
 
 
 def test_sms_menu_numbers_must_match_the_topics(root):
     edit(root, "line.yaml", "Reply with a word or number:", "Reply with a word or number 1-6:")
-    assert "there are 5 topics, numbered 1-5" in only_error(root, r"text reply 'menu': offers '1-6'")
+    assert "there are 3 topics, numbered 1-3" in only_error(root, r"text reply 'menu': offers '1-6'")
 
 
 def test_sms_menu_number_must_send_the_topic_it_names(root):
-    edit(root, "line.yaml", "3 RISKS,", "3 ASK,")
-    report = only_error(root, r"text reply 'menu': says '3 ASK'")
-    assert "texting 3 sends topic 'risks', whose word is RISKS" in report
+    edit(root, "line.yaml", "2 RISKS,", "2 TRIALS,")
+    report = only_error(root, r"text reply 'menu': says '2 TRIALS'")
+    assert "texting 2 sends topic 'risks', whose word is RISKS" in report
 
 
 # ----- text messages ----------------------------------------------------------------------------
@@ -139,30 +140,30 @@ def row_of(root: Path, relative: str, text: str) -> int:
 
 
 def test_non_gsm_character_is_reported_in_plain_words_at_its_line(root):
-    edit(root, "topics/risks.md", "As of late 2025, CAR-T studies in MS", "As of late 2025, CAR-T studies in MS\u2019")
+    edit(root, "topics/risks.md", "As of late 2025, its main side effect", "As of late 2025, its main side effect\u2019")
     report = only_error(root, "cannot be sent in a plain text message")
-    row = row_of(root, "topics/risks.md", "studies in MS\u2019")
+    row = row_of(root, "topics/risks.md", "side effect\u2019")
     assert re.search(rf"content/en/topics/risks\.md:{row}: text message 1: this character cannot be sent in a plain "
-                     rf"text message: \u2019 \(after \"CAR-T studies in MS\"\); use ' instead$", report)
+                     rf"text message: \u2019 \(after \"its main side effect\"\); use ' instead$", report)
 
 
 def test_text_message_over_two_segments_is_reported(root):
-    edit(root, "topics/risks.md", "Making the cells is slow.", "Making the cells is slow. " + "More words here. " * 10)
+    edit(root, "topics/risks.md", "Making the cells is slow.", "Making the cells is slow. " + "More words here. " * 16)
     report = only_error(root, r"^text message 3: with the line added at its end")
     assert re.search(r"risks\.md:\d+: text message 3", report) and "too long for one message" in report
 
 
 def test_broken_yaml_in_one_topic_hides_no_problem_of_another(root):
-    edit(root, "topics/risks.md", "title: Risks and side effects", "title: Risks: and side effects")
-    edit(root, "topics/what-is-car-t.md", "Rituximab is a similar drug.",
-         "Rituximab is a similar drug. CAR-T cures MS. You should stop taking Ocrevus. It is approved for MS.")
+    edit(root, "topics/basics.md", "title: How it works", "title: How: it works")
+    edit(root, "topics/risks.md", "Some side effects can be serious.",
+         "Some side effects can be serious. It cures MS. You should stop taking Ocrevus. It is approved for MS.")
     report = [e for e in errors(run(root)) if "seconds to say" not in e]
     assert len(report) == 4, report
-    row = row_of(root, "topics/risks.md", "title: Risks:")
-    assert re.search(rf"risks\.md:{row}: settings at the top: this line cannot be read: a colon \(:\) inside a "
+    row = row_of(root, "topics/basics.md", "title: How:")
+    assert re.search(rf"basics\.md:{row}: settings at the top: this line cannot be read: a colon \(:\) inside a "
                      r"sentence needs the whole sentence in quotes", report[0]), report
-    row = row_of(root, "topics/what-is-car-t.md", "CAR-T cures MS.")
-    assert all(re.search(rf"what-is-car-t\.md:{row}: part 4 ", e) for e in report[1:]), report
+    row = row_of(root, "topics/risks.md", "It cures MS.")
+    assert all(re.search(rf"risks\.md:{row}: part 3 ", e) for e in report[1:]), report
 
 
 def test_broken_line_yaml_still_checks_every_topic_file(root):
@@ -202,16 +203,16 @@ def test_sentence_over_twenty_words_is_quoted(root):
 
 
 def test_jargon_not_explained_at_first_use_is_reported(root):
-    edit(root, "topics/what-is-car-t.md", "Myelin is the coating that protects your nerves.", "That hurts nerves.")
+    edit(root, "topics/basics.md", "Myelin is the coating that protects your nerves.", "That hurts nerves.")
     report = only_error(root, "not explained")
-    assert re.search(r"what-is-car-t\.md:\d+: part 2 \"What it aims at\": 'myelin' is not explained where this "
+    assert re.search(r"basics\.md:\d+: part 2 \"What it aims at\": 'myelin' is not explained where this "
                      r"topic first uses it \(\"In MS, the immune system attacks myelin by \.\.\.\"\)", report)
     assert "jargon.yaml: The coating that protects your nerves." in report
 
 
 def test_jargon_explained_too_late_is_reported(root):
     # The explanation exists, but three sentences after the first use is too late.
-    edit(root, "topics/what-is-car-t.md", "In MS, the immune system attacks myelin by mistake.",
+    edit(root, "topics/basics.md", "In MS, the immune system attacks myelin by mistake.",
          "In MS, the immune system attacks myelin by mistake. It does harm. MS can get worse over time.")
     assert "'myelin' is not explained" in only_error(root, "not explained")
 
@@ -266,7 +267,7 @@ def test_web_address_and_symbols_in_speech_are_reported(root):
     edit(root, "topics/find-a-trial.md", "Big research centers also share news about their trials.",
          "See www.example.com for 50% & more.")
     report = only_error(root, "badly")
-    assert "part 4 \"One trial by name\": the voice would read 'www', '.com', '%', '&' badly" in report
+    assert "part 3 \"One more place to look\": the voice would read 'www', '.com', '%', '&' badly" in report
 
 
 def test_address_in_the_pronunciation_list_is_fine(root):
@@ -279,7 +280,7 @@ def test_abbreviation_missing_from_pronunciations_is_a_warning(root):
     edit(root, "topics/risks.md", "Doctors call this ICANS.", "Doctors call this ICANS, or XQ-7.")
     problems = run(root)
     assert errors(problems) == []
-    assert any(re.search(r"risks\.md:\d+: part 3 .*'XQ-7' looks like an abbreviation", w) for w in warnings(problems))
+    assert any(re.search(r"risks\.md:\d+: part 2 .*'XQ-7' looks like an abbreviation", w) for w in warnings(problems))
     assert not any("'ICANS'" in w for w in warnings(problems))
 
 
@@ -288,13 +289,13 @@ def test_abbreviation_missing_from_pronunciations_is_a_warning(root):
 def test_review_older_than_six_months_is_a_warning(root):
     problems = run(root, today=dt.date(2027, 6, 1))
     assert errors(problems) == []
-    # The five topics and the answers to personal questions.
-    assert sum("reviewed: 2026-11-22 is more than 6 months ago" in w for w in warnings(problems)) == 6
+    # The three topics and the answers to personal questions.
+    assert sum("reviewed: 2026-11-22 is more than 6 months ago" in w for w in warnings(problems)) == 4
 
 
 def test_review_older_than_twelve_months_is_an_error(root):
     problems = run(root, today=dt.date(2027, 11, 23))
-    assert sum("reviewed: 2026-11-22 is more than 12 months ago" in e for e in errors(problems)) == 6
+    assert sum("reviewed: 2026-11-22 is more than 12 months ago" in e for e in errors(problems)) == 4
 
 
 def test_review_in_the_future_is_an_error(root):
@@ -334,7 +335,7 @@ def test_command_is_in_the_content_group():
     assert content_group.commands["check"] is check_command
 
 
-def test_command_passes_the_real_content(root):
+def test_command_passes_the_test_line(root):
     result = invoke(root, "--today", "2026-11-22")
     assert result.exit_code == 0, result.output
     assert re.search(r"^0 errors, \d+ warnings$", result.output, re.MULTILINE)
@@ -380,11 +381,11 @@ def test_command_rejects_a_badly_written_date(root):
 
 
 def test_loader_refusals_and_editorial_checks_are_reported_in_one_run(root):
-    edit(root, "topics/risks.md", "As of late 2025, CAR-T studies in MS", "As of late 2025, CAR-T studies in MS\u2019")
+    edit(root, "topics/risks.md", "As of late 2025, its main side effect", "As of late 2025, its main side effect\u2019")
     edit(root, "topics/risks.md", "Doctors call this ICANS.", "Doctors call this ICANS. See www.example.com.")
     report = errors(run(root))
     assert any(re.search(r"risks\.md:\d+: text message 1: this character cannot be sent", e) for e in report), report
-    assert any(re.search(r"risks\.md:\d+: part 3 .*the voice would read 'www', '\.com' badly", e)
+    assert any(re.search(r"risks\.md:\d+: part 2 .*the voice would read 'www', '\.com' badly", e)
                for e in report), report
 
 

@@ -1,14 +1,13 @@
-"""The safety, hard-word and text-message checks of `flask content check`, each on a small broken copy
-of the real content, and the real content passing them."""
+"""The safety, hard-word and text-message checks of `flask content check`, each on a broken copy of the
+test line (tests/line), and the real content passing them."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
-from helpers import TODAY, edit, errors, only_error, run, warnings
+from helpers import REAL_CONTENT_DIR, TODAY, edit, errors, only_error, run, warnings
 
-from app.config import PROJECT_ROOT
 from app.core.checks import safety as checks_safety
 from app.core.checks import words as checks_words
 from app.core.content import load_line
@@ -71,10 +70,10 @@ def test_denied_and_hypothetical_claims_pass(sentence):
 
 
 def test_a_claim_in_a_part_is_an_error_with_what_to_say_instead(root):
-    edit(root, "topics/car-t-for-ms-today.md", "Wide use is still several years away.",
-         "Wide use is still several years away. It is approved for MS in some places.")
+    edit(root, "topics/risks.md", "Some side effects can be serious.",
+         "Some side effects can be serious. It is approved for MS in some places.")
     report = only_error(root, "claim the sources do not make")
-    assert "part 2 \"What is not known\": \"approved for MS\"" in report
+    assert "part 3 \"Being watched\": \"approved for MS\"" in report
     assert "like \"CAR-T is not approved for MS.\"" in report
 
 
@@ -129,8 +128,8 @@ def test_the_issues_hard_words_are_warnings_that_suggest_jargon_yaml(root):
 def test_a_hard_word_explained_in_the_text_or_in_jargon_yaml_passes(root):
     edit(root, "topics/risks.md", "Blood pressure can drop.",
          "Blood pressure can drop. Apheresis is a way to collect blood cells.")
-    edit(root, "jargon.yaml", "remission: When a disease goes quiet.",
-         "remission: When a disease goes quiet.\nleukapheresis: A way to collect white blood cells.")
+    edit(root, "jargon.yaml", "myelin: The coating that protects your nerves.",
+         "myelin: The coating that protects your nerves.\nleukapheresis: A way to collect white blood cells.")
     edit(root, "topics/risks.md", "Making the cells is slow.", "Making the cells is slow. It uses leukapheresis.")
     assert not [w for w in warnings(run(root)) if "few readers know" in w]
 
@@ -165,7 +164,7 @@ def test_a_list_after_a_colon_counts_by_its_longest_item():
 
 
 def test_the_real_content_passes_the_safety_checks():
-    line = load_line(PROJECT_ROOT / "content")
+    line = load_line(REAL_CONTENT_DIR)
     assert list(checks_safety.safety_problems(line)) == []
     assert list(checks_words.hard_word_problems(line)) == []
-    assert errors(run(PROJECT_ROOT / "content", TODAY)) == []
+    assert errors(run(REAL_CONTENT_DIR, TODAY)) == []

@@ -1,4 +1,4 @@
-"""The content loader: the real content loads; broken files are refused with file, line and field.
+"""The content loader: the test line loads; broken files are refused with file, line and field.
 
 Structural refusals that editors meet through `flask content check` (too many choices, too deep,
 duplicate keys, colliding SMS words...) are tested there, in test_checks.py.
@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import CONTENT_DIR
+from helpers import TEST_CONTENT_DIR
 
 from app.core.callflow import State
 from app.core.content import ContentError, load_line
@@ -19,9 +19,9 @@ from app.core.content import ContentError, load_line
 
 @pytest.fixture
 def content(tmp_path) -> Path:
-    """A copy of the real content that a test may break."""
+    """A copy of the test line that a test may break."""
     target = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR, target)
+    shutil.copytree(TEST_CONTENT_DIR, target)
     return target
 
 
@@ -37,9 +37,8 @@ def problems_of(content: Path) -> list[str]:
     return [str(p) for p in caught.value.problems]
 
 
-def test_real_content_has_five_subjects_within_the_menu_rules(line):
-    assert set(line.topics) == {"what-is-car-t", "car-t-for-ms-today", "risks", "find-a-trial",
-                                "questions-for-your-doctor"}
+def test_the_test_line_loads_its_three_subjects_within_the_menu_rules(line):
+    assert set(line.topics) == {"basics", "risks", "find-a-trial"}
     for menu in line.menus.values():
         assert len(menu.options) <= 4
     assert max(len(path) for path in line.paths.values()) <= 3
@@ -50,7 +49,7 @@ def test_real_content_has_five_subjects_within_the_menu_rules(line):
 
 def test_the_line_is_named_as_line_yaml_names_it(line):
     # The preview index page shows it; the loader once left the last sms text's name here ("error").
-    assert line.name == "CAR-T and MS information line"
+    assert line.name == "Test information line"
 
 
 def test_pronunciations_apply_to_whole_words_only(line):
@@ -67,7 +66,7 @@ def test_missing_field_names_file_line_and_field(content):
 def test_menu_pointing_to_unknown_topic(content):
     edit(content / "en/line.yaml", "topic: risks", "topic: riskz")
     problems = problems_of(content)
-    assert any("line.yaml" in p and "menus.main.options[2].topic: there is no topic called 'riskz'" in p
+    assert any("line.yaml" in p and "menus.main.options[1].topic: there is no topic called 'riskz'" in p
                for p in problems)
     # The orphaned topic is reported too: no menu leads to it.
     assert any("risks.md" in p and "can never reach it" in p for p in problems)
@@ -85,8 +84,8 @@ def test_line_numbers_point_at_the_field(content):
 
 def test_text_message_with_curly_quote_and_too_long(content):
     edit(content / "en/line.yaml", "Msg & data rates may apply.\n  stop:", "Msg \u2019n data rates may apply.\n  stop:")
-    edit(content / "en/topics/risks.md", "    As of late 2025, CAR-T studies",
-         "    " + "very long words " * 20 + "As of late 2025, CAR-T studies")
+    edit(content / "en/topics/risks.md", "    As of late 2025, its main side effect",
+         "    " + "very long words " * 20 + "As of late 2025, its main side effect")
     problems = problems_of(content)
     assert any("sms.help: this character cannot be sent in a plain text message: \u2019 (after \"" in p
                and "use ' instead" in p for p in problems)
@@ -113,7 +112,7 @@ def test_topic_file_without_parts_or_front_matter(content):
 
 def test_missing_language_folder(tmp_path):
     with pytest.raises(ContentError, match="no content folder for language 'fr'"):
-        load_line(CONTENT_DIR, "fr")
+        load_line(TEST_CONTENT_DIR, "fr")
 
 
 def test_a_field_written_twice_is_refused_not_silently_replaced(content):
@@ -151,7 +150,7 @@ def test_file_names_are_shown_from_the_current_folder(content, tmp_path, monkeyp
 
 
 def test_missing_names_are_reported(content):
-    edit(content / "en/line.yaml", "name: CAR-T and MS information line\n", "")
+    edit(content / "en/line.yaml", "name: Test information line\n", "")
     problems = problems_of(content)
     assert any("line.yaml:1: name: is missing or empty" in p for p in problems)
 
@@ -195,19 +194,19 @@ def test_a_menu_and_a_topic_may_not_share_an_id(content):
 def test_a_topic_or_menu_offered_by_two_menus_is_refused(content):
     line_yaml = content / "en/line.yaml"
     edit(line_yaml, '        topic: find-a-trial\n', '        topic: risks\n')
-    edit(line_yaml, '      - key: "2"\n        topic: questions-for-your-doctor\n',
-         '      - key: "2"\n        topic: questions-for-your-doctor\n'
-         '      - key: "3"\n        menu: trials-and-doctor\n'
-         '      - key: "4"\n        menu: main\n')
+    edit(line_yaml, '      - key: "1"\n        topic: risks\n',
+         '      - key: "1"\n        topic: risks\n'
+         '      - key: "2"\n        menu: trials-and-doctor\n'
+         '      - key: "3"\n        menu: main\n')
     problems = problems_of(content)
     lines = line_yaml.read_text().splitlines()
     [(number, problem)] = [(int(m.group(1)), p) for p in problems
                            if (m := re.search(r"line\.yaml:(\d+): menus\.trials-and-doctor\.options\[0\]\.topic: ", p))]
     assert lines[number - 1].strip() == "topic: risks"
-    assert "menu 'trials-and-doctor' offers topic 'risks', which menu 'main' already offers (choice 3)" in problem
-    assert any("options[2].menu: menu 'trials-and-doctor' offers menu 'trials-and-doctor', which menu 'main' "
-               "already offers (choice 4)" in p for p in problems)
-    assert any("options[3].menu: the main menu is not a choice" in p for p in problems)
+    assert "menu 'trials-and-doctor' offers topic 'risks', which menu 'main' already offers (choice 2)" in problem
+    assert any("options[1].menu: menu 'trials-and-doctor' offers menu 'trials-and-doctor', which menu 'main' "
+               "already offers (choice 3)" in p for p in problems)
+    assert any("options[2].menu: the main menu is not a choice" in p for p in problems)
 
 
 def test_lower_case_pronunciations_match_any_case_and_capitals_only_as_written(line):

@@ -1,5 +1,5 @@
 """conversation.yaml and questions.yaml: the loader's refusals and the checks on how the line converses,
-each on a small broken copy of the real content; the text flow's new replies; the voice webhook's
+each on a broken copy of the test line (tests/line); the text flow's new replies; the voice webhook's
 speech settings."""
 
 from __future__ import annotations
@@ -8,9 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
-from helpers import TODAY, edit
+from helpers import REAL_CONTENT_DIR, TODAY, edit
 
-from app.config import PROJECT_ROOT
 from app.core import checks, gsm
 from app.core.checks.listening import longest_turns
 from app.core.content import ContentError, load_line
@@ -24,9 +23,9 @@ def errors(root: Path) -> list[str]:
             if p.severity == "error"]
 
 
-def test_real_content_has_no_conversation_errors_and_no_turn_past_50_seconds(line):
-    assert errors(PROJECT_ROOT / "content") == []
-    longest = longest_turns(line, 140)
+def test_real_content_has_no_conversation_errors_and_no_turn_past_50_seconds(real_line):
+    assert errors(REAL_CONTENT_DIR) == []
+    longest = longest_turns(real_line, 140)
     assert longest and longest[0].seconds <= 50 and longest[0].words <= 120
 
 
@@ -49,8 +48,8 @@ def test_a_sentence_with_an_unknown_placeholder_or_without_its_own_is_refused(ro
 
 
 def test_a_question_offering_an_unknown_topic_is_refused_at_its_line(root):
-    edit(root, "questions.yaml", "    offer: car-t-for-ms-today", "    offer: the-news")
-    with pytest.raises(ContentError, match=r"questions.yaml:\d+: questions\[3\]\.offer: there is no topic "
+    edit(root, "questions.yaml", "    offer: basics", "    offer: the-news")
+    with pytest.raises(ContentError, match=r"questions.yaml:\d+: questions\[1\]\.offer: there is no topic "
                                            r"called 'the-news'"):
         load_line(root)
 
@@ -70,13 +69,13 @@ def test_a_phrase_two_places_would_claim_is_reported(root):
 
 
 def test_a_question_phrase_claimed_by_a_topic_is_reported(root):
-    edit(root, "questions.yaml", "[cost, costs, how much,", "[cost, costs, side effects, how much,")
-    assert any("questions[4].phrases[2]: saying 'side effects'" in e for e in errors(root))
+    edit(root, "questions.yaml", "[cost, how much,", "[cost, side effects, how much,")
+    assert any("questions[2].phrases[1]: saying 'side effects'" in e for e in errors(root))
 
 
 def test_a_turn_past_50_seconds_is_an_error_even_when_its_part_is_allowed(root):
-    # 80 more words: the part alone is under 45 seconds, but with its heading and choices the turn is not.
-    longer = "Blood pressure can drop. " + "The cells go back in. " * 6
+    # 55 more words: the part alone is under 45 seconds, but with its heading and choices the turn is not.
+    longer = "Blood pressure can drop. " + "The cells go back in. " * 11
     edit(root, "topics/risks.md", "Blood pressure can drop.", longer)
     found = [e for e in errors(root) if "makes a caller listen" in e]
     assert len(found) == 1 and re.match(r"topics/risks\.md:\d+: parts\[0\]: the turn at topic:risks:1 makes a "
@@ -100,7 +99,7 @@ def test_a_promised_key_that_does_nothing_is_reported(root):
     ("This line cannot tell you what to do about your own treatment.", "You should stop your treatment.",
      "'You should' tells a caller what to do"),
     ("      If this is an emergency, hang up and call 911 now.\n", "", "must begin with the emergency words"),
-    ("      Your neurologist can help you look.\n", "", "questions\\[5\\]\\.answer: must name the neurologist"),
+    ("      Your neurologist can tell you more.\n", "", "questions\\[2\\]\\.answer: must name the neurologist"),
 ])
 def test_answers_give_no_advice_name_the_neurologist_and_put_emergencies_first(root, old, new, message):
     edit(root, "questions.yaml", old, new)
@@ -108,8 +107,8 @@ def test_answers_give_no_advice_name_the_neurologist_and_put_emergencies_first(r
 
 
 def test_a_first_part_without_its_key_fact_is_reported(root):
-    edit(root, "topics/risks.md", "Its main side effect is cytokine release syndrome, or CRS. That is an immune "
-                                  "reaction", "Its main side effect is CRS. That is an immune reaction")
+    edit(root, "topics/risks.md", "the main side effect is cytokine release syndrome, or CRS. That is an immune "
+                                  "reaction", "the main side effect is CRS. That is an immune reaction")
     assert any(e.startswith("topics/risks.md:") and "the first part must say the topic's key fact, 'cytokine "
                "release syndrome'" in e for e in errors(root))
 
@@ -124,7 +123,7 @@ def test_a_thanks_reply_over_one_segment_is_reported(root):
 
 @pytest.mark.parametrize("body, topic", [
     ("what are the side effects", "risks"), ("What are the side effects of CAR-T?", "risks"),
-    ("how does car t work", "what-is-car-t"), ("what is it", "what-is-car-t"), ("is it safe", "risks"),
+    ("how does car t work", "basics"), ("what is it", "basics"), ("is it safe", "risks"),
 ])
 def test_the_subject_wins_over_question_words(line, body, topic):
     assert TextFlow(line).reply(body, None).node == Node.topic(topic, 1)
@@ -156,7 +155,7 @@ def test_a_long_personal_question_gets_its_answer(line):
     body = ("Hi, I have had MS for twelve years and my neurologist put me on Ocrevus. I read about CAR-T in the "
             "news and want to know, should I stop my infusions and try it instead? Thank you so much.")
     reply = TextFlow(line).reply(body, None)
-    assert reply.node == Node("question", "change-treatment") and "Reply ASK" in reply.body
+    assert reply.node == Node("question", "change-treatment") and "Reply WHAT" in reply.body
     assert gsm.segment_count(reply.body) <= 2
 
 

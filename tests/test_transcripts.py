@@ -20,6 +20,7 @@ from typing import Any, Mapping
 
 import pytest
 import yaml
+from helpers import REAL_CONTENT_DIR
 
 from app.config import DEFAULTS
 from app.phone import DEFAULT_CALLER, Call, Phone, VoiceResponse, parse_voice
@@ -155,7 +156,7 @@ def act(phone: Phone, call: Call | None, caller: str) -> tuple[Call | None, list
 
 def run(make_app: Any, conversation: Mapping[str, Any]) -> dict[str, Any]:
     """Play the conversation's inputs against a fresh app; the same conversation with the answers it got."""
-    app = make_app(TWILIO_AUTH_TOKEN=TOKEN, **conversation.get("settings", {}))
+    app = make_app(TWILIO_AUTH_TOKEN=TOKEN, CONTENT_DIR=str(REAL_CONTENT_DIR), **conversation.get("settings", {}))
     recorder = Recorder(app)
     # The app's logger is shared by every app in this process (`flask call` quiets it to WARNING).
     level = app.logger.level
@@ -220,13 +221,14 @@ ROUTES += [(topic, "say", phrases) for topic, phrases in BY_SPEECH.items()]
 
 @pytest.fixture
 def phone(make_app):
-    return Phone.for_app(make_app(TWILIO_AUTH_TOKEN=TOKEN, CONTACT_NUMBER="+12025550199"))
+    return Phone.for_app(make_app(TWILIO_AUTH_TOKEN=TOKEN, CONTACT_NUMBER="+12025550199",
+                                  CONTENT_DIR=str(REAL_CONTENT_DIR)))
 
 
 @pytest.mark.parametrize("topic, how, steps", ROUTES)
-def test_every_subject_by_keypad_alone_and_by_speech_alone_through_signed_webhooks(phone, line, topic, how,
+def test_every_subject_by_keypad_alone_and_by_speech_alone_through_signed_webhooks(phone, real_line, topic, how,
                                                                                    steps):
     call = phone.call()
     for step in steps:
         reply = getattr(call, how)(step)
-    assert line.pronounce(line.topics[topic].parts[0].text) in reply.text
+    assert real_line.pronounce(real_line.topics[topic].parts[0].text) in reply.text
