@@ -51,7 +51,7 @@ def test_real_content_has_no_errors():
 def test_broken_reference_is_reported(root):
     edit(root, "line.yaml", "topic: risks", "topic: riskz")
     report = errors(run(root))
-    assert any(re.search(r"content/en/line\.yaml:\d+: menu 'main', choice 2, topic: there is no topic "
+    assert any(re.search(r"content/en/line\.yaml:\d+: menu 'main', choice 3, topic: there is no topic "
                         r"called 'riskz'", e) for e in report), report
 
 
@@ -61,13 +61,13 @@ def test_unreachable_menu_is_reported(root):
 
 
 def test_duplicate_menu_key_is_reported(root):
-    edit(root, "line.yaml", '- key: "2"\n        topic: risks', '- key: "1"\n        topic: risks')
+    edit(root, "line.yaml", '- key: "3"\n        topic: risks', '- key: "1"\n        topic: risks')
     assert any("key 1 is already used by choice 1" in e for e in errors(run(root)))
 
 
 def test_menu_with_more_than_four_choices_is_reported(root):
-    edit(root, "line.yaml", '        menu: trials-and-doctor\n',
-         '        menu: trials-and-doctor\n      - key: "4"\n        topic: find-a-trial\n'
+    edit(root, "line.yaml", '        topic: risks\n',
+         '        topic: risks\n      - key: "4"\n        topic: find-a-trial\n'
          '      - key: "5"\n        topic: find-a-trial\n')
     assert any("has 5 choices; the most is 4" in e for e in errors(run(root)))
 
@@ -81,7 +81,7 @@ def test_menu_deeper_than_three_levels_is_reported(root):
 
 
 def test_reserved_key_used_by_a_menu_is_reported(root):
-    edit(root, "line.yaml", '- key: "3"\n        menu:', '- key: "9"\n        menu:')
+    edit(root, "line.yaml", '- key: "2"\n        menu:', '- key: "9"\n        menu:')
     assert any("key 9 is reserved for 'repeat'" in e for e in errors(run(root)))
 
 
@@ -116,7 +116,7 @@ def test_prompt_promising_a_missing_key_is_reported(root):
 
 
 def test_prompt_promising_a_key_that_works_there_is_fine(root):
-    set_greeting(root, "Welcome. Press three for trials, or press 0 for a person.")
+    set_greeting(root, "Welcome. Press two for trials, or press 0 for a person.")
     assert errors(run(root)) == []
 
 
@@ -126,9 +126,9 @@ def test_sms_menu_numbers_must_match_the_topics(root):
 
 
 def test_sms_menu_number_must_send_the_topic_it_names(root):
-    edit(root, "line.yaml", "2 RISKS,", "2 TRIALS,")
-    report = only_error(root, r"text reply 'menu': says '2 TRIALS'")
-    assert "texting 2 sends topic 'risks', whose word is RISKS" in report
+    edit(root, "line.yaml", "3 RISKS", "3 TRIALS")
+    report = only_error(root, r"text reply 'menu': says '3 TRIALS'")
+    assert "texting 3 sends topic 'risks', whose word is RISKS" in report
 
 
 # ----- text messages ----------------------------------------------------------------------------

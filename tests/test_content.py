@@ -66,7 +66,7 @@ def test_missing_field_names_file_line_and_field(content):
 def test_menu_pointing_to_unknown_topic(content):
     edit(content / "en/line.yaml", "topic: risks", "topic: riskz")
     problems = problems_of(content)
-    assert any("line.yaml" in p and "menus.main.options[1].topic: there is no topic called 'riskz'" in p
+    assert any("line.yaml" in p and "menus.main.options[2].topic: there is no topic called 'riskz'" in p
                for p in problems)
     # The orphaned topic is reported too: no menu leads to it.
     assert any("risks.md" in p and "can never reach it" in p for p in problems)
@@ -203,9 +203,9 @@ def test_a_topic_or_menu_offered_by_two_menus_is_refused(content):
     [(number, problem)] = [(int(m.group(1)), p) for p in problems
                            if (m := re.search(r"line\.yaml:(\d+): menus\.trials-and-doctor\.options\[0\]\.topic: ", p))]
     assert lines[number - 1].strip() == "topic: risks"
-    assert "menu 'trials-and-doctor' offers topic 'risks', which menu 'main' already offers (choice 2)" in problem
+    assert "menu 'trials-and-doctor' offers topic 'risks', which menu 'main' already offers (choice 3)" in problem
     assert any("options[1].menu: menu 'trials-and-doctor' offers menu 'trials-and-doctor', which menu 'main' "
-               "already offers (choice 3)" in p for p in problems)
+               "already offers (choice 2)" in p for p in problems)
     assert any("options[2].menu: the main menu is not a choice" in p for p in problems)
 
 

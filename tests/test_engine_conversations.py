@@ -1,4 +1,4 @@
-"""The call flow's conversation rules, on the real content: ending only when meant, personal questions,
+"""The call flow's conversation rules, on the test line (tests/line): ending only when meant, personal questions,
 help that grows, everyday words, the part before, unsure speech confirmed, short turns."""
 
 from __future__ import annotations
@@ -59,11 +59,9 @@ def test_nothing_but_goodbye_and_three_silences_hang_up(flow, line):
 # ----- personal questions ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("words, question", [
-    ("does it cure MS", "cure"), ("will this cure me", "cure"), ("am I eligible", "eligible"),
-    ("could I join one of these", "eligible"), ("how much does it cost", "cost"),
-    ("is it covered by insurance", "cost"), ("I have a question about my medication", "change-treatment"),
-    ("should I switch from ocrevus", "change-treatment"), ("where can I get it", "where"),
-    ("I feel unwell after treatment", "unwell"), ("I'm not feeling well since my infusion", "unwell"),
+    ("how much does it cost", "cost"), ("is it covered by insurance", "cost"),
+    ("I have a question about my medication", "change-treatment"), ("should I switch from ocrevus", "change-treatment"),
+    ("I feel unwell after treatment", "unwell"), ("I have a fever since my treatment", "unwell"),
 ])
 def test_personal_questions_get_their_answer_and_an_offer(flow, line, words, question):
     turn = say(flow, State(), words)
@@ -83,7 +81,7 @@ def test_feeling_unwell_hears_the_emergency_words_first(flow):
 
 
 def test_an_offer_declined_or_ignored_goes_on_from_where_the_caller_was(flow):
-    answer = say(flow, RISKS, "does it cure MS")
+    answer = say(flow, RISKS, "how much does it cost")
     assert say(flow, answer.state, "no").state == RISKS
     assert flow.respond(answer.state, Input("digits", "8")).state.path == ("main",)
 

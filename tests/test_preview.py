@@ -12,16 +12,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import TEST_CONTENT_DIR
 
 from app import preview
 from app.cli import content
 from app.cli import preview as preview_cli
-from app.config import PROJECT_ROOT
 from app.core.callflow import CallFlow, Segment
 from app.core.speech import speaking_seconds
 from app.preview import Prompt
-
-CONTENT_DIR = PROJECT_ROOT / "content"
 
 CONTACT = "+1 555 010 0199"
 
@@ -44,9 +42,9 @@ def espeak() -> None:
 
 @pytest.fixture
 def content_dir(tmp_path) -> Path:
-    """A copy of the real content that a test may edit."""
+    """A copy of the test line that a test may edit."""
     copy = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR, copy)
+    shutil.copytree(TEST_CONTENT_DIR, copy)
     return copy
 
 
@@ -234,7 +232,7 @@ def test_the_index_has_the_lines_name_groups_by_topic_and_puts_changed_prompts_f
 def test_say_refuses_an_unknown_topic(run):
     result = run("say", "no-such-topic")
     assert result.exit_code == 2
-    assert "what-is-car-t" in result.output
+    assert "basics" in result.output and "find-a-trial" in result.output
 
 
 # ----- real audio with espeak-ng -----------------------------------------------------------------

@@ -153,8 +153,8 @@ def test_a_caller_back_within_resume_days_is_offered_the_part_they_left(app, pho
 def test_anything_else_after_the_offer_goes_on_as_at_the_main_menu(app, phone, line):
     call = phone.call(CALLER)
     call.press("3")
-    assert "Part 1 of" in phone.call(CALLER).press("2").text  # 2 at the main menu: approval and research
-    assert "For how car tee works, press 1" in phone.call(CALLER).wait().text
+    assert "Part 1 of" in phone.call(CALLER).press("1").text  # 1 at the main menu: how it works
+    assert "For how it works, press 1" in phone.call(CALLER).wait().text
 
 
 def test_no_offer_after_resume_days(app, phone, line):

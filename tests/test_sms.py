@@ -43,7 +43,7 @@ def test_yes_from_someone_who_never_stopped_is_not_a_restart(make_app, line):
 @pytest.mark.parametrize("body, topic", [
     ("RISKS", "risks"), ("risks", "risks"), (" Risks! ", "risks"), ("RISKES", "risks"), ("3", "risks"),
     ("side effects", "risks"), ("tell me about trials please", "find-a-trial"), ("TRAILS", "find-a-trial"),
-    ("1", "what-is-car-t"), ("5", "questions-for-your-doctor"), ("status", "car-t-for-ms-today"),
+    ("1", "basics"), ("2", "find-a-trial"), ("what", "basics"), ("basics", "basics"),
 ])
 def test_topic_words_typos_and_digits_find_the_topic(client, line, body, topic):
     assert send(client, body) == [TextFlow(line).topic_message(topic, 0)]
@@ -78,7 +78,7 @@ def test_every_reply_is_plain_gsm7_within_two_segments(line):
 def test_help_answers_as_carriers_require(make_app, line):
     client = make_app(SMS_OPT_OUT_BY_TWILIO=False).test_client()
     [reply] = send(client, "HELP")
-    for words in ("CAR-T and MS info line", "not medical advice", "STOP", "Msg & data rates may apply"):
+    for words in ("Test info line", "not medical advice", "STOP", "Msg & data rates may apply"):
         assert words in reply
 
 
@@ -182,8 +182,7 @@ def test_text_flow_more_without_a_position_gives_the_menu(line):
 
 @pytest.mark.parametrize("body, topic", [
     ("what are the risks?", "risks"), ("what about trials", "find-a-trial"),
-    ("what is the status", "car-t-for-ms-today"),
-    ("how do I join a trial", "find-a-trial"), ("how risky is it", "risks"), ("what is car t", "what-is-car-t"),
+    ("how do I join a trial", "find-a-trial"), ("how risky is it", "risks"), ("what is car t", "basics"),
 ])
 def test_sentences_find_their_subject_not_their_question_word(line, body, topic):
     assert TextFlow(line).reply(body, None).node == Node.topic(topic, 1)

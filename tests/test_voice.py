@@ -39,7 +39,7 @@ def test_incoming_call_gathers_keys_and_speech_without_time_pressure(client):
     [say] = gather.says
     assert say.voice == "Polly.Joanna-Neural" and say.rate == "90%"
     assert all(u.pause_ms >= 400 for u in say.utterances)  # pauses between options
-    assert "car tee and M S information line" in reply.text  # pronunciations applied to speech
+    assert "the car tee test line" in reply.text  # pronunciations applied to speech
     assert at(reply) == "main"
     # No input: Twilio falls through to the redirect, which reports the silence.
     assert reply.redirect.url.startswith("/voice/turn?") and "event=silence" in reply.redirect.url
@@ -181,7 +181,7 @@ def test_contact_number_is_read_as_a_telephone_number(make_app):
 def test_health_reports_content_and_database(client):
     response = client.get("/health")
     assert response.status_code == 200
-    assert response.get_json() == {"content": "ok", "database": "ok", "language": "en", "topics": 5, "problems": []}
+    assert response.get_json() == {"content": "ok", "database": "ok", "language": "en", "topics": 3, "problems": []}
 
 
 # ----- signatures ------------------------------------------------------------------------
@@ -247,7 +247,7 @@ def test_signature_with_public_base_url(make_app):
     url = "https://calls.example.org/voice/turn?at=main"
     ok = client.post("/voice/turn?at=main", data={"Digits": "2"},
                      headers={"X-Twilio-Signature": signed(url, {"Digits": "2"})})
-    assert at(voice(ok)) == "main/car-t-for-ms-today"
+    assert at(voice(ok)) == "main/trials-and-doctor"
     wrong_host = signed("http://localhost/voice/turn?at=main", {"Digits": "2"})
     assert client.post("/voice/turn?at=main", data={"Digits": "2"},
                        headers={"X-Twilio-Signature": wrong_host}).status_code == 403
