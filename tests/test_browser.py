@@ -161,8 +161,9 @@ def test_sound_off_means_nothing_is_played(page):
     page.get_by_label("Play sound").uncheck()
     page.get_by_role("button", name="Call").click()
     wait_for_entries(page, "call-log", 1)
+    # The page queues what it will play while it shows the line's words, in the same step: once they are
+    # shown, anything that was to be heard has been asked for.
     assert {u["via"] for u in page.evaluate("window.lineSimulator.utterances")} == {"silent"}
-    page.wait_for_timeout(200)
     assert page.evaluate("window.heard") == []
 
 
@@ -237,6 +238,6 @@ def test_the_caller_receives_the_text_they_asked_for_in_the_messages_pane(page, 
     assert "text message" in page.get_by_role("status").inner_text()  # said, for screen readers too
     page.get_by_label("What the caller says").fill("text me this")  # asked again: nothing arrives twice
     page.keyboard.press("Enter")
+    # The page shows a reply's texts in the same step as its words: once the words are shown, so are any texts.
     assert "already sent" in wait_for_entries(page, "call-log", 7)[6]
-    page.wait_for_timeout(200)
     assert len(entries(page, "text-log")) == len(line.topics["risks"].sms)

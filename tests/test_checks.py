@@ -140,7 +140,7 @@ def row_of(root: Path, relative: str, text: str) -> int:
 
 
 def test_non_gsm_character_is_reported_in_plain_words_at_its_line(root):
-    edit(root, "topics/risks.md", "As of late 2025, its main side effect", "As of late 2025, its main side effect\u2019")
+    edit(root, "topics/risks.md", "2025, its main side effect", "2025, its main side effect\u2019")
     report = only_error(root, "cannot be sent in a plain text message")
     row = row_of(root, "topics/risks.md", "side effect\u2019")
     assert re.search(rf"content/en/topics/risks\.md:{row}: text message 1: this character cannot be sent in a plain "
@@ -381,7 +381,7 @@ def test_command_rejects_a_badly_written_date(root):
 
 
 def test_loader_refusals_and_editorial_checks_are_reported_in_one_run(root):
-    edit(root, "topics/risks.md", "As of late 2025, its main side effect", "As of late 2025, its main side effect\u2019")
+    edit(root, "topics/risks.md", "2025, its main side effect", "2025, its main side effect\u2019")
     edit(root, "topics/risks.md", "Doctors call this ICANS.", "Doctors call this ICANS. See www.example.com.")
     report = errors(run(root))
     assert any(re.search(r"risks\.md:\d+: text message 1: this character cannot be sent", e) for e in report), report

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -123,11 +122,9 @@ def test_forged_forms_are_refused_before_any_signature_work(make_app, monkeypatc
     monkeypatch.setattr(RequestValidator, "validate", lambda *a: checked.append(a) or True)
     client = make_app(TWILIO_AUTH_TOKEN=TOKEN).test_client()
     for path in ("/sms", "/voice/turn?at=main"):
-        started = time.perf_counter()
         response = client.post(path, data=form, content_type="application/x-www-form-urlencoded",
                                headers={"X-Twilio-Signature": "anything"})
         assert response.status_code == 413
-        assert time.perf_counter() - started < 0.1
     assert checked == []
     # What Twilio really sends (a few dozen fields) still goes through to the signature check.
     fields = {f"Field{i}": "value" for i in range(60)}
