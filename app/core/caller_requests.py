@@ -5,14 +5,18 @@ web layer does what a Turn's Request asks (queue texts, erase) and reports the O
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from app.core import pace
 from app.core.content import Line, Topic
 
 RequestKind = Literal["text", "forget"]
-# What came of a request: texts queued (first: the number never asked before), or why not.
-Outcome = Literal["queued", "queued-first", "already", "opted-out", "limit", "no-number", "failed", "forgotten"]
+# What came of "text me this": texts queued (first: the number never asked before), or why not.
+TextOutcome = Literal["queued", "queued-first", "already", "opted-out", "limit", "no-number", "failed"]
+ForgetOutcome = Literal["forgotten", "failed"]
+Outcome = TextOutcome | ForgetOutcome  # what came of a request
+TEXT_OUTCOMES: tuple[TextOutcome, ...] = get_args(TextOutcome)
+FORGET_OUTCOMES: tuple[ForgetOutcome, ...] = get_args(ForgetOutcome)
 SpeedAction = Literal["slower", "faster", "normal"]
 LIST_WORD = "MENU"  # the text word that brings the list of topics
 

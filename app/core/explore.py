@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Iterable, Iterator
 
 from app.core import pace
-from app.core.caller_requests import Outcome
+from app.core.caller_requests import FORGET_OUTCOMES, TEXT_OUTCOMES, Outcome
 from app.core.callflow import CallFlow, Input, State, Turn
 
 UNMATCHED_SPEECH = "purple elephant umbrella"  # reaches "not understood"
@@ -68,8 +68,6 @@ def settled(flow: CallFlow, turn: Turn) -> Iterator[Turn]:
     """For a turn that asks the web layer to do something (text, forget), the turns of every outcome."""
     if turn.request is None:
         return
-    texted: tuple[Outcome, ...] = ("queued", "queued-first", "already", "opted-out", "limit", "no-number",
-                                   "failed")
-    outcomes: tuple[Outcome, ...] = ("forgotten", "failed") if turn.request.kind == "forget" else texted
+    outcomes: tuple[Outcome, ...] = FORGET_OUTCOMES if turn.request.kind == "forget" else TEXT_OUTCOMES
     for outcome in outcomes:
         yield flow.after(turn, outcome)

@@ -8,12 +8,11 @@ from typing import Callable, Literal, Sequence
 
 from flask import Response, current_app
 
+from app.core.caller_requests import TextOutcome
 from app.services import services
 from app.store.callers import CallerMemory, Remembered, forget
 from app.store.outbox import Message, Outbox, now
 
-# What came of "text me this": queued (first: this number never asked before), or why not.
-TextOutcome = Literal["queued", "queued-first", "already", "opted-out", "limit", "no-number", "failed"]
 # The numbers Twilio puts in From when a caller hides their number (anonymous, restricted, unknown, blocked).
 HIDDEN_NUMBERS = {"+266696687", "+7378742833", "+86282452253", "+2562533"}
 

@@ -16,6 +16,7 @@ from app.core import gsm, speech
 from app.core.callflow import CallFlow, Input, Turn, normalize, spoken_names
 from app.core.checks.fields import line_problem, question_path, talk_problem
 from app.core.checks.listening import node_path, turn_length_problems, waiting_turns
+from app.core.checks.trust import review_problem
 from app.core.content import Line, Problem
 from app.core.textflow import TextFlow
 from app.core.turns import State
@@ -23,7 +24,6 @@ from app.core.turns import State
 MAX_CHOICE_WORDS = 25
 MAX_SENTENCE_WORDS = 20
 MAX_ANSWER_GRADE = 8.0
-REVIEW_WARNING_DAYS, REVIEW_ERROR_DAYS = 183, 365
 EMERGENCY_WORDS = "call 911"
 PROMISED_KEY = re.compile(r"\bpress(?:ing)?\s+(?:the\s+)?([0-9*#])\b", re.IGNORECASE)
 UNSPEAKABLE = re.compile(r"https?:|\bwww\b|\.(?:com|gov|org|net)\b|[%&/@#+=]", re.IGNORECASE)
@@ -207,16 +207,8 @@ def question_problems(line: Line, today: dt.date) -> Iterator[Problem]:
         if talk.as_of and as_of not in question.answer.lower() and not question.emergency:
             yield talk_problem(line, question_path(line, question.id, "answer"),
                                f"must say '{as_of}', so callers know how recent the facts are", "warning")
-    if talk.reviewed:
-        age = (today - talk.reviewed).days
-        if age < 0:
-            yield talk_problem(line, "reviewed", f"{talk.reviewed} is after today ({today})")
-        elif age > REVIEW_ERROR_DAYS:
-            yield talk_problem(line, "reviewed", f"{talk.reviewed} is more than 12 months ago; check the answers "
-                                                 f"against their sources and update the date")
-        elif age > REVIEW_WARNING_DAYS:
-            yield talk_problem(line, "reviewed", f"{talk.reviewed} is more than 6 months ago; check the answers "
-                                                 f"soon", "warning")
+    if talk.reviewed and (found := review_problem(talk.reviewed, today, "the answers against their sources")):
+        yield talk_problem(line, "reviewed", *found)
 
 
 def key_fact_problems(line: Line) -> Iterator[Problem]:

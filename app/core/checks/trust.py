@@ -31,15 +31,20 @@ def as_of_problems(line: Line) -> Iterator[Problem]:
             yield problem_at(line, f"topics.{topic.id}.sms[0]", f"the first text message must say '{said}'")
 
 
+def review_problem(reviewed: dt.date, today: dt.date, what: str) -> tuple[str, str] | None:
+    """The one rule for a reviewed date (a topic's, or the answers'): an error in the future or after 12
+    months, a warning after 6; as (message, severity), or None. `what` names what to check against its sources."""
+    if reviewed > today:
+        return f"{reviewed} is after today ({today})", "error"
+    if reviewed < months_before(today, REVIEW_ERROR_MONTHS):
+        return f"{reviewed} is more than {REVIEW_ERROR_MONTHS} months ago; check {what} and update the date", "error"
+    if reviewed < months_before(today, REVIEW_WARNING_MONTHS):
+        return f"{reviewed} is more than {REVIEW_WARNING_MONTHS} months ago; check {what} soon", "warning"
+    return None
+
+
 def review_date_problems(line: Line, today: dt.date) -> Iterator[Problem]:
-    """A topic's reviewed date: a warning after 6 months, an error after 12 or in the future."""
+    """Each topic's reviewed date, by the review rule."""
     for topic in line.topics.values():
-        path = f"topics.{topic.id}.reviewed"
-        if topic.reviewed > today:
-            yield problem_at(line, path, f"{topic.reviewed} is after today ({today})")
-        elif topic.reviewed < months_before(today, REVIEW_ERROR_MONTHS):
-            yield problem_at(line, path, f"{topic.reviewed} is more than {REVIEW_ERROR_MONTHS} months ago; "
-                                         f"check the topic against its sources and update the date")
-        elif topic.reviewed < months_before(today, REVIEW_WARNING_MONTHS):
-            yield problem_at(line, path, f"{topic.reviewed} is more than {REVIEW_WARNING_MONTHS} months ago; "
-                                         f"check the topic against its sources soon", "warning")
+        if found := review_problem(topic.reviewed, today, "the topic against its sources"):
+            yield problem_at(line, f"topics.{topic.id}.reviewed", *found)
