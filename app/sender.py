@@ -27,7 +27,7 @@ from app.store.outbox import Claimed, Outbox, now
 
 log = logging.getLogger(__name__)
 
-OutcomeKind = Literal["sent", "retry", "failed", "unknown"]
+SendResultKind = Literal["sent", "retry", "failed", "unknown"]
 # Twilio error codes met when sending a text (https://www.twilio.com/docs/api/errors): none of these
 # gets better by trying again, so the message is given up.
 UNSUBSCRIBED = 21610  # the number texted STOP to Twilio: the line records an opt-out too
@@ -45,10 +45,10 @@ PURGE_EVERY = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
-class Outcome:
+class SendResult:
     """What one send came to, and Twilio's error code when there was one."""
 
-    kind: OutcomeKind
+    kind: SendResultKind
     code: int | None = None
     sid: str | None = None
     reason: str = ""
@@ -64,7 +64,7 @@ class Tally:
     unknown: int = 0
     opt_outs: int = 0
 
-    def add(self, outcome: Outcome) -> None:
+    def add(self, outcome: SendResult) -> None:
         """Count one outcome."""
         setattr(self, outcome.kind, getattr(self, outcome.kind) + 1)
 
@@ -92,19 +92,19 @@ def _never_connected(error: requests.ConnectionError) -> bool:
     return isinstance(reason, MaxRetryError) and isinstance(reason.reason, NewConnectionError)
 
 
-def classify(error: Exception) -> Outcome:
+def classify(error: Exception) -> SendResult:
     """Whether a failed send may be tried again, must be given up, or may have gone out."""
     if isinstance(error, TwilioRestException):
         code = int(error.code) if error.code else None
         if error.status == 429 or error.status >= 500:
-            return Outcome("retry", code, reason=f"Twilio answered {error.status}")
+            return SendResult("retry", code, reason=f"Twilio answered {error.status}")
         if error.status in AUTH_STATUSES:
-            return Outcome("retry", code, reason="Twilio refused the credentials (check TWILIO_ACCOUNT_SID and "
+            return SendResult("retry", code, reason="Twilio refused the credentials (check TWILIO_ACCOUNT_SID and "
                                                  "TWILIO_AUTH_TOKEN)")
-        return Outcome("failed", code, reason=PERMANENT_CODES.get(code or 0, f"Twilio answered {error.status}"))
+        return SendResult("failed", code, reason=PERMANENT_CODES.get(code or 0, f"Twilio answered {error.status}"))
     if isinstance(error, requests.ConnectionError) and _never_connected(error):
-        return Outcome("retry", reason="could not connect to Twilio")
-    return Outcome("unknown", reason=f"{type(error).__name__} after the request went out")
+        return SendResult("retry", reason="could not connect to Twilio")
+    return SendResult("unknown", reason=f"{type(error).__name__} after the request went out")
 
 
 def backoff(attempts: int, jitter: float | None = None) -> dt.timedelta:
@@ -140,17 +140,17 @@ class Sender:
                 tally.add(self._send(message, tally))
         return tally
 
-    def _send(self, message: Claimed, tally: Tally) -> Outcome:
+    def _send(self, message: Claimed, tally: Tally) -> SendResult:
         sender = self.from_number or message.from_number
         if not sender:
             log.error("outbox message=%d: no number to send from (set SMS_FROM_NUMBER)", message.id)
             self.outbox.failed(message.id, None)
-            return Outcome("failed", reason="no number to send from")
+            return SendResult("failed", reason="no number to send from")
         assert self.client is not None
         store = self.outbox.store
         if store.number_key(message.to_number) in store.journal.pending():  # a STOP not yet in the database
             self.outbox.failed(message.id, None, status="cancelled")
-            return Outcome("failed", reason="the number stopped")
+            return SendResult("failed", reason="the number stopped")
         try:
             options = {"status_callback": self.status_callback} if self.status_callback else {}
             sent = self.client.messages.create(to=message.to_number, from_=sender, body=message.body, **options)
@@ -159,9 +159,9 @@ class Sender:
             return self._settle_failure(message, outcome, tally)
         self.outbox.sent(message.id, str(sent.sid))
         log.info("outbox message=%d status=sent sid=%s attempts=%d", message.id, sent.sid, message.attempts)
-        return Outcome("sent", sid=str(sent.sid))
+        return SendResult("sent", sid=str(sent.sid))
 
-    def _settle_failure(self, message: Claimed, outcome: Outcome, tally: Tally) -> Outcome:
+    def _settle_failure(self, message: Claimed, outcome: SendResult, tally: Tally) -> SendResult:
         if outcome.kind == "retry" and message.attempts < self.max_attempts:
             wait = backoff(message.attempts)
             self.outbox.retry(message.id, now() + wait, outcome.code)
@@ -169,7 +169,7 @@ class Sender:
                         outcome.code, message.attempts, wait.total_seconds(), outcome.reason)
             return outcome
         if outcome.kind == "retry":
-            outcome = Outcome("failed", outcome.code, reason=f"{outcome.reason}; gave up after "
+            outcome = SendResult("failed", outcome.code, reason=f"{outcome.reason}; gave up after "
                                                              f"{message.attempts} attempts")
         if outcome.code == UNSUBSCRIBED:
             self.outbox.store.opt_out(message.to_number)  # also cancels the rest of this number's queue

@@ -70,7 +70,8 @@ def preview_dir(tmp_path, line) -> Path:
         recording.setframerate(8000)
         recording.writeframes(b"\0\0" * 800)
     greeting = line.pronounce(line.phrases["greeting"])
-    manifest = {"voice": "test", "rate": 140, "prompts": {greeting: {"file": "audio/greeting.wav", "seconds": 0.1}}}
+    manifest = {"voice": "test", "words_per_minute": 140,
+                "prompts": {greeting: {"file": "audio/greeting.wav", "seconds": 0.1}}}
     (folder / "manifest.json").write_text(json.dumps(manifest))
     return folder
 

@@ -362,8 +362,8 @@ def test_command_writes_json_for_tools(root):
     report = json.loads(result.output)
     assert report["errors"] == 1 and report["warnings"] == len(report["problems"]) - 1
     first = report["problems"][0]
-    assert first["file"].endswith("risks.md") and first["severity"] == "error" and first["line"] > 1
-    assert set(first) == {"file", "line", "field", "message", "severity"}
+    assert first["file"].endswith("risks.md") and first["severity"] == "error" and first["line_number"] > 1
+    assert set(first) == {"file", "line_number", "field", "message", "severity"}
 
 
 def test_command_reports_content_the_loader_refuses(root):

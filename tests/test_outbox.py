@@ -127,13 +127,13 @@ def test_the_caller_memory_remembers_place_and_rate_until_it_expires(store):
     memory = CallerMemory(store, retention_days=30)
     assert memory.recall(NUMBER, at=T0) is None
     memory.remember_place(NUMBER, ("risks", 2), at=T0)
-    memory.remember_rate(NUMBER, -2, at=T0 + dt.timedelta(minutes=1))
+    memory.remember_speed_step(NUMBER, -2, at=T0 + dt.timedelta(minutes=1))
     remembered = memory.recall(NUMBER, at=T0 + dt.timedelta(days=29))
-    assert remembered and remembered.place == ("risks", 2) and remembered.rate == -2
+    assert remembered and remembered.place == ("risks", 2) and remembered.speed_step == -2
     assert remembered.place_at == T0
     memory.remember_place(NUMBER, None, at=T0 + dt.timedelta(minutes=2))  # the caller left the topic
     remembered = memory.recall(NUMBER, at=T0 + dt.timedelta(days=1))
-    assert remembered and remembered.place is None and remembered.rate == -2
+    assert remembered and remembered.place is None and remembered.speed_step == -2
     assert memory.recall(NUMBER, at=T0 + dt.timedelta(days=31)) is None
     assert memory.recall(OTHER, at=T0) is None
 
@@ -142,7 +142,7 @@ def test_purge_deletes_what_is_older_than_the_retention_but_never_an_opt_out(sto
     box, memory = Outbox(store), CallerMemory(store)
     old = T0 - dt.timedelta(days=31)
     memory.remember_place(NUMBER, ("risks", 1), at=old)
-    memory.remember_rate(OTHER, 1, at=T0)
+    memory.remember_speed_step(OTHER, 1, at=T0)
     box.enqueue(NUMBER, messages(1), at=old)
     [claimed] = box.claim(at=old)
     box.sent(claimed.id, "SM1", at=old)
@@ -162,7 +162,7 @@ def test_purge_deletes_what_is_older_than_the_retention_but_never_an_opt_out(sto
 def test_forget_erases_everything_but_the_opt_out(store):
     box, memory = Outbox(store), CallerMemory(store)
     memory.remember_place(NUMBER, ("risks", 1))
-    memory.remember_rate(NUMBER, -1)
+    memory.remember_speed_step(NUMBER, -1)
     store.set_position(NUMBER, ("risks", 2))
     box.enqueue(NUMBER, messages(2))
     box.enqueue(OTHER, messages(1))

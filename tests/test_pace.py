@@ -40,8 +40,8 @@ def test_flask_content_say_at_each_step(monkeypatch, option, words_a_minute, tmp
     for name in ("WORDS_PER_MINUTE", "SPEECH_RATE"):
         monkeypatch.delenv(name, raising=False)
     made = []
-    monkeypatch.setattr(preview_cli, "make_speaker", lambda voice, rate: made.append(rate) or FakeSpeaker("good",
-                                                                                                         voice, rate))
+    monkeypatch.setattr(preview_cli, "make_speaker", lambda voice, wpm: made.append(wpm) or FakeSpeaker("good",
+                                                                                                         voice, wpm))
     result = CliRunner().invoke(content, ["say", "risks", "--rate", option, "--to", str(tmp_path / "risks.wav")])
     assert result.exit_code == 0, result.output
     assert made == [words_a_minute]

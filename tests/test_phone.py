@@ -7,11 +7,11 @@ from twilio.request_validator import RequestValidator
 
 from app.phone import (
     CallEnded,
+    CallPosition,
     Dial,
     Gather,
     Hangup,
     Phone,
-    Position,
     Redirect,
     WebhookError,
     parse_messages,
@@ -46,7 +46,7 @@ def test_parse_voice_reads_says_gather_and_redirect():
     assert gather.hints == ("side effects", "go back")
     assert [(u.text, u.pause_ms, u.interpret_as) for u in response.utterances] == [
         ("Welcome.", 800, None), ("For side effects, press 3.", 1500, None), ("555 0100", 0, "telephone")]
-    assert response.says[0].voice == "Polly.Joanna-Neural" and response.says[0].rate == "90%"
+    assert response.says[0].voice == "Polly.Joanna-Neural" and response.says[0].prosody_rate == "90%"
     assert response.redirect == Redirect("/voice/turn?event=silence&at=main", "POST")
     assert not response.hangs_up
 
@@ -123,7 +123,7 @@ def test_a_wrong_token_is_refused(signed_app):
 def test_a_call_goes_on_from_a_position_kept_elsewhere(signed_app):
     phone = Phone(signed_app.test_client(), BASE, TOKEN)
     first = phone.call()
-    kept = Position.from_dict(first.position.to_dict())
+    kept = CallPosition.from_dict(first.position.to_dict())
     later = phone.resume(kept)
     later.press("1")
     assert later.call_sid == first.call_sid and "Part 1 of" in later.last.text
@@ -131,7 +131,7 @@ def test_a_call_goes_on_from_a_position_kept_elsewhere(signed_app):
 
 def test_a_position_pointing_elsewhere_is_refused(app):
     phone = Phone(app.test_client(), BASE)
-    position = Position("CA1", "+1", "+1", "https://evil.example/voice/turn", None)
+    position = CallPosition("CA1", "+1", "+1", "https://evil.example/voice/turn", None)
     with pytest.raises(ValueError):
         phone.resume(position)
 

@@ -67,24 +67,24 @@ def wav_seconds(path: Path) -> float:
         return wav.getnframes() / wav.getframerate()
 
 
-def write_wav(path: Path, seconds: float, rate: int = 22050) -> None:
+def write_wav(path: Path, seconds: float, frame_rate: int = 22050) -> None:
     with wave.open(str(path), "wb") as wav:
         wav.setnchannels(1)
         wav.setsampwidth(2)
-        wav.setframerate(rate)
-        wav.writeframes(b"\x01\x00" * int(rate * seconds))
+        wav.setframerate(frame_rate)
+        wav.writeframes(b"\x01\x00" * int(frame_rate * seconds))
 
 
 class FakeSpeaker:
     """Writes silence as long as the text should last, or fails in the way it is told to."""
 
-    def __init__(self, mode: str = "good", voice: str = "fake", rate: int = 140):
-        self.mode, self.voice, self.rate, self.said = mode, voice, rate, []
+    def __init__(self, mode: str = "good", voice: str = "fake", words_per_minute: int = 140):
+        self.mode, self.voice, self.words_per_minute, self.said = mode, voice, words_per_minute, []
 
     def render(self, text: str, path: Path) -> None:
         self.said.append(text)
         if self.mode == "good":
-            write_wav(path, speaking_seconds(text, self.rate) + 0.3)
+            write_wav(path, speaking_seconds(text, self.words_per_minute) + 0.3)
         elif self.mode == "garbage":
             path.write_bytes(b"RIFF nonsense, not a wave file")
         elif self.mode == "empty":
@@ -130,7 +130,7 @@ def test_a_topic_is_said_as_a_caller_hears_it(line):
     assert line.phrases["end_of_topic"] in texts
 
 
-def test_audio_key_names_text_voice_and_rate():
+def test_audio_key_names_text_voice_and_words_per_minute():
     key = preview.audio_key("Hello.", "en-us", 140)
     assert re.fullmatch(r"[0-9a-f]{16}", key)
     assert key == preview.audio_key("Hello.", "EN-US ", 140)
@@ -179,7 +179,7 @@ def test_a_failing_speaker_is_reported_with_the_prompt(line, tmp_path, mode, rea
 
 
 def test_the_command_exits_non_zero_naming_the_failed_prompts(run, monkeypatch, line):
-    monkeypatch.setattr(preview_cli, "make_speaker", lambda voice, rate: FakeSpeaker("garbage", voice, rate))
+    monkeypatch.setattr(preview_cli, "make_speaker", lambda voice, wpm: FakeSpeaker("garbage", voice, wpm))
     result = run("preview")
     assert result.exit_code == 1
     assert "could not be rendered" in result.output
@@ -248,8 +248,8 @@ def test_real_audio_manifest_index_and_cache(espeak, line, tmp_path):
 
         manifest = json.loads((tmp_path / "manifest.json").read_text())
         assert manifest == first.manifest
-        assert set(manifest) == {"voice", "rate", "prompts"}
-        assert (manifest["voice"], manifest["rate"]) == ("en-us", 150)
+        assert set(manifest) == {"voice", "words_per_minute", "prompts"}
+        assert (manifest["voice"], manifest["words_per_minute"]) == ("en-us", 150)
         assert list(manifest["prompts"]) == [p.spoken for p in prompts]
         for spoken, entry in manifest["prompts"].items():
             assert set(entry) == {"file", "seconds"}
@@ -292,7 +292,7 @@ def test_preview_command_renders_everything_then_only_what_changed(espeak, run, 
 
     topic_file = content_dir / "en" / "topics" / "risks.md"
     lines = topic_file.read_text().splitlines(keepends=True)
-    first_text_line = line.topics["risks"].parts[0].line  # the heading; its text follows
+    first_text_line = line.topics["risks"].parts[0].line_number  # the heading; its text follows
     lines[first_text_line] = lines[first_text_line].rstrip("\n") + " Really.\n"
     topic_file.write_text("".join(lines))
     edited = run("preview")
@@ -306,7 +306,7 @@ def test_preview_command_with_another_rate_and_voice(espeak, run, tmp_path, monk
     result = run("preview", "--out", str(tmp_path / "slow"), "--rate", "100", "--voice", "English (America)")
     assert result.exit_code == 0, result.output
     manifest = json.loads((tmp_path / "slow" / "manifest.json").read_text())
-    assert (manifest["voice"], manifest["rate"]) == ("English (America)", 100)
+    assert (manifest["voice"], manifest["words_per_minute"]) == ("English (America)", 100)
 
 
 def test_an_unknown_voice_is_an_error(espeak, run, tmp_path):

@@ -25,7 +25,7 @@ def app(make_app):
 
 @pytest.fixture
 def phone(app):
-    return Phone(app.test_client(), "http://localhost/", "remember-token", line_number=LINE)
+    return Phone(app.test_client(), "http://localhost/", "remember-token", line_phone_number=LINE)
 
 
 def queued(app) -> list[tuple]:
@@ -35,7 +35,7 @@ def queued(app) -> list[tuple]:
 
 
 def speeds(reply) -> set[str]:
-    return {say.rate for say in reply.says if say.rate != "slow"}
+    return {say.prosody_rate for say in reply.says if say.prosody_rate != "slow"}
 
 
 # ----- text me this -------------------------------------------------------------------------------
@@ -130,7 +130,7 @@ def test_slower_holds_for_the_call_and_the_next_call_from_the_number(app, phone)
 def test_the_speed_travels_in_the_state(line):
     flow = CallFlow(line)
     turn = flow.respond(State(), Input("digits", "6"))
-    assert turn.state is not None and turn.state.rate == -1
+    assert turn.state is not None and turn.state.speed_step == -1
     assert State.from_params(turn.state.to_params()) == turn.state
     assert turn.state.to_params()["pace"] == "-1"
     assert State.from_params({"at": "main", "pace": "-9"}) is None

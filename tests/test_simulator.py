@@ -111,7 +111,8 @@ def preview(tmp_path):
         folder = tmp_path / "preview"
         (folder / "audio").mkdir(parents=True, exist_ok=True)
         (folder / "audio" / "abc.wav").write_bytes(b"RIFF....WAVE")
-        (folder / "manifest.json").write_text(json.dumps({"voice": "test", "rate": 140, "prompts": prompts}))
+        manifest = {"voice": "test", "words_per_minute": 140, "prompts": prompts}
+        (folder / "manifest.json").write_text(json.dumps(manifest))
     return write
 
 

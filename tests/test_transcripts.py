@@ -112,7 +112,8 @@ def voice_answer(exchange: Exchange) -> dict[str, Any]:
         answer["dial status"] = exchange.form["DialCallStatus"]  # Twilio reports how the <Dial> ended
     answer["says"] = spoken(response)
     # The voice's speed, when the caller changed it from the usual (phone numbers are always read slowly).
-    speeds = sorted({say.rate for say in response.says if say.rate and say.rate != "slow"} - {NORMAL_SPEED})
+    speeds = sorted({say.prosody_rate for say in response.says
+                     if say.prosody_rate and say.prosody_rate != "slow"} - {NORMAL_SPEED})
     if speeds:
         answer["speed"] = ", ".join(speeds)
     answer["node"] = ", ".join(exchange.nodes) or "(none logged)"

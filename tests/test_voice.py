@@ -36,7 +36,7 @@ def test_incoming_call_gathers_keys_and_speech_without_time_pressure(client):
     assert gather.timeout >= 10
     assert "side effects" in gather.hints and "repeat" in gather.hints
     [say] = gather.says
-    assert say.voice == "Polly.Joanna-Neural" and say.rate == "90%"
+    assert say.voice == "Polly.Joanna-Neural" and say.prosody_rate == "90%"
     assert all(u.pause_ms >= 400 for u in say.utterances)  # pauses between options
     assert "the car tee test line" in reply.text  # pronunciations applied to speech
     assert at(reply) == "main"
@@ -47,7 +47,7 @@ def test_incoming_call_gathers_keys_and_speech_without_time_pressure(client):
 def test_the_voice_and_rate_are_settings(make_app):
     client = make_app(TWILIO_VOICE="Polly.Matthew-Neural", SPEECH_RATE="85%").test_client()
     [say] = call(client, "/voice").gather.says
-    assert say.voice == "Polly.Matthew-Neural" and say.rate == "85%"
+    assert say.voice == "Polly.Matthew-Neural" and say.prosody_rate == "85%"
 
 
 def test_gather_timeout_never_below_ten_seconds(make_app):
@@ -170,7 +170,7 @@ def test_contact_number_is_read_as_a_telephone_number(make_app):
     reply = call(client, "/voice/turn?at=main", {"Digits": "0"})
     numbers = [u for u in reply.utterances if u.interpret_as]
     assert len(numbers) == 2 and numbers[0].interpret_as == "telephone"
-    rates = {say.rate for say in reply.gather.says if any(u.interpret_as for u in say.utterances)}
+    rates = {say.prosody_rate for say in reply.gather.says if any(u.interpret_as for u in say.utterances)}
     assert rates == {"slow"}  # numbers are read more slowly than the 90% of everything else
     assert "To hear the number again, press 0." in reply.text
 

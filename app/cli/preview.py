@@ -17,10 +17,10 @@ from app.core.callflow import CallFlow
 from app.core.content import ContentError, Line, load_line
 
 
-class Rate(click.ParamType):
+class Speed(click.ParamType):
     """Words per minute (60-450), or a caller's speed step: slowest, much-slower, slower, normal, faster, fastest."""
 
-    name = "rate"
+    name = "speed"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int | str:
         if isinstance(value, int):
@@ -34,31 +34,31 @@ class Rate(click.ParamType):
                   param, ctx)
 
 
-rate_option = click.option("--rate", type=Rate(), default=None,
-                           help="Words per minute, or the speed a caller chose: slowest, much-slower, slower, normal, "
-                                "faster, fastest (default: the WORDS_PER_MINUTE setting, normal speed).")
+speed_option = click.option("--rate", "speed", type=Speed(), default=None,
+                            help="Words per minute, or the speed a caller chose: slowest, much-slower, slower, normal, "
+                                 "faster, fastest (default: the WORDS_PER_MINUTE setting, normal speed).")
 
 
-def words_per_minute(settings: dict[str, Any], rate: int | str | None) -> int:
+def words_per_minute(settings: dict[str, Any], speed: int | str | None) -> int:
     """The preview's words a minute: as given, or the setting scaled to a caller's speed step."""
-    if isinstance(rate, int):
-        return rate
-    step = pace.parse_step(rate) if rate else 0
+    if isinstance(speed, int):
+        return speed
+    step = pace.parse_step(speed) if speed else 0
     return pace.words_per_minute(int(settings["WORDS_PER_MINUTE"]), str(settings["SPEECH_RATE"]), step or 0)
 voice_option = click.option("--voice", default=None,
                             help='An espeak voice id or name, like "en-us" or "English (America)" '
                                  "(default: the VOICE_LANGUAGE setting). See `flask content voices`.")
 
 
-def make_speaker(voice: str, rate: int) -> preview.Speaker:
+def make_speaker(voice: str, words_a_minute: int) -> preview.Speaker:
     """The speaker the commands use (tests replace this)."""
-    return preview.Pyttsx3Speaker(voice, rate)
+    return preview.Pyttsx3Speaker(voice, words_a_minute)
 
 
 @contextmanager
-def _speaker(settings: dict[str, Any], voice: str | None, rate: int | str | None) -> Iterator[preview.Speaker]:
-    """A speaker with the chosen or configured voice and rate, closed afterwards."""
-    speaker = make_speaker(voice or str(settings["VOICE_LANGUAGE"]).lower(), words_per_minute(settings, rate))
+def _speaker(settings: dict[str, Any], voice: str | None, speed: int | str | None) -> Iterator[preview.Speaker]:
+    """A speaker with the chosen or configured voice and speed, closed afterwards."""
+    speaker = make_speaker(voice or str(settings["VOICE_LANGUAGE"]).lower(), words_per_minute(settings, speed))
     try:
         yield speaker
     finally:
@@ -97,16 +97,16 @@ def _fail_on(failures: dict[str, str]) -> None:
 @click.command("preview")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="The folder for the audio and index.html (default: the PREVIEW_DIR setting).")
-@rate_option
+@speed_option
 @voice_option
-def preview_command(out: Path | None, rate: int | str | None, voice: str | None) -> None:
+def preview_command(out: Path | None, speed: int | str | None, voice: str | None) -> None:
     """Render every prompt to audio and write index.html to listen to them all."""
     started = time.perf_counter()
     settings = editor_settings()
     line, flow = _flow(settings)
     folder = out or Path(settings["PREVIEW_DIR"])
     prompts = preview.collect_prompts(flow)
-    with _speaker(settings, voice, rate) as speaker:
+    with _speaker(settings, voice, speed) as speaker:
         try:
             result = preview.build_preview(line, prompts, speaker, folder, progress=_progress)
         except preview.SpeakerError as error:
@@ -124,9 +124,9 @@ def preview_command(out: Path | None, rate: int | str | None, voice: str | None)
 @click.argument("topic")
 @click.option("--to", "to", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write one WAV file instead of playing it aloud.")
-@rate_option
+@speed_option
 @voice_option
-def say_command(topic: str, to: Path | None, rate: int | str | None, voice: str | None) -> None:
+def say_command(topic: str, to: Path | None, speed: int | str | None, voice: str | None) -> None:
     """Say one topic, all its parts with their pauses, aloud or into a WAV file."""
     settings = editor_settings()
     line, flow = _flow(settings)
@@ -135,13 +135,13 @@ def say_command(topic: str, to: Path | None, rate: int | str | None, voice: str 
     segments = preview.topic_segments(flow, topic)
     spoken = [s.spoken for s in segments]
     folder = Path(settings["PREVIEW_DIR"])
-    with _speaker(settings, voice, rate) as speaker:
+    with _speaker(settings, voice, speed) as speaker:
         try:
             _seconds, _rendered, failures = preview.ensure_audio(spoken, speaker, folder, progress=_progress)
         except preview.SpeakerError as error:
             raise click.ClickException(str(error)) from None
         _fail_on(failures)
-        parts = [(folder / preview.audio_file(text, speaker.voice, speaker.rate), s.pause_ms)
+        parts = [(folder / preview.audio_file(text, speaker.voice, speaker.words_per_minute), s.pause_ms)
                  for text, s in zip(spoken, segments)]
     if to is not None:
         seconds = preview.join_wavs(parts, to)

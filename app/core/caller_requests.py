@@ -64,16 +64,16 @@ def text_lead(line: Line, topic_id: str, outcome: Outcome) -> list[str]:
     return [templates["text_failed"].format(word=word)]
 
 
-def speed_change(action: SpeedAction, rate: int, by_key: bool) -> tuple[int, str]:
-    """The new rate and the phrase that says so. The slower key, pressed at the slowest, goes back to
+def speed_change(action: SpeedAction, speed_step: int, by_key: bool) -> tuple[int, str]:
+    """The new speed step and the phrase that says so. The slower key, pressed at the slowest, goes back to
     normal: a caller with only a keypad can undo it."""
     if action == "normal":
         return 0, "speed_normal"
     if action == "faster":
-        return (rate + 1, "speed_faster") if rate < pace.FASTEST else (rate, "speed_fastest")
-    if rate > pace.SLOWEST:
-        return rate - 1, "speed_slower"
-    return (0, "speed_normal") if by_key else (rate, "speed_slowest")
+        return (speed_step + 1, "speed_faster") if speed_step < pace.FASTEST else (speed_step, "speed_fastest")
+    if speed_step > pace.SLOWEST:
+        return speed_step - 1, "speed_slower"
+    return (0, "speed_normal") if by_key else (speed_step, "speed_slowest")
 
 
 def resume_offer(line: Line, topic_id: str, part: int, key: str) -> str:

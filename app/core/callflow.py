@@ -31,29 +31,29 @@ class CallFlow(Wording):
 
     # ----- entry points -------------------------------------------------------------------
 
-    def start(self, resume: tuple[str, int] | None = None, rate: int = 0) -> Turn:
+    def start(self, resume: tuple[str, int] | None = None, speed_step: int = 0) -> Turn:
         """The first turn of a call: greeting, then the main menu; or, for a caller who hung up inside
-        a topic (topic, part from 0), the offer to go on from there. `rate` is the caller's speed."""
+        a topic (topic, part from 0), the offer to go on from there, at the caller's `speed_step`."""
         greeting = self._say(self.line.phrases["greeting"], PAUSE_LONG)
-        rate = pace.clamp(rate)
+        speed_step = pace.clamp(speed_step)
         if resume and resume[0] in self.line.paths and resume[0] in self.line.topics \
                 and 0 <= resume[1] < len(self.line.topics[resume[0]].parts):
             offer = caller.resume_offer(self.line, resume[0], resume[1], self.keys["next"])
             state = State(self.line.paths[resume[0]], resume[1], pending=Pending("resume", "topic", resume[0]),
-                          rate=rate)
+                          speed_step=speed_step)
             hints = tuple(dict.fromkeys(self._hints[resume[0]] + self._hints[MAIN_MENU]))
             return Turn((greeting, self._say(offer, PAUSE_LONG)), state, Node("resume", resume[0], resume[1] + 1),
                         hints=hints)
-        return self._at_rate(self._menu_turn((MAIN_MENU,), lead=(greeting,), announce_title=False), rate)
+        return self._at_speed_step(self._menu_turn((MAIN_MENU,), lead=(greeting,), announce_title=False), speed_step)
 
     def respond(self, state: State | None, heard: Input) -> Turn:
         """The next turn, given where the call was and what the caller did."""
         if state is None or not self._valid(state):
             lead = (self._say(self.line.phrases["lost_place"]),)
-            return self._at_rate(self._menu_turn((MAIN_MENU,), lead=lead), state.rate if state else 0)
+            return self._at_speed_step(self._menu_turn((MAIN_MENU,), lead=lead), state.speed_step if state else 0)
         turn = self._respond(state, heard)
         # The caller's speed holds for the whole call; only a speed command changes it.
-        return turn if turn.node.kind == "speed" else self._at_rate(turn, state.rate)
+        return turn if turn.node.kind == "speed" else self._at_speed_step(turn, state.speed_step)
 
     def after(self, turn: Turn, outcome: Outcome) -> Turn:
         """The turn once the web layer did what `turn.request` asked: say how it went, then carry on."""
@@ -87,12 +87,13 @@ class CallFlow(Wording):
             return self._digits(state, heard.value.strip(), misses)
         return self._speech(state, heard, misses)
 
-    def after_transfer(self, completed: bool, rate: int = 0) -> Turn:
+    def after_transfer(self, completed: bool, speed_step: int = 0) -> Turn:
         """The turn after a transfer to a person ends or fails (at the caller's speed)."""
         if completed:
             return Turn((self._say(self.line.phrases["goodbye"]),), None, Node("goodbye"), hangup=True)
         lead = (self._say(self.line.phrases["transfer_failed"]),)
-        return self._at_rate(self._menu_turn((MAIN_MENU,), lead=lead, announce_title=False), pace.clamp(rate))
+        turn = self._menu_turn((MAIN_MENU,), lead=lead, announce_title=False)
+        return self._at_speed_step(turn, pace.clamp(speed_step))
 
     def keys_at(self, node: str) -> set[str]:
         """The keys that do something at a menu or topic: the commands, plus its choices or, in a topic,
@@ -260,23 +261,23 @@ class CallFlow(Wording):
 
     # ----- remembering the caller: speed, forgetting, going on from the last call --------------
 
-    def _at_rate(self, turn: Turn, rate: int) -> Turn:
+    def _at_speed_step(self, turn: Turn, speed_step: int) -> Turn:
         """The turn with the caller's speed carried in its state."""
-        if turn.state is None or turn.state.rate == rate:
+        if turn.state is None or turn.state.speed_step == speed_step:
             return turn
-        return replace(turn, state=replace(turn.state, rate=rate))
+        return replace(turn, state=replace(turn.state, speed_step=speed_step))
 
     def _speed(self, state: State, action: caller.SpeedAction, by_key: bool) -> Turn:
-        rate, phrase = caller.speed_change(action, state.rate, by_key)
-        turn = self._at_rate(self._prompt_again(state, self.line.phrases[phrase]), rate)
-        return replace(turn, node=Node("speed", pace.STEP_NAMES[rate]))
+        speed_step, phrase = caller.speed_change(action, state.speed_step, by_key)
+        turn = self._at_speed_step(self._prompt_again(state, self.line.phrases[phrase]), speed_step)
+        return replace(turn, node=Node("speed", pace.STEP_NAMES[speed_step]))
 
     def _answer_forget(self, state: State, words: str, key: str) -> Turn | None:
         """After "Do you want the line to forget ...?": yes forgets, no keeps; None for anything else."""
         answer = {self.keys["yes"]: "yes", self.keys["no"]: "no"}.get(key) or self.hearing.yes_or_no(words)
         base = replace(state, pending=None)
         if answer == "yes":
-            return Turn((), replace(base, rate=0), Node("forget"), request=Request("forget"))
+            return Turn((), replace(base, speed_step=0), Node("forget"), request=Request("forget"))
         if answer == "no":
             return self._prompt_again(base, self.line.phrases["forget_kept"])
         if key == self.keys["repeat"]:
@@ -285,7 +286,7 @@ class CallFlow(Wording):
 
     def _answer_resume(self, state: State, heard: Input) -> Turn:
         """After "To go on from there, press 1": go on, or take anything else as said at the main menu."""
-        at_menu = State(rate=state.rate)
+        at_menu = State(speed_step=state.speed_step)
         if heard.kind == "silence" or not heard.value.strip():
             return self._menu_turn((MAIN_MENU,))
         go_on = heard.kind == "digits" and heard.value.strip() == self.keys["next"]

@@ -33,9 +33,9 @@ def every_turn(flow: CallFlow, inputs: Iterable[Input]) -> Iterator[Turn]:
     yield from (flow.respond(None, Input("silence")), flow.after_transfer(True),
                 flow.after_transfer(False), flow.error_turn())
     reserved = flow.line.reserved
-    for rate, action in ((pace.SLOWEST, "slower"), (pace.FASTEST, "faster")):  # "as slowly as I can speak"
+    for speed_step, action in ((pace.SLOWEST, "slower"), (pace.FASTEST, "faster")):  # "as slowly as I can speak"
         if action in reserved and reserved[action].phrases:
-            yield flow.respond(State(rate=rate), Input("speech", reserved[action].phrases[0]))
+            yield flow.respond(State(speed_step=speed_step), Input("speech", reserved[action].phrases[0]))
     seen: set[State] = set()
     waiting: deque[State] = deque()
     if first.state is not None:  # the greeting always waits at the main menu
@@ -55,7 +55,7 @@ def every_turn(flow: CallFlow, inputs: Iterable[Input]) -> Iterator[Turn]:
             if plain == state and turn.state is not None and (turn.state.silences or turn.state.misses):
                 counting.setdefault(state, []).append(heard)
             # A faster or slower voice says the same words: the call is not explored again at each speed.
-            if turn.state is not None and turn.state not in seen and turn.state.rate == 0:
+            if turn.state is not None and turn.state not in seen and turn.state.speed_step == 0:
                 seen.add(turn.state)
                 waiting.append(turn.state)
     # Met only on a later call: the offer to go on from where the last one ended.

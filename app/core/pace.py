@@ -1,4 +1,7 @@
-"""Speaking pace: a caller's "slower" or "faster", in steps from the line's normal rate. Pure."""
+"""Speaking pace: a caller's "slower" or "faster", in speed steps from the line's normal speed. Pure.
+
+Three names, three meanings: a speed step (-3..2, what a caller chose), a prosody rate ("90%", what
+Twilio's <prosody> is told) and words per minute (how long a text takes to say, and what previews use)."""
 
 from __future__ import annotations
 
@@ -18,26 +21,26 @@ def clamp(step: int) -> int:
     return max(SLOWEST, min(FASTEST, step))
 
 
-def percent(base: str) -> int:
-    """The SPEECH_RATE setting ("90%", "slow") as a percentage."""
-    text = base.strip().lower()
+def percent(prosody_rate: str) -> int:
+    """A prosody rate such as the SPEECH_RATE setting ("90%", "slow") as a percentage."""
+    text = prosody_rate.strip().lower()
     match = re.fullmatch(r"(\d{1,3})%", text)
     if match:
         return int(match.group(1))
     return NAMED_RATES.get(text, 100)
 
 
-def prosody_rate(base: str, step: int) -> str:
-    """The SSML prosody rate for a step from the normal rate `base`; normal keeps the setting as written."""
-    if step == 0:
-        return base
-    return f"{max(20, percent(base) + STEP_POINTS * clamp(step))}%"
+def prosody_rate(base_prosody_rate: str, speed_step: int) -> str:
+    """The SSML prosody rate at a speed step from the normal one; normal keeps the setting as written."""
+    if speed_step == 0:
+        return base_prosody_rate
+    return f"{max(20, percent(base_prosody_rate) + STEP_POINTS * clamp(speed_step))}%"
 
 
-def words_per_minute(base_wpm: int, base: str, step: int) -> int:
-    """Words a minute at a step, from the normal estimate: the same proportion as the rate."""
-    normal = percent(base)
-    return round(base_wpm * max(20, normal + STEP_POINTS * clamp(step)) / normal)
+def words_per_minute(base_words_per_minute: int, base_prosody_rate: str, speed_step: int) -> int:
+    """Words a minute at a speed step, from the normal estimate: the same proportion as the prosody rate."""
+    normal = percent(base_prosody_rate)
+    return round(base_words_per_minute * max(20, normal + STEP_POINTS * clamp(speed_step)) / normal)
 
 
 def parse_step(name: str) -> int | None:

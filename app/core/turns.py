@@ -45,14 +45,14 @@ class Pending:
 class State:
     """Where a call is: the menu path to the current node, the part heard, silences and misses in a
     row, a question the line is waiting to have answered, and the speed the caller chose (steps
-    from the usual rate, see app/core/pace.py)."""
+    from the usual speed, see app/core/pace.py)."""
 
     path: tuple[str, ...] = (MAIN_MENU,)
     part: int = 0
     silences: int = 0
     misses: int = 0
     pending: Pending | None = None
-    rate: int = 0
+    speed_step: int = 0
 
     def to_params(self) -> dict[str, str]:
         """The state as URL query parameters."""
@@ -63,8 +63,8 @@ class State:
             params["quiet"] = str(self.silences)
         if self.misses:
             params["miss"] = str(self.misses)
-        if self.rate:
-            params["pace"] = str(self.rate)
+        if self.speed_step:
+            params["pace"] = str(self.speed_step)
         if self.pending:
             params["ask"] = self.pending.kind
             if self.pending.target_kind:
@@ -84,16 +84,16 @@ class State:
             part = int(params.get("part", "0") or 0)
             silences = int(params.get("quiet", "0") or 0)
             misses = int(params.get("miss", "0") or 0)
-            rate = int(params.get("pace", "0") or 0)
+            speed_step = int(params.get("pace", "0") or 0)
         except ValueError:
             return None
         if not (0 <= part < 100 and 0 <= silences <= MAX_SILENCES and 0 <= misses <= MAX_MISSES
-                and pace.SLOWEST <= rate <= pace.FASTEST):
+                and pace.SLOWEST <= speed_step <= pace.FASTEST):
             return None
         pending = _pending_from(params.get("ask", ""), params.get("to", ""))
         if pending is False:
             return None
-        return cls(path, part, silences, misses, pending or None, rate)
+        return cls(path, part, silences, misses, pending or None, speed_step)
 
 
 def _pending_from(ask: str, to: str) -> Pending | None | Literal[False]:

@@ -4,13 +4,13 @@ from app.phone.call import (
                    ACCOUNT_SID,
                    DEFAULT_CALLER,
                    DEFAULT_CONFIDENCE,
-                   DEFAULT_LINE_NUMBER,
+                   DEFAULT_LINE_PHONE_NUMBER,
                    MAX_FOLLOWED,
                    Call,
                    CallEnded,
+                   CallPosition,
                    Event,
                    Phone,
-                   Position,
                    PostFunction,
                    TestClientLike,
                    Transport,
@@ -29,7 +29,7 @@ from app.phone.twiml import (
                    parse_voice,
 )
 
-__all__ = ["ACCOUNT_SID", "DEFAULT_CALLER", "DEFAULT_CONFIDENCE", "DEFAULT_LINE_NUMBER", "MAX_FOLLOWED", "Call",
-           "CallEnded", "Dial", "Event", "Gather", "Hangup", "Phone", "Position", "PostFunction", "Redirect", "Say",
+__all__ = ["ACCOUNT_SID", "DEFAULT_CALLER", "DEFAULT_CONFIDENCE", "DEFAULT_LINE_PHONE_NUMBER", "MAX_FOLLOWED", "Call",
+           "CallEnded", "Dial", "Event", "Gather", "Hangup", "Phone", "CallPosition", "PostFunction", "Redirect", "Say",
            "TestClientLike", "Transport", "Utterance", "Verb", "VoiceResponse", "WebhookError", "parse_messages",
            "parse_voice"]

@@ -17,7 +17,7 @@ from app.phone.twiml import Gather, Utterance, VoiceResponse, parse_messages, pa
 
 # Numbers in the 555-0100..0199 range are reserved for fiction: they never reach a real person.
 DEFAULT_CALLER = "+12025550142"
-DEFAULT_LINE_NUMBER = "+12025550100"
+DEFAULT_LINE_PHONE_NUMBER = "+12025550100"
 ACCOUNT_SID = "AC" + "0" * 32
 DEFAULT_CONFIDENCE = 0.92
 MAX_FOLLOWED = 10  # redirects and transfers followed in one step before giving up, as Twilio does with loops
@@ -55,12 +55,12 @@ class Event:
 
 
 @dataclass(frozen=True)
-class Position:
+class CallPosition:
     """Where a call waits for the caller: all that is needed to go on with it later, in any process."""
 
     call_sid: str
     caller: str
-    line_number: str
+    line_phone_number: str
     action: str  # the Gather's action URL, absolute
     on_silence: str | None  # the Redirect Twilio follows when the caller gives no input
     inputs: tuple[str, ...] = ("dtmf", "speech")
@@ -70,11 +70,11 @@ class Position:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Position:
+    def from_dict(cls, data: Mapping[str, Any]) -> CallPosition:
         """Read a position back from `to_dict`; ValueError when it is incomplete."""
         try:
             on_silence = data.get("on_silence")
-            return cls(str(data["call_sid"]), str(data["caller"]), str(data["line_number"]), str(data["action"]),
+            return cls(str(data["call_sid"]), str(data["caller"]), str(data["line_phone_number"]), str(data["action"]),
                        str(on_silence) if on_silence else None, tuple(str(i) for i in data.get("inputs", ())))
         except (KeyError, TypeError, AttributeError) as error:
             raise ValueError(f"not a call position: {error}") from None
@@ -87,8 +87,8 @@ class Call:
     phone: Phone
     call_sid: str
     caller: str
-    line_number: str
-    position: Position | None = None
+    line_phone_number: str
+    position: CallPosition | None = None
     last: VoiceResponse | None = None
     events: list[Event] = field(default_factory=list)
 
@@ -128,7 +128,7 @@ class Call:
         if not self.ended:
             self._finish(Event("network", "You hung up."))
 
-    def _waiting(self) -> Position:
+    def _waiting(self) -> CallPosition:
         if self.position is None:
             raise CallEnded("the call has ended")
         return self.position
@@ -150,7 +150,7 @@ class Call:
             if gather is not None:
                 action = self.phone.absolute(gather.action or url)
                 on_silence = self.phone.absolute(redirect.url) if redirect else None
-                self.position = Position(self.call_sid, self.caller, self.line_number, action, on_silence,
+                self.position = CallPosition(self.call_sid, self.caller, self.line_phone_number, action, on_silence,
                                          gather.input)
                 return response
             if dial is not None:
@@ -170,8 +170,8 @@ class Call:
         return response
 
     def _call_params(self) -> dict[str, str]:
-        return {"CallSid": self.call_sid, "AccountSid": ACCOUNT_SID, "From": self.caller, "To": self.line_number,
-                "Caller": self.caller, "Called": self.line_number, "CallStatus": "in-progress",
+        return {"CallSid": self.call_sid, "AccountSid": ACCOUNT_SID, "From": self.caller, "To": self.line_phone_number,
+                "Caller": self.caller, "Called": self.line_phone_number, "CallStatus": "in-progress",
                 "Direction": "inbound", "ApiVersion": "2010-04-01"}
 
     def _record(self, event: Event) -> None:
@@ -188,11 +188,11 @@ class Phone:
     """Twilio in miniature: places calls and sends texts to the line, every request signed."""
 
     def __init__(self, transport: Transport, base_url: str, auth_token: str = "",
-                 line_number: str = DEFAULT_LINE_NUMBER):
+                 line_phone_number: str = DEFAULT_LINE_PHONE_NUMBER):
         self._post = _as_post_function(transport)
         self.base_url = base_url.rstrip("/") + "/"
         self.validator = RequestValidator(auth_token) if auth_token else None
-        self.line_number = line_number
+        self.line_phone_number = line_phone_number
 
     @classmethod
     def for_app(cls, app: Any, base_url: str | None = None) -> Phone:
@@ -203,20 +203,20 @@ class Phone:
 
     def call(self, caller: str = DEFAULT_CALLER, path: str = "/voice") -> Call:
         """Place a call to the line; the call then waits at the first menu (or has ended)."""
-        call = Call(self, "CA" + secrets.token_hex(16), caller, self.line_number)
+        call = Call(self, "CA" + secrets.token_hex(16), caller, self.line_phone_number)
         call._fetch(self.absolute(path), {"CallStatus": "ringing"})
         return call
 
-    def resume(self, position: Position) -> Call:
+    def resume(self, position: CallPosition) -> Call:
         """Go on with a call from a position kept elsewhere (the simulator page keeps it)."""
         if not self.owns(position.action) or (position.on_silence and not self.owns(position.on_silence)):
             raise ValueError("that call position points away from this line")
-        return Call(self, position.call_sid, position.caller, position.line_number, position)
+        return Call(self, position.call_sid, position.caller, position.line_phone_number, position)
 
     def send_sms(self, body: str, sender: str = DEFAULT_CALLER, path: str = "/sms") -> list[str]:
         """Text the line; return its replies (none is a valid answer, e.g. after STOP)."""
         form = {"MessageSid": "SM" + secrets.token_hex(16), "SmsSid": "", "AccountSid": ACCOUNT_SID,
-                "From": sender, "To": self.line_number, "Body": body, "NumMedia": "0", "NumSegments": "1",
+                "From": sender, "To": self.line_phone_number, "Body": body, "NumMedia": "0", "NumSegments": "1",
                 "ApiVersion": "2010-04-01"}
         form["SmsSid"] = form["MessageSid"]
         return parse_messages(self.request(self.absolute(path), form))

@@ -22,12 +22,12 @@ class Utterance:
 
 @dataclass(frozen=True)
 class Say:
-    """A <Say>: what is spoken, in which voice, language and rate."""
+    """A <Say>: what is spoken, in which voice, language and SSML prosody rate ("90%")."""
 
     utterances: tuple[Utterance, ...]
     voice: str | None = None
     language: str | None = None
-    rate: str | None = None
+    prosody_rate: str | None = None
 
     @property
     def text(self) -> str:

@@ -13,7 +13,7 @@ from typing import Protocol, Sequence
 from app.core.speech import speaking_seconds
 
 # A rendered file is believed when it lasts between these multiples of the estimate from its words
-# and the rate; the extra seconds allow for the pause espeak adds at the end of every utterance.
+# and the words a minute; the extra seconds allow for the pause espeak adds at the end of every utterance.
 MIN_DURATION_FACTOR = 0.25
 MAX_DURATION_FACTOR = 4.0
 END_PAUSE_ALLOWANCE = 1.0
@@ -28,32 +28,32 @@ class RenderError(Exception):
 
 
 class Speaker(Protocol):
-    """Anything that says a text into a WAV file with a fixed voice and rate (words per minute)."""
+    """Anything that says a text into a WAV file with a fixed voice and speed (words per minute)."""
 
     voice: str
-    rate: int
+    words_per_minute: int
 
     def render(self, text: str, path: Path) -> None:
         """Write `text`, spoken, to the WAV file `path`."""
 
 
-def check_wav(path: Path, text: str, rate: int) -> float:
+def check_wav(path: Path, text: str, words_per_minute: int) -> float:
     """The duration of a rendered file in seconds; RenderError unless it is a plausible WAV of `text`."""
     if not path.exists():
         raise RenderError(f"no file was written at {path.name}")
     try:
         with wave.open(str(path), "rb") as wav:
-            frames, framerate = wav.getnframes(), wav.getframerate()
+            frames, frame_rate = wav.getnframes(), wav.getframerate()
     except (wave.Error, EOFError) as exc:
         raise RenderError(f"{path.name} is not a valid WAV file ({exc or 'truncated'})") from None
-    if frames == 0 or framerate == 0:
+    if frames == 0 or frame_rate == 0:
         raise RenderError(f"{path.name} holds no sound (0 frames)")
-    seconds = frames / framerate
-    estimate = speaking_seconds(text, rate)
+    seconds = frames / frame_rate
+    estimate = speaking_seconds(text, words_per_minute)
     low, high = MIN_DURATION_FACTOR * estimate, MAX_DURATION_FACTOR * estimate + END_PAUSE_ALLOWANCE
     if not low <= seconds <= high:
-        raise RenderError(f"{path.name} lasts {seconds:.2f} s, but {len(text.split())} words at {rate} words "
-                          f"a minute should take between {low:.2f} and {high:.2f} s")
+        raise RenderError(f"{path.name} lasts {seconds:.2f} s, but {len(text.split())} words at {words_per_minute} "
+                          f"words a minute should take between {low:.2f} and {high:.2f} s")
     return seconds
 
 
@@ -63,7 +63,7 @@ def render_one(speaker: Speaker, text: str, path: Path) -> float:
     partial.unlink(missing_ok=True)
     try:
         speaker.render(text, partial)
-        seconds = check_wav(partial, text, speaker.rate)
+        seconds = check_wav(partial, text, speaker.words_per_minute)
         os.replace(partial, path)
         return seconds
     except (SpeakerError, RenderError):
@@ -93,8 +93,8 @@ def join_wavs(parts: Sequence[tuple[Path, int]], out: Path) -> float:
                     raise ValueError(f"{path.name} has another format than the first file")
                 joined.writeframes(wav.readframes(wav.getnframes()))
             if index < len(parts) - 1 and pause_ms > 0:
-                channels, width, rate = params
-                joined.writeframes(b"\x00" * (rate * pause_ms // 1000) * channels * width)
+                channels, width, frame_rate = params
+                joined.writeframes(b"\x00" * (frame_rate * pause_ms // 1000) * channels * width)
         return joined.getnframes() / joined.getframerate()
 
 

@@ -30,14 +30,14 @@ class PreviewResult:
     failures: dict[str, str] = field(default_factory=dict)  # spoken text -> why it failed
 
 
-def audio_key(spoken: str, voice: str, rate: int) -> str:
+def audio_key(spoken: str, voice: str, words_per_minute: int) -> str:
     """The cache name of a prompt's audio: a short sha256 of what is said, by which voice, how fast."""
-    return hashlib.sha256(f"{voice.strip().lower()}\n{rate}\n{spoken}".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{voice.strip().lower()}\n{words_per_minute}\n{spoken}".encode()).hexdigest()[:16]
 
 
-def audio_file(spoken: str, voice: str, rate: int) -> str:
+def audio_file(spoken: str, voice: str, words_per_minute: int) -> str:
     """A prompt's audio file, relative to the preview folder."""
-    return f"{AUDIO_DIR}/{audio_key(spoken, voice, rate)}.wav"
+    return f"{AUDIO_DIR}/{audio_key(spoken, voice, words_per_minute)}.wav"
 
 
 def ensure_audio(texts: Iterable[str], speaker: Speaker, folder: Path,
@@ -49,12 +49,13 @@ def ensure_audio(texts: Iterable[str], speaker: Speaker, folder: Path,
     missing: list[str] = []
     for text in dict.fromkeys(texts):
         try:
-            seconds[text] = check_wav(folder / audio_file(text, speaker.voice, speaker.rate), text, speaker.rate)
+            wpm = speaker.words_per_minute
+            seconds[text] = check_wav(folder / audio_file(text, speaker.voice, wpm), text, wpm)
         except RenderError:
             missing.append(text)
     failures: dict[str, str] = {}
     for text in progress(missing):
-        path = folder / audio_file(text, speaker.voice, speaker.rate)
+        path = folder / audio_file(text, speaker.voice, speaker.words_per_minute)
         try:
             seconds[text] = render_one(speaker, text, path)
         except RenderError as exc:
@@ -62,12 +63,14 @@ def ensure_audio(texts: Iterable[str], speaker: Speaker, folder: Path,
     return seconds, [t for t in missing if t not in failures], failures
 
 
-def build_manifest(prompts: Sequence[Prompt], seconds: dict[str, float], voice: str, rate: int) -> dict[str, Any]:
+def build_manifest(prompts: Sequence[Prompt], seconds: dict[str, float], voice: str,
+                   words_per_minute: int) -> dict[str, Any]:
     """The manifest the simulator reads: the audio file and seconds of each spoken text."""
     return {
         "voice": voice,
-        "rate": rate,
-        "prompts": {p.spoken: {"file": audio_file(p.spoken, voice, rate), "seconds": round(seconds[p.spoken], 3)}
+        "words_per_minute": words_per_minute,
+        "prompts": {p.spoken: {"file": audio_file(p.spoken, voice, words_per_minute),
+                               "seconds": round(seconds[p.spoken], 3)}
                     for p in prompts if p.spoken in seconds},
     }
 
@@ -104,7 +107,7 @@ def build_preview(line: Line, prompts: Sequence[Prompt], speaker: Speaker, folde
     """Render the prompts not cached yet, then write manifest.json and index.html and drop stale audio."""
     before = previous_texts(folder)
     seconds, rendered, failures = ensure_audio((p.spoken for p in prompts), speaker, folder, progress)
-    manifest = build_manifest(prompts, seconds, speaker.voice, speaker.rate)
+    manifest = build_manifest(prompts, seconds, speaker.voice, speaker.words_per_minute)
     _write_text(folder / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     changed = None if before is None else {p.spoken for p in prompts} - before
     _write_text(folder / INDEX, build_index(line, prompts, manifest, failures, changed))

@@ -71,4 +71,4 @@ def build_index(line: Line, prompts: Sequence[Prompt], manifest: dict[str, Any],
     minutes = sum(e["seconds"] for e in entries.values()) / 60
     return _template().render(name=line.name, groups=groups, count=len(prompts), changed=changed_rows,
                               first_run=changed is None, minutes=f"{minutes:.1f}", voice=manifest["voice"],
-                              rate=manifest["rate"], failures=failures) + "\n"
+                              words_per_minute=manifest["words_per_minute"], failures=failures) + "\n"

@@ -28,8 +28,8 @@ class Pyttsx3Speaker:
 
     ATTEMPTS = 2
 
-    def __init__(self, voice: str, rate: int, timeout: float = 30.0):
-        self.voice, self.rate, self.timeout = voice.strip(), int(rate), timeout
+    def __init__(self, voice: str, words_per_minute: int, timeout: float = 30.0):
+        self.voice, self.words_per_minute, self.timeout = voice.strip(), int(words_per_minute), timeout
         self._proc: subprocess.Popen[str] | None = None
         self._replies: queue.Queue[str | None] = queue.Queue()
         self._stderr: IO[bytes] | None = None
@@ -56,8 +56,8 @@ class Pyttsx3Speaker:
             self._set_up()
             try:
                 self._send({"op": "render", "text": text, "path": str(path)},
-                           timeout=self.timeout + MAX_DURATION_FACTOR * speaking_seconds(text, self.rate))
-                check_wav(path, text, self.rate)
+                           timeout=self.timeout + MAX_DURATION_FACTOR * speaking_seconds(text, self.words_per_minute))
+                check_wav(path, text, self.words_per_minute)
                 return
             except RenderError as exc:
                 error = exc
@@ -92,11 +92,12 @@ class Pyttsx3Speaker:
         threading.Thread(target=self._read, args=(self._proc.stdout, self._replies), daemon=True).start()
 
     def _set_up(self) -> None:
-        """Give a new worker the voice and rate; SpeakerError if it cannot speak with them."""
+        """Give a new worker the voice and words a minute; SpeakerError if it cannot speak with them."""
         self._start()
         if not self._ready:
             try:
-                self._send({"op": "setup", "voice": self.voice, "rate": self.rate}, self.timeout)
+                setup = {"op": "setup", "voice": self.voice, "words_per_minute": self.words_per_minute}
+                self._send(setup, self.timeout)
             except RenderError as exc:
                 self.close()
                 raise SpeakerError(str(exc)) from None

@@ -43,8 +43,8 @@ def serve(stdin: IO[str], reply_to: IO[str]) -> None:
             voice = match_voice(engine.getProperty("voices"), request["voice"])
             # Queued only: a runAndWait now would re-write the driver's last file (see the class docstring).
             engine.setProperty("voice", voice.id)
-            engine.setProperty("rate", int(request["rate"]))
-            expected.update(voice=voice.id, rate=int(request["rate"]))
+            engine.setProperty("rate", int(request["words_per_minute"]))  # pyttsx3's rate: words a minute
+            expected.update(voice=voice.id, rate=int(request["words_per_minute"]))
             return {"voice": voice.id}
         if request["op"] == "render":
             path = Path(request["path"])

@@ -1,7 +1,7 @@
 """What the line remembers about a caller between calls, for how long, and how it is erased.
 
 One row per number's HMAC: where the last call ended inside a topic (to offer "go on from
-there") and the speaking rate the caller chose. Nothing a caller said. Every row expires after
+there") and the speed step the caller chose. Nothing a caller said. Every row expires after
 RETENTION_DAYS, like texters' places and sent messages; an opt-out is never purged or forgotten,
 since it is what keeps messages from a person who asked for none.
 """
@@ -23,7 +23,7 @@ callers = Table(
     Column("topic", String(80), nullable=True),  # the topic a call last ended in, or none
     Column("part", Integer, nullable=True),  # that topic's part, from 0
     Column("place_at", DateTime(timezone=True), nullable=True),
-    Column("rate", Integer, nullable=False, default=0),  # speaking-rate steps from normal
+    Column("rate", Integer, nullable=False, default=0),  # the speed step (from normal): Remembered.speed_step
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("language", String(8), nullable=True),  # the caller's chosen language code; none: the number's own
     Column("listening", Integer, nullable=False, default=0, server_default="0"),  # steps of extra time to speak
@@ -36,7 +36,7 @@ class Remembered:
 
     place: tuple[str, int] | None  # (topic, part from 0)
     place_at: dt.datetime | None
-    rate: int = 0
+    speed_step: int = 0
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ class CallerMemory:
             place_at = aware(row.place_at) if row.place_at else None
             fresh = place_at is not None and place_at >= moment - self.retention
             place = (row.topic, row.part) if row.topic and row.part is not None and fresh else None
-            return Remembered(place, place_at if place else None, row.rate or 0)
+            return Remembered(place, place_at if place else None, row.rate or 0)  # column "rate": the speed step
 
         return self.store.guarded(read)
 
@@ -105,13 +105,13 @@ class CallerMemory:
             return
         self._upsert(number, {"topic": place[0], "part": place[1], "place_at": moment}, moment)
 
-    def remember_rate(self, number: str, rate: int, at: dt.datetime | None = None) -> None:
-        """The speaking rate (steps from normal) this caller chose."""
-        self._upsert(number, {"rate": rate}, at)
+    def remember_speed_step(self, number: str, speed_step: int, at: dt.datetime | None = None) -> None:
+        """The speed step (from normal) this caller chose."""
+        self._upsert(number, {"rate": speed_step}, at)
 
 
 def forget(store: Store, number: str) -> int:
-    """Erase everything kept about a number (place, rate, texter's place, messages) but an opt-out.
+    """Erase everything kept about a number (place, speed step, texter's place, messages) but an opt-out.
 
     Returns how many rows went. Queued messages go too, so nothing is sent after a FORGET.
     """
@@ -126,7 +126,7 @@ def forget(store: Store, number: str) -> int:
 
 
 def purge(store: Store, retention_days: int, at: dt.datetime | None = None) -> Purged:
-    """Delete what is older than the retention: callers' places and rates, texters' places, messages.
+    """Delete what is older than the retention: callers' places and speed steps, texters' places, messages.
 
     First, messages no sender will finish are settled (see Outbox.give_up_stale), so no number
     waits in the outbox for ever; a message still due is kept. Opt-outs are never purged.

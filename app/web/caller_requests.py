@@ -70,22 +70,23 @@ def after_response(response: Response, write: Callable[[], None]) -> Response:
 
 
 def remember(response: Response, number: str | None, place: tuple[str, int] | None | Literal[False],
-             rate: int | None) -> Response:
-    """After the response: the call's place (None: it left the topic; False: unchanged) and a new rate."""
-    if not number or (place is False and rate is None):
+             speed_step: int | None) -> Response:
+    """After the response: the call's place (None: it left the topic; False: unchanged) and a new speed step."""
+    if not number or (place is False and speed_step is None):
         return response
 
     def write() -> None:
         caller = memory()
         if place is not False:
             caller.remember_place(number, place)
-        if rate is not None:
-            caller.remember_rate(number, rate)
+        if speed_step is not None:
+            caller.remember_speed_step(number, speed_step)
 
     return after_response(response, write)
 
 
-def request_texts(number: str | None, line_number: str, messages: Sequence[Message], request_id: str) -> TextOutcome:
+def request_texts(number: str | None, line_phone_number: str, messages: Sequence[Message],
+                  request_id: str) -> TextOutcome:
     """Queue texts for a caller, unless the number cannot get them, opted out or asked too often today.
 
     `request_id` (the call and what it asked for) makes a repeated request, or a retried write, queue
@@ -104,7 +105,7 @@ def request_texts(number: str | None, line_number: str, messages: Sequence[Messa
         if recent >= current_app.config["TEXTS_PER_DAY"]:
             return "limit"
         first = not ever
-        box.enqueue(number, messages, line_number, request_id=request_id)
+        box.enqueue(number, messages, line_phone_number, request_id=request_id)
     except Exception:
         current_app.logger.exception("could not queue texts for a caller")
         return "failed"

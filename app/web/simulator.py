@@ -26,7 +26,7 @@ from flask import (
 
 from app.core.limits import MAX_SMS_BODY, MAX_SPEECH_CHARS
 from app.core.speech import phone_number_words
-from app.phone import DEFAULT_LINE_NUMBER, Call, CallEnded, Event, Phone, Position, Utterance, WebhookError
+from app.phone import Call, CallEnded, CallPosition, Event, Phone, Utterance, WebhookError
 from app.preview import AUDIO_DIR, MANIFEST
 from app.services import services
 from app.store.outbox import Outbox
@@ -150,7 +150,7 @@ def text_field(body: dict[str, Any], name: str, limit: int) -> str:
 @bp.get("")
 def page() -> str:
     """The simulator page."""
-    return render_template("simulator.html", caller=fictional_number(), line_number=DEFAULT_LINE_NUMBER)
+    return render_template("simulator.html", caller=fictional_number())
 
 
 @bp.post("/api/call")
@@ -168,7 +168,7 @@ def take_turn() -> Response:
     position = body.get("position")
     if not isinstance(position, dict):
         raise BadRequest("position is missing: start a call first")
-    call = phone().resume(Position.from_dict(position))
+    call = phone().resume(CallPosition.from_dict(position))
     action = body.get("action")
     if action == "press":
         call.press(text_field(body, "key", 1))

@@ -31,24 +31,24 @@ def twiml(response: VoiceResponse) -> Response:
 
 
 # Phone numbers are read more slowly than the rest, so a caller can write them down.
-NUMBER_RATE = "slow"
+NUMBER_PROSODY_RATE = "slow"
 
 
-def _say(parent: VoiceResponse | Gather, turn: Turn, rate: int) -> None:
+def _say(parent: VoiceResponse | Gather, turn: Turn, speed_step: int) -> None:
     """<Say> the turn with SSML pauses between segments and the pronunciation list applied, at the
-    caller's speed (`rate`, steps from SPEECH_RATE).
+    caller's speed (`speed_step`, steps from SPEECH_RATE).
 
-    Phone numbers get a <Say> of their own at a slower rate, rather than a nested <prosody>,
+    Phone numbers get a <Say> of their own at a slower prosody rate, rather than a nested <prosody>,
     which not every Twilio voice accepts.
     """
     config = current_app.config
-    speech_rate = pace.prosody_rate(config["SPEECH_RATE"], rate)
+    prosody_rate = pace.prosody_rate(config["SPEECH_RATE"], speed_step)
     prosody, kind = None, None
     for segment in turn.segments:
         if prosody is None or segment.kind != kind:
             kind = segment.kind
             say = parent.say(voice=config["TWILIO_VOICE"], language=config["VOICE_LANGUAGE"])
-            prosody = say.prosody(rate=NUMBER_RATE if kind == "phone_number" else speech_rate)
+            prosody = say.prosody(rate=NUMBER_PROSODY_RATE if kind == "phone_number" else prosody_rate)
         if kind == "phone_number":
             prosody.say_as(segment.text, interpret_as="telephone")
         else:
@@ -57,18 +57,18 @@ def _say(parent: VoiceResponse | Gather, turn: Turn, rate: int) -> None:
             prosody.break_(time=f"{segment.pause_ms}ms")
 
 
-def render(turn: Turn, rate: int = 0) -> VoiceResponse:
+def render(turn: Turn, speed_step: int = 0) -> VoiceResponse:
     """The TwiML for a turn: speak and listen (keys and speech), transfer, or say goodbye and hang up.
-    A goodbye, which has no state, is said at `rate`, the speed the call had."""
+    A goodbye, which has no state, is said at `speed_step`, the speed the call had."""
     config = current_app.config
     response = VoiceResponse()
     if turn.hangup or turn.state is None:
-        _say(response, turn, rate)
+        _say(response, turn, speed_step)
         response.hangup()
         return response
     params: dict[str, Any] = turn.state.to_params()
     if turn.transfer_to:
-        _say(response, turn, turn.state.rate)
+        _say(response, turn, turn.state.speed_step)
         response.dial(turn.transfer_to, action=url_for("voice.transfer_done", **params), timeout=30)
         return response
     gather = response.gather(
@@ -86,7 +86,7 @@ def render(turn: Turn, rate: int = 0) -> VoiceResponse:
         # Twilio's telephony model (README, "Notes on the design"); empty lets Twilio choose.
         speech_model=config["SPEECH_MODEL"] or None,
     )
-    _say(gather, turn, turn.state.rate)
+    _say(gather, turn, turn.state.speed_step)
     # Reached only when the caller gave no input before the timeout.
     response.redirect(url_for("voice.turn", event="silence", **params), method="POST")
     return response
@@ -96,12 +96,12 @@ RENDERED = "voice_twiml"  # app.extensions key: TwiML already built for a turn
 MAX_RENDERED = 4096
 
 
-def answer(turn: Turn, rate: int = 0) -> Response:
+def answer(turn: Turn, speed_step: int = 0) -> Response:
     """The TwiML response for a turn, built once per worker: a turn (and so its TwiML) is the same value
     every time the same caller input meets the same place, and building the XML is most of a turn's work.
-    `rate` is the speed a goodbye (a turn with no state) is said at."""
+    `speed_step` is the speed a goodbye (a turn with no state) is said at."""
     cache: dict[tuple[Turn, int], str] = current_app.extensions.setdefault(RENDERED, {})
-    key = (turn, rate if turn.state is None else 0)
+    key = (turn, speed_step if turn.state is None else 0)
     body = cache.get(key)
     if body is None:
         body = str(render(turn, key[1]))
@@ -120,7 +120,7 @@ def _log(turn: Turn) -> None:
 def incoming() -> Response:
     """A call comes in: greet the caller and offer the main menu."""
     known = remember.recall(remember.caller_number(request.form.get("From", "")))
-    turn = services().calls.start(remember.resumable(known), known.rate if known else 0)
+    turn = services().calls.start(remember.resumable(known), known.speed_step if known else 0)
     _log(turn)
     count_usage("voice", "call")
     return answer(turn)
@@ -163,14 +163,14 @@ def turn() -> Response:
         result = _carry_out(result, number)
     _log(result)
     record_turn(heard, result)
-    before = state.rate if state else 0
+    before = state.speed_step if state else 0
     response = answer(result, before)
     if forgetting or result.state is None:
         return response  # nothing to remember: forgotten just now, or the call is ending where it was
     place = _place(result.state)
-    rate = result.state.rate if result.state.rate != before else None
+    new_speed_step = result.state.speed_step if result.state.speed_step != before else None
     # Written once the response has gone: the caller never waits for it.
-    return remember.remember(response, number, place if place != _place(state) else False, rate)
+    return remember.remember(response, number, place if place != _place(state) else False, new_speed_step)
 
 
 @bp.post("/transfer-done")
@@ -178,10 +178,10 @@ def transfer_done() -> Response:
     """A transfer to a person ended: say goodbye if it was answered, else offer the menu again."""
     completed = request.form.get("DialCallStatus", "") in ("completed", "answered")
     state = State.from_params(request.args)
-    rate = state.rate if state else 0
-    result = services().calls.after_transfer(completed, rate)
+    speed_step = state.speed_step if state else 0
+    result = services().calls.after_transfer(completed, speed_step)
     _log(result)
-    return answer(result, rate)
+    return answer(result, speed_step)
 
 
 @bp.errorhandler(Exception)

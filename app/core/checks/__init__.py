@@ -76,13 +76,13 @@ def check_files(line: Line, today: dt.date, words_per_minute: int) -> list[Probl
 
 def in_report_order(problems: Iterable[Problem]) -> list[Problem]:
     """Errors first, then warnings; each group by file and line."""
-    return sorted(problems, key=lambda p: (p.severity != "error", p.file, p.line))
+    return sorted(problems, key=lambda p: (p.severity != "error", p.file, p.line_number))
 
 
 def format_problem(problem: Problem) -> str:
     """One report line: `file:line: field: message`, with `warning:` after the location for warnings."""
     if problem.severity == "warning":
-        return f"{problem.file}:{problem.line}: warning: {problem.field}: {problem.message}"
+        return f"{problem.file}:{problem.line_number}: warning: {problem.field}: {problem.message}"
     return str(problem)
 
 

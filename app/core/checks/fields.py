@@ -151,7 +151,7 @@ def problem_at(line: Line, path: str, message: str, severity: str = "error", sen
     """A problem at a field, located through the loader's record of where fields are written, and at the
     line of `sentence` within it when one is given."""
     where = line.where(path)
-    row = sentence_line(where.file, where.line, sentence) if sentence else where.line
+    row = sentence_line(where.file, where.line_number, sentence) if sentence else where.line_number
     return Problem(where.file, row, place_name(line, path), message, severity)
 
 
@@ -164,7 +164,7 @@ def talk_problem(line: Line, path: str, message: str, severity: str = "error") -
 def line_problem(line: Line, path: str, message: str, severity: str = "error") -> Problem:
     """A problem at a field of line.yaml or a topic file."""
     where = line.where(path)
-    return Problem(where.file, where.line, path.split(".", 2)[-1] if path.startswith("topics.") else path,
+    return Problem(where.file, where.line_number, path.split(".", 2)[-1] if path.startswith("topics.") else path,
                    message, severity)
 
 

@@ -50,7 +50,7 @@ def phrase_collisions(line: Line) -> Iterator[Problem]:
             other_target, other_path = first[phrase]
             where = line.where(other_path)
             yield problem_at(line, path, f"saying '{phrase}' leads here and also to {other_target} "
-                                         f"({where.file}:{where.line}); use it for one of them only")
+                                         f"({where.file}:{where.line_number}); use it for one of them only")
         first.setdefault(phrase, (target, path))
 
 

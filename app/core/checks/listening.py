@@ -81,7 +81,7 @@ def conversation_turns(flow: CallFlow, inputs: list[Input]) -> Iterator[Turn]:
             turn = flow.respond(state, heard)
             yield turn
             # A faster or slower voice says the same words: the call is not explored again at each speed.
-            if turn.state is not None and turn.state not in seen and turn.state.rate == 0:
+            if turn.state is not None and turn.state not in seen and turn.state.speed_step == 0:
                 seen.add(turn.state)
                 waiting.append(turn.state)
 

@@ -101,8 +101,8 @@ def _load_talk(folder: Path, topics: dict[str, Topic], problems: Problems) -> Ta
         read = read_yaml(path, _shown(path), problems)
         parsed[name] = (_shown(path), read[0], read[1]) if read else None
 
-    def report(file: str, line: int, field: str, message: str, blocking: bool) -> None:
-        problems.add(Problem(file, line, field, message), blocking)
+    def report(file: str, line_number: int, field: str, message: str, blocking: bool) -> None:
+        problems.add(Problem(file, line_number, field, message), blocking)
 
     # A topic file that failed to load has its own errors already: an offer of it is not one more.
     return build_talk(parsed, set(topics) | {p.stem for p in (folder / "topics").glob("*.md")}, report)
@@ -220,7 +220,7 @@ def _load_topics(folder: Path, sms: SmsContent, problems: Problems,
         topic = _load_topic(folder / "topics" / f"{stem}.md", file_shown, problems, locations)
         if topic:
             topics[topic.id] = topic
-            topic_check = Collector(topic.file, {k.split(".", 2)[2]: w.line for k, w in locations.items()
+            topic_check = Collector(topic.file, {k.split(".", 2)[2]: w.line_number for k, w in locations.items()
                                                  if k.startswith(f"topics.{topic.id}.")}, problems)
             for index in range(len(topic.sms)):
                 sms_text_problems(topic_check, f"sms[{index}]", line_sms_text(sms.texts, topic, index))
@@ -285,10 +285,10 @@ def _load_topic(path: Path, shown: str, problems: Problems, locations: dict[str,
     parts = _parse_parts(body, body_line, check)
     if problems.blocking > before or reviewed is None:  # no date is a blocking problem
         return None
-    for key, line in lines.items():
-        locations[f"topics.{topic_id}.{key}" if key else f"topics.{topic_id}"] = Where(shown, line)
+    for key, line_number in lines.items():
+        locations[f"topics.{topic_id}.{key}" if key else f"topics.{topic_id}"] = Where(shown, line_number)
     for index, part in enumerate(parts):
-        locations[f"topics.{topic_id}.parts[{index}]"] = Where(shown, part.line)
+        locations[f"topics.{topic_id}.parts[{index}]"] = Where(shown, part.line_number)
     return Topic(
         id=topic_id, title=check.text(data, "title", ""), label=check.text(data, "label", ""),
         phrases=check.words(data, "phrases", ""), sms_keyword=sms_keyword,
@@ -316,16 +316,16 @@ def _parse_parts(body: str, first_line: int, check: Collector) -> tuple[Part, ..
         parts.append(Part(title, words, start))
 
     for offset, raw in enumerate(body.splitlines()):
-        line_no = first_line + offset
+        line_number = first_line + offset
         stripped = raw.strip()
         if stripped.startswith("## "):
             close()
-            title, start, buffer = stripped[3:].strip(), line_no, []
+            title, start, buffer = stripped[3:].strip(), line_number, []
         elif stripped.startswith("#"):
-            check.error("body", "only '## ' headings are used: each one starts a spoken part", line_no)
+            check.error("body", "only '## ' headings are used: each one starts a spoken part", line_number)
         elif stripped:
             if title is None:
-                check.error("body", "text before the first '## ' heading belongs to no part", line_no)
+                check.error("body", "text before the first '## ' heading belongs to no part", line_number)
             else:
                 buffer.append(stripped)
     close()

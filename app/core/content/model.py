@@ -62,13 +62,13 @@ class Problem:
     """One thing wrong with the content, located by file, line and field."""
 
     file: str
-    line: int
+    line_number: int
     field: str
     message: str
     severity: str = "error"  # "error" or "warning"
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.field}: {self.message}"
+        return f"{self.file}:{self.line_number}: {self.field}: {self.message}"
 
 
 class ContentError(Exception):
@@ -93,7 +93,7 @@ class Where:
     """A place in a content file."""
 
     file: str
-    line: int
+    line_number: int
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ class Part:
 
     title: str
     text: str
-    line: int
+    line_number: int
 
 
 @dataclass(frozen=True)

@@ -33,13 +33,14 @@ class Collector:
     def __init__(self, file: str, lines: dict[str, int], problems: Problems):
         self.file, self.lines, self.problems = file, lines, problems
 
-    def line_of(self, path: str) -> int:
+    def line_number_of(self, path: str) -> int:
         """The line where a field path, or the nearest path containing it, is written."""
         return closest(self.lines, path, 1)
 
-    def error(self, path: str, message: str, line: int | None = None, blocking: bool = True) -> None:
+    def error(self, path: str, message: str, line_number: int | None = None, blocking: bool = True) -> None:
         """Record an error at a field; `blocking=False` when the Line can still be built around it."""
-        self.problems.add(Problem(self.file, line or self.line_of(path), path or "(file)", message), blocking)
+        self.problems.add(Problem(self.file, line_number or self.line_number_of(path), path or "(file)", message),
+                          blocking)
 
     def text(self, data: object, key: str, path: str) -> str:
         """A field's text with its spaces tidied; "" (and an error) when it is missing, empty or not text."""
@@ -144,14 +145,14 @@ def yaml_problem(exc: yaml.YAMLError, shown: str, field: str, first_line: int, t
                             (f"the computer says: {said}", False))
     mark = getattr(exc, "context_mark", None) if from_start else None
     mark = mark or getattr(exc, "problem_mark", None)
-    line = mark.line + first_line if mark else first_line
+    line_number = mark.line + first_line if mark else first_line
     rows = text.splitlines()
-    index = line - first_line
+    index = line_number - first_line
     row = rows[index].strip() if 0 <= index < len(rows) else ""
     quoted = f" (the line reads: {row[:60]!r})" if row else ""
     if "is written twice" in said:
-        return Problem(shown, line, field, f"{said}: keep one of them{quoted}")
-    return Problem(shown, line, field, f"this line cannot be read: {hint}{quoted}")
+        return Problem(shown, line_number, field, f"{said}: keep one of them{quoted}")
+    return Problem(shown, line_number, field, f"this line cannot be read: {hint}{quoted}")
 
 
 def split_front_matter(text: str) -> tuple[str, str, int] | None:

@@ -29,7 +29,7 @@ def sms_text_problems(check: Collector, path: str, text: str) -> None:
         shown = "a plain space" if suggestion == " " else suggestion.strip()
         instead = f"use {shown} instead" if shown else "leave it out"
         check.error(path, f"this character cannot be sent in a plain text message: {ch} (after \"{around}\"); "
-                          f"{instead}", line=sentence_line(check.file, check.line_of(path), around),
+                          f"{instead}", line_number=sentence_line(check.file, check.line_number_of(path), around),
                     blocking=False)
     segments = gsm.segment_count(text)
     if segments > gsm.MAX_SEGMENTS:

@@ -116,17 +116,17 @@ class _Builder:
     def __init__(self, parsed: Parsed, report: Report, locations: dict[str, tuple[str, int]]):
         self.file, self.data, self.lines = parsed
         self.report = report
-        for path, line in self.lines.items():
-            locations[path] = (self.file, line)
+        for path, line_number in self.lines.items():
+            locations[path] = (self.file, line_number)
 
-    def line_of(self, path: str) -> int:
+    def line_number_of(self, path: str) -> int:
         while path and path not in self.lines:
             shorter = re.sub(r"(\.[^.\[]*|\[\d+\])$", "", path)
             path = "" if shorter == path else shorter
         return self.lines.get(path, 1)
 
     def error(self, path: str, message: str, blocking: bool = True) -> None:
-        self.report(self.file, self.line_of(path), path or "(file)", message, blocking)
+        self.report(self.file, self.line_number_of(path), path or "(file)", message, blocking)
 
     def mapping(self, data: Any, path: str) -> Mapping[str, Any]:
         value = data.get(path.rsplit(".", 1)[-1]) if isinstance(data, Mapping) else None
