@@ -78,11 +78,6 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
                 settings[name] = int(raw)
             except ValueError:
                 raise ValueError(f"setting {name} must be a whole number, not {raw!r}") from None
-        elif isinstance(default, float):
-            try:
-                settings[name] = float(raw)
-            except ValueError:
-                raise ValueError(f"setting {name} must be a number of seconds, not {raw!r}") from None
         else:
             settings[name] = raw.strip()
     return settings

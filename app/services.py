@@ -42,9 +42,10 @@ def services() -> Services:
 
 
 def learner() -> LearnedPhrases:
-    """The learned-phrases store, built once per app on the line's database."""
+    """The learned-phrases store, built once per app on the line's database, behind the store's deadline."""
     found = current_app.extensions.get(LEARNED_EXTENSION)
     if found is None:
-        found = LearnedPhrases(services().store.engine, current_app.config["PHONE_HASH_SECRET"])
+        store = services().store
+        found = LearnedPhrases(store.engine, current_app.config["PHONE_HASH_SECRET"], run=store.guarded)
         current_app.extensions[LEARNED_EXTENSION] = found
     return found

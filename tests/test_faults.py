@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, select
 
 from app.core.reply_limit import ReplyLimit
 from app.phone import parse_messages, parse_voice
-from app.services import services
+from app.services import learner, services
 from app.store import StoreError, opt_outs, upgrade
 
 NUMBER = "+15551234567"
@@ -148,6 +148,17 @@ def test_counts_taken_during_a_held_lock_are_written_after_it(make_app, tmp_path
         with pytest.raises(StoreError, match="locked"):
             store.flush_counts()
     assert [(node, count) for _, _, node, count in store.counts()] == [("call", 1), ("menu:main", 1)]
+
+
+def test_learning_a_phrase_goes_through_the_stores_deadline(make_app):
+    """A phrase is learned on a call's path: like every other store call, it has the store's deadline."""
+    app = make_app(LEARN_PHRASES=True)
+    with app.app_context():
+        store = services().store
+        with database_attempts(store) as attempts:
+            learner().note("purple elephant umbrella", NUMBER)
+            learner().phrases()
+    assert attempts == ["write", "read"]
 
 
 # ----- PostgreSQL stopped and hung ---------------------------------------------------------

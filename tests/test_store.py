@@ -36,15 +36,21 @@ def dump(store: Store) -> str:
         return " ".join(str(row) for table in tables for row in conn.execute(text(f"SELECT * FROM {table}")))
 
 
+def opted_out_rows(store) -> int:
+    """How many numbers the opt-out table holds (read directly: the line itself never needs the count)."""
+    with store.engine.connect() as conn:
+        return len(conn.execute(select(opt_outs.c.number_hash)).all())
+
+
 def test_opt_out_then_opt_in(store):
     assert not store.is_opted_out(NUMBER)
     store.opt_out(NUMBER)
     assert store.is_opted_out(NUMBER)
     assert not store.is_opted_out("+15550000000")
-    assert store.opt_out_total() == 1
+    assert opted_out_rows(store) == 1
     store.opt_in(NUMBER)
     assert not store.is_opted_out(NUMBER)
-    assert store.opt_out_total() == 0
+    assert opted_out_rows(store) == 0
     store.opt_in(NUMBER)  # START without a STOP: nothing to forget, no error
 
 
@@ -53,7 +59,7 @@ def test_a_second_stop_changes_nothing(store):
     with store.engine.connect() as conn:
         first = conn.execute(select(opt_outs.c.opted_out_at)).scalar_one()
     store.opt_out(NUMBER)
-    assert store.is_opted_out(NUMBER) and store.opt_out_total() == 1
+    assert store.is_opted_out(NUMBER) and opted_out_rows(store) == 1
     with store.engine.connect() as conn:
         assert conn.execute(select(opt_outs.c.opted_out_at)).scalar_one() == first
 
@@ -375,7 +381,7 @@ def test_two_stops_at_once_from_two_workers_on_postgresql(postgres_url, tmp_path
         other.close()
         thread.join(timeout=30)
     assert not errors, errors
-    assert store.is_opted_out(NUMBER) and store.opt_out_total() == 1
+    assert store.is_opted_out(NUMBER) and opted_out_rows(store) == 1
     assert store.position(NUMBER) is None
     assert not store.journal.pending()  # the database took it, after the wait
 

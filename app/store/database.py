@@ -313,14 +313,6 @@ class Store:
             found.append(f"stop journal: {waiting} STOP(s) wait for the database")
         return found
 
-    def opt_out_total(self) -> int:
-        """How many numbers are opted out (for the operator)."""
-        def read() -> int:
-            with self.engine.connect() as conn:
-                return int(conn.execute(select(func.count()).select_from(opt_outs)).scalar_one())
-
-        return self._call(read)
-
     # --- the background worker -------------------------------------------------------------
 
     def _start_worker(self) -> None:
