@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import TODAY, WORDS_PER_MINUTE, edit, errors, only_error, run, warnings
+from helpers import REAL_CONTENT_DIR, TODAY, WORDS_PER_MINUTE, edit, errors, only_error, run, warnings
 
 from app.cli import content as content_group
 from app.cli.check import check as check_command
-from app.config import PROJECT_ROOT
 from app.core import checks, speech
 from app.core.content import Problem
 
@@ -42,7 +41,7 @@ def replace_body(root: Path, topic: str, body: str) -> None:
 # ----- the real content -------------------------------------------------------------------------
 
 def test_real_content_has_no_errors():
-    problems = checks.check_content(PROJECT_ROOT / "content", "en", TODAY, WORDS_PER_MINUTE)
+    problems = checks.check_content(REAL_CONTENT_DIR, "en", TODAY, WORDS_PER_MINUTE)
     assert errors(problems) == []
 
 
