@@ -158,15 +158,15 @@ def turn() -> Response:
                               timed_out=request.args.get("event") == "silence",
                               confidence=request.form.get("Confidence", ""),
                               min_confidence=current_app.config["SPEECH_CONFIDENCE"])
-    result = services().calls.respond(state, heard)
+    first = services().calls.respond(state, heard)
     number = remember.caller_number(request.form.get("From", ""))
-    forgetting = result.request is not None and result.request.kind == "forget"
-    events = result.events  # what the call flow says happened, before a request is carried out
-    if result.request is not None:
-        result = _carry_out(result, number)
+    forgetting = first.request is not None and first.request.kind == "forget"
+    result = _carry_out(first, number) if first.request is not None else first
     _log(result)
     before = state.rate if state else 0
-    response = record_turn(answer(result, before), heard, events + result.events)
+    # What the call flow says happened: on the turn, and on the one after a request was carried out.
+    events = first.events + (result.events if result is not first else ())
+    response = record_turn(answer(result, before), heard, events)
     response = remember_place(response, result.node)
     if forgetting or result.state is None:
         return response  # nothing to remember: forgotten just now, or the call is ending where it was
