@@ -134,8 +134,10 @@ def _place(line: Line | None, node: str) -> str:
     match = PART.fullmatch(node)
     if match and match.group(1) in line.topics:
         return f"{line.topics[match.group(1)].title}, part {match.group(2)}"
-    if kind in ("topic", "text") and rest in line.topics:
+    if kind == "topic" and rest in line.topics:
         return line.topics[rest].title
+    if kind == "text" and rest in line.topics:
+        return f"Asked for a text: {line.topics[rest].title}"
     if kind == "question" and rest in line.talk.questions:
         return f"Answer: {line.talk.questions[rest].name}"
     if kind == "confirm":

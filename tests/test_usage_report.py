@@ -175,12 +175,14 @@ def test_texts_requested_sent_delivered_and_failed(app, phone):
     assert counts[("text_failed", "")] == 1
 
 
-def test_texts_opt_outs_and_restarts(app, phone):
+def test_texts_questions_opt_outs_and_restarts(app, phone):
     phone.send_sms("RISKS")
+    phone.send_sms("am I eligible")
     phone.send_sms("STOP")
     phone.send_sms("START")
     counts = counted(app, "sms")
-    assert counts[("message", "")] == 3 and counts[("opt_out", "")] == 1 and counts[("restart", "")] == 1
+    assert counts[("message", "")] == 4 and counts[("opt_out", "")] == 1 and counts[("restart", "")] == 1
+    assert counts[("question", "eligible")] == 1
 
 
 # ----- the report, built from that traffic -------------------------------------------------------------

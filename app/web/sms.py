@@ -126,8 +126,16 @@ def incoming() -> Response:
     else:
         node, reply = _answer(group, number, body)
     note("sms", node)
-    count("sms", Event("message"), *([Event(OPT_EVENTS[node.kind])] if node.kind in OPT_EVENTS else []))
+    count("sms", Event("message"), *_events(node))
     return _reply(reply)
+
+
+def _events(node: Node) -> tuple[Event, ...]:
+    """What a text's reply means for operators besides the node: an opt-out, a restart, a question answered."""
+    if node.kind in OPT_EVENTS:
+        return (Event(OPT_EVENTS[node.kind]),)
+    question = services().line.talk.questions.get(node.id) if node.kind == "question" else None
+    return (Event("emergency" if question.emergency else "question", node.id),) if question else ()
 
 
 @bp.errorhandler(Exception)
