@@ -373,3 +373,18 @@ def test_flask_content_suggestions_lists_the_phrases(tmp_path, monkeypatch):
     result = CliRunner().invoke(content, ["suggestions"], env=env)
     assert result.exit_code == 0, result.output
     assert re.search(r"cost of treatment\s+3 different callers", result.output)
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_the_status_may_reach_another_worker_than_the_last_turn(make_app, request, database):
+    """Two web workers (two apps, one database): the turns go to one, the status callback to the other."""
+    url = request.getfixturevalue("postgres_url") if database == "postgresql" else None
+    settings = {"TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_BASE_URL": "https://line.example",
+                **({"DATABASE_URL": url} if url else {})}
+    turns, other = make_app(**settings), make_app(**settings)
+    call = Phone.for_app(turns).call()
+    call.press("3")
+    Phone.for_app(other).notify("https://line.example/voice/status",
+                                {"CallSid": call.call_sid, "CallStatus": "completed", "CallDuration": "75"})
+    counts = counted(other, "voice")
+    assert counts[("hangup", "topic:risks:1")] == 1 and counts[("duration", "1-3-min")] == 1
