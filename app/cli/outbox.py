@@ -94,4 +94,5 @@ def purge_command() -> None:
     store = services().store
     purged = store.guarded(lambda: purge(store, days))
     click.echo(f"Removed {purged.callers} callers' places and speeds, {purged.sms_positions} texters' places and "
-               f"{purged.outbox} messages older than {days} days. Opt-outs are always kept.")
+               f"{purged.outbox} messages older than {days} days, and {purged.call_places} places of calls whose "
+               "status never came. Opt-outs are always kept.")
