@@ -47,6 +47,9 @@ DEFAULTS: dict[str, Any] = {
     "TWILIO_API_URL": "",  # tests and benchmarks only: a local stand-in of Twilio's REST API
     "RESUME_DAYS": 30,  # offer "go on from there" to a caller back within this many days
     "RETENTION_DAYS": 30,  # places, speeds, texters' places and sent messages are deleted after this
+    # The operators' report page at /report: off (404) unless both are set. `flask operator password` makes the hash.
+    "OPERATOR_PASSWORD_HASH": "",
+    "SECRET_KEY": "",  # signs the operators' session cookie and CSRF tokens: a long random value
 }
 # No caller waits less than this for input, whatever the setting says.
 MIN_GATHER_TIMEOUT = 10

@@ -20,7 +20,7 @@ from app.core.limits import MAX_FORM_PARTS, MAX_REQUEST_BYTES
 from app.core.reply_limit import ReplyLimit
 from app.core.textflow import TextFlow
 from app.store import Store, Timeouts
-from app.web import common, health, outbox, simulator, sms, voice
+from app.web import common, health, outbox, report, simulator, sms, voice
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(sms.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(outbox.bp)
+    report.init_app(app)  # /report: 404 unless OPERATOR_PASSWORD_HASH and SECRET_KEY are set
     if app.config["SIMULATOR_ENABLED"]:
         app.register_blueprint(simulator.bp)
     cli.register(app)

@@ -22,6 +22,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
+from app.core.events import Event
 from app.store.callers import Purged, purge
 from app.store.outbox import Claimed, Outbox, now
 
@@ -145,6 +146,7 @@ class Sender:
         if not sender:
             log.error("outbox message=%d: no number to send from (set SMS_FROM_NUMBER)", message.id)
             self.outbox.failed(message.id, None)
+            self.outbox.store.count("sms", Event("text_failed", message.kind))
             return SendResult("failed", reason="no number to send from")
         assert self.client is not None
         store = self.outbox.store
@@ -158,6 +160,7 @@ class Sender:
             outcome = classify(error)
             return self._settle_failure(message, outcome, tally)
         self.outbox.sent(message.id, str(sent.sid))
+        store.count("sms", Event("text_sent", message.kind))
         log.info("outbox message=%d status=sent sid=%s attempts=%d", message.id, sent.sid, message.attempts)
         return SendResult("sent", sid=str(sent.sid))
 
@@ -175,6 +178,7 @@ class Sender:
             self.outbox.store.opt_out(message.to_number)  # also cancels the rest of this number's queue
             tally.opt_outs += 1
         self.outbox.failed(message.id, outcome.code, status="unknown" if outcome.kind == "unknown" else "failed")
+        self.outbox.store.count("sms", Event("text_failed", message.kind))
         log.warning("outbox message=%d status=%s code=%s attempts=%d: %s", message.id,
                     outcome.kind, outcome.code, message.attempts, outcome.reason)
         return outcome

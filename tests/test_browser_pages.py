@@ -4,14 +4,18 @@ accessibility check: the usage report and the preview index, opened from disk wi
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
 from browsing import AXE_TAGS, CONTRAST, chromium, require_chromium
+from werkzeug.security import generate_password_hash
 
 from app import preview
 from app import report as usage_report
 from app.core.callflow import CallFlow
+from app.core.events import Event
+from app.phone import Phone
 
 require_chromium()
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -54,10 +58,13 @@ def accessible(page) -> None:
 
 
 def test_the_usage_report_draws_its_charts_offline_and_passes_axe(open_page, line, tmp_path):
-    rows = [(DAY, "voice", node, n) for node, n in (
-        ("call", 5), ("topic:risks:1", 5), ("topic:risks:2", 3), ("topic:what-is-car-t:1", 2), ("input:keys", 8),
-        ("input:speech", 4), ("not-understood:menu:main", 2), ("question:am-i-eligible", 1))]
-    rows.append((DAY, "sms", "text-me:risks", 1))
+    rows = [usage_report.Tally(DAY, "voice", Event(kind, node), n) for kind, node, n in (
+        ("call", "", 5), ("reached", "topic:risks:1", 5), ("reached", "topic:risks:2", 3),
+        ("reached", "topic:what-is-car-t:1", 2), ("input", "keys", 8), ("input", "speech", 4),
+        ("miss", "menu:main", 2), ("question", "eligible", 1), ("hangup", "topic:risks:2", 2),
+        ("duration", "1-3-min", 2), ("confirm", "risks", 1), ("confirm_yes", "risks", 1),
+        ("text_requested", "risks", 1))]
+    rows.append(usage_report.Tally(DAY, "sms", Event("text_sent", "topic:risks:1"), 1))
     path = tmp_path / "usage-report.html"
     path.write_text(usage_report.build_report(rows, line, DAY, 7, learned=[("cost of treatment", 3)]))
     page = open_page(path)
@@ -68,10 +75,52 @@ def test_the_usage_report_draws_its_charts_offline_and_passes_axe(open_page, lin
         assert image.evaluate("img => img.complete && img.naturalWidth > 0"), "every chart is drawn"
         assert image.get_attribute("alt")
     assert page.get_by_role("table", name="Calls and texts a day").is_visible()
-    assert page.get_by_role("heading", name="Personal questions asked").is_visible()
-    assert "cost of treatment" in page.get_by_role("table", name=usage_report.learned_section([("x", 3)]).title
-                                                   ).inner_text()
+    assert page.get_by_role("heading", name="Personal questions and emergencies").is_visible()
+    assert "cost of treatment" in page.get_by_role("table", name=usage_report.LEARNED).inner_text()
     accessible(page)
+
+
+def signed_in_pages(make_app, tmp_path) -> list[Path]:
+    """The sign-in page and the report page, as a signed-in operator's browser gets them after real calls."""
+    app = make_app(OPERATOR_PASSWORD_HASH=generate_password_hash("a long operator password"), SECRET_KEY="s" * 32)
+    phone = Phone.for_app(app, status_path="/voice/status")
+    for keys in (("3", "1"), ("4",), ("9",)):
+        call = phone.call()
+        for key in keys:
+            call.press(key)
+        call.say("purple elephants")
+        call.hang_up()
+    client = app.test_client()
+    sign_in = client.get("/report/sign-in").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]* value="([^"]+)"', sign_in).group(1)
+    assert client.post("/report/sign-in", data={"password": "a long operator password", "csrf_token": token}
+                       ).status_code == 302
+    paths = [tmp_path / "sign-in.html", tmp_path / "report.html"]
+    paths[0].write_text(sign_in)
+    paths[1].write_text(client.get("/report").get_data(as_text=True))
+    return paths
+
+
+def test_the_signed_in_report_page_passes_axe_and_reads_at_200_percent_zoom(browser, make_app, tmp_path):
+    sign_in, report = signed_in_pages(make_app, tmp_path)
+    # 200% zoom of a 1280 by 900 window: the page lays itself out in 640 by 450 CSS pixels.
+    for viewport, scale in (({"width": 1280, "height": 900}, 1), ({"width": 640, "height": 450}, 2)):
+        context = browser.new_context(viewport=viewport, device_scale_factor=scale, offline=True)
+        try:
+            for path in (sign_in, report):
+                page = context.new_page()
+                page.goto(path.as_uri())
+                accessible(page)
+                overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                assert overflow <= 0, f"{path.name} scrolls sideways at {viewport['width']} CSS pixels"
+        finally:
+            context.close()
+    page = browser.new_page()
+    page.goto(report.as_uri())
+    assert page.get_by_label("Days to show").is_visible()
+    assert page.get_by_role("button", name="Sign out").is_visible()
+    assert page.get_by_role("table", name="Where calls ended").is_visible()
+    page.close()
 
 
 def test_the_preview_page_filters_and_passes_axe(open_page, line, tmp_path):

@@ -19,6 +19,7 @@ from helpers import send
 from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
+from app.core.events import Event, Tally
 from app.store import Store, StoreError, Unavailable, make_engine, metadata, opt_outs, upgrade, usage_counts
 from app.store import database as store_module
 from app.store.migrate import head_revision
@@ -87,21 +88,23 @@ def test_usage_counts_add_up_per_day_channel_and_node(store, monkeypatch):
     today = dt.datetime(2024, 5, 2, 23, 59, tzinfo=dt.timezone.utc)
     yesterday = today - dt.timedelta(days=1)
     monkeypatch.setattr(store_module, "_now", lambda: yesterday)
-    store.count("voice", "menu")
+    store.count("voice", Event("reached", "menu"))
     monkeypatch.setattr(store_module, "_now", lambda: today)
-    store.count("sms", "topic:risks:1")
-    store.count("sms", "menu")
-    store.count("sms", "menu")  # the same node twice: one row, counted two
-    store.count("voice", "menu")  # the same node on another channel: its own row
-    store.count("sms", "x" * 300)  # long node names are cut to fit, not refused
+    store.count("sms", Event("reached", "topic:risks:1"))
+    store.count("sms", Event("reached", "menu"))
+    store.count("sms", Event("reached", "menu"))  # the same node twice: one row, counted two
+    store.count("voice", Event("reached", "menu"))  # the same node on another channel: its own row
+    store.count("sms", Event("reached", "x" * 300))  # long node names are cut to fit, not refused
     assert len(store.usage) == 5  # in memory: nothing written on the request path
     assert store.counts() == [
-        (today.date(), "sms", "menu", 2),
-        (today.date(), "voice", "menu", 1),
-        (today.date(), "sms", "topic:risks:1", 1),
-        (today.date(), "sms", "x" * 120, 1),
-        (yesterday.date(), "voice", "menu", 1),
+        (today.date(), "sms", "reached|menu", 2),
+        (today.date(), "voice", "reached|menu", 1),
+        (today.date(), "sms", "reached|topic:risks:1", 1),
+        (today.date(), "sms", "reached|" + "x" * 112, 1),
+        (yesterday.date(), "voice", "reached|menu", 1),
     ]
+    assert Tally(today.date(), "sms", Event("reached", "menu"), 2) in store.tallies(today.date())
+    assert {tally.day for tally in store.tallies(today.date())} == {today.date()}
 
 
 def test_a_healthy_store_has_no_problems(store):
@@ -123,7 +126,7 @@ def test_number_key_is_a_keyed_hash_of_the_number(store, new_store):
 def test_the_raw_number_is_in_no_table(store):
     store.opt_out("+1 (555) 123-4567")
     store.set_position("+15557654321", ("risks", 1))
-    store.count("sms", "topic:risks:1")
+    store.count("sms", Event("reached", "topic:risks:1"))
     assert store.is_opted_out(NUMBER)
     rows = dump(store)
     for digits in ("5551234567", "555) 123", "123-4567", "7654321"):
@@ -254,7 +257,7 @@ def test_errors_never_show_sql_parameters(store):
 
 def test_counts_are_written_in_the_background_every_few_seconds(new_store):
     store = new_store(flush_every=0.05)
-    store.count("voice", "menu:main")
+    store.count("voice", Event("reached", "menu:main"))
     deadline = time.monotonic() + 5
     while True:
         with store.engine.connect() as conn:
@@ -266,13 +269,13 @@ def test_counts_are_written_in_the_background_every_few_seconds(new_store):
 
 
 def test_counts_wait_in_memory_while_the_database_refuses_them(store, monkeypatch):
-    store.count("voice", "menu:main")
-    store.count("voice", "menu:main")
+    store.count("voice", Event("reached", "menu:main"))
+    store.count("voice", Event("reached", "menu:main"))
     real = store._call
     monkeypatch.setattr(store, "_call", lambda fn, **kw: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         store.flush_counts()
-    store.count("voice", "menu:main")
+    store.count("voice", Event("reached", "menu:main"))
     monkeypatch.setattr(store, "_call", real)
     assert [count for *_, count in store.counts()] == [3]
 
@@ -298,7 +301,7 @@ def test_concurrent_counts_lose_no_increments_on_postgresql(postgres_url, tmp_pa
         try:
             start.wait(timeout=10)
             for i in range(per_thread):
-                store.count("sms", "menu")
+                store.count("sms", Event("reached", "menu"))
                 if i % 10 == 0:
                     store.flush_counts()  # batches from both workers meet in the same row
         except Exception as error:  # pragma: no cover - reported below
@@ -395,6 +398,6 @@ def test_flask_usage_shows_anonymous_counts(make_app):
     client.post("/sms", data={"From": "+15551112222", "Body": "RISKS"})
     client.post("/sms", data={"From": "+15551113333", "Body": "RISKS"})
     output = runner.invoke(args=["usage"]).output
-    assert re.search(r"voice\s+menu:main\s+1\n", output)
-    assert re.search(r"sms\s+topic:risks:1\s+2", output)
+    assert re.search(r"voice\s+reached\s+menu:main\s+1\n", output)
+    assert re.search(r"sms\s+reached\s+topic:risks:1\s+2", output)
     assert "5551112222" not in output

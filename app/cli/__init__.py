@@ -13,6 +13,7 @@ from flask import Flask
 from app.cli.call import call_command, text_command
 from app.cli.check import check, turns_command
 from app.cli.db import db
+from app.cli.operator import operator_command
 from app.cli.outbox import outbox_command, purge_command
 from app.cli.preview import preview_command, say_command, voices_command
 from app.cli.suggestions import suggestions_command
@@ -41,3 +42,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(usage_command)
     app.cli.add_command(outbox_command)
     app.cli.add_command(purge_command)
+    app.cli.add_command(operator_command)

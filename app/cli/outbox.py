@@ -11,6 +11,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from app.cli.errors import needs_database
 from app.sender import Sender, make_client
 from app.services import services
 from app.store.callers import purge
@@ -35,6 +36,7 @@ def build_sender() -> Sender:
 @click.option("--limit", default=30, show_default=True, type=click.IntRange(min=1), help="How many messages to list.")
 @click.pass_context
 @with_appcontext
+@needs_database
 def outbox_command(context: click.Context, limit: int) -> None:
     """List the newest text messages the line queued or sent (numbers masked)."""
     if context.invoked_subcommand is not None:
@@ -59,6 +61,7 @@ def outbox_command(context: click.Context, limit: int) -> None:
 @click.option("--poll", default=1.0, show_default=True, type=click.FloatRange(min=0.05),
               help="Seconds to wait when nothing is due.")
 @with_appcontext
+@needs_database
 def send_command(once: bool, poll: float) -> None:
     """Send queued messages through Twilio, until stopped (Ctrl+C or SIGTERM finish the current message)."""
     if not logging.getLogger().handlers:  # a worker's log: one line per message sent, ids and codes only
@@ -84,9 +87,12 @@ def send_command(once: bool, poll: float) -> None:
 
 @click.command("purge")
 @with_appcontext
+@needs_database
 def purge_command() -> None:
     """Delete what is older than RETENTION_DAYS: callers' places and speeds, texters' places, messages."""
     days = current_app.config["RETENTION_DAYS"]
-    purged = purge(services().store, days)
+    store = services().store
+    purged = store.guarded(lambda: purge(store, days))
     click.echo(f"Removed {purged.callers} callers' places and speeds, {purged.sms_positions} texters' places and "
-               f"{purged.outbox} messages older than {days} days. Opt-outs are always kept.")
+               f"{purged.outbox} messages older than {days} days, and {purged.call_places} places of calls whose "
+               "status never came. Opt-outs are always kept.")

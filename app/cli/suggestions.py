@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import click
 
+from app.cli.errors import needs_database
 from app.cli.settings import editor_settings
 from app.store import make_engine
 from app.store.learned import MIN_CALLERS, LearnedPhrases
 
 
 @click.command("suggestions")
+@needs_database
 def suggestions_command() -> None:
     """List short phrases at least 3 different callers said that matched nothing (LEARN_PHRASES=true)."""
     settings = editor_settings()

@@ -11,6 +11,7 @@ from app.core import caller_requests as caller
 from app.core import pace
 from app.core.caller_requests import Outcome, Request
 from app.core.content import MAIN_MENU, Line
+from app.core.events import Event
 from app.core.hearing import DIGIT_WORDS, Action, is_action, normalize, spoken_digit, spoken_names
 from app.core.limits import MAX_SPEECH_CHARS
 from app.core.node import Node
@@ -25,9 +26,7 @@ class CallFlow(Wording):
 
     def __init__(self, line: Line, transfer_number: str | None = None, contact_number: str | None = None):
         super().__init__(line, transfer_number, contact_number)
-        self._key_actions: dict[str, Action] = {
-            key: action for key, action in line.command_keys.items() if is_action(action)
-        }
+        self._key_actions: dict[str, Action] = {k: a for k, a in line.command_keys.items() if is_action(a)}
 
     # ----- entry points -------------------------------------------------------------------
 
@@ -66,10 +65,6 @@ class CallFlow(Wording):
             return self._menu_turn((MAIN_MENU,), lead=forgotten)  # at the usual speed: the speed is forgotten too
         lead = tuple(self._say(text) for text in caller.text_lead(self.line, request.topic, outcome))
         return replace(self._prompt_again(state, None, lead=lead), node=turn.node)
-
-    def texts_for(self, request: Request) -> list[tuple[str, str]]:
-        """The text messages a "text me this" request sends: (what it is, words)."""
-        return caller.texts_for(self.line, request.topic)
 
     def _respond(self, state: State, heard: Input) -> Turn:
         if state.pending and state.pending.kind == "resume":
@@ -113,8 +108,6 @@ class CallFlow(Wording):
             keys |= {self.keys["yes"], self.keys["no"]}
         return keys
 
-    # ----- input handling -----------------------------------------------------------------
-
     def _valid(self, state: State) -> bool:
         node = state.path[-1]
         if self.line.paths.get(node) != state.path:
@@ -136,8 +129,7 @@ class CallFlow(Wording):
         return pending.kind == "confirm" or pending.target_kind == "question"
 
     def _answer_pending(self, state: State, heard: Input) -> Turn | None:
-        """The reply to "Is that right?", "Do you want to end the call?" or an offer; None when the
-        caller did something else, which then counts as it would anywhere."""
+        """The reply to "Is that right?", "Do you want to end the call?" or an offer; None: something else."""
         pending = state.pending
         assert pending is not None
         words = normalize(heard.value[:MAX_SPEECH_CHARS]) if heard.kind == "speech" else ""
@@ -151,11 +143,15 @@ class CallFlow(Wording):
             answer = {self.keys["yes"]: "yes", self.keys["no"]: "no"}.get(key) or self.hearing.yes_or_no(words)
         if answer is None:
             if key == self.keys["repeat"] or (words and self.hearing.understand(words, False).name == "repeat"):
-                if pending.kind == "answer":
-                    return self._question_turn(replace(state, pending=None), pending.target)
+                if pending.kind == "answer":  # the same answer again: not counted twice
+                    return replace(self._question_turn(replace(state, pending=None), pending.target), events=())
                 return self._prompt_again(state)
             return None
-        base = replace(state, pending=None)
+        turn = self._answered(replace(state, pending=None), pending, answer)
+        confirmed = Event("confirm_yes" if answer == "yes" else "confirm_no", pending.target or "end")
+        return replace(turn, events=turn.events + (confirmed,)) if pending.kind in ("confirm", "end") else turn
+
+    def _answered(self, base: State, pending: Pending, answer: str) -> Turn:
         if answer == "no":
             lead = self.talk.say["confirm_no"] if pending.kind == "confirm" else self.talk.say["end_no"]
             return self._prompt_again(base, self._fill(lead))
@@ -229,7 +225,8 @@ class CallFlow(Wording):
             return self._speed(state, action, by_key)
         if action == "text":
             subject = node if in_topic else ""
-            return Turn((), state, Node("text", subject or "list"), request=Request("text", subject))
+            return Turn((), state, Node("text", subject or "list"), request=Request("text", subject),
+                        events=(Event("text_requested", subject or "list"),))
         if action == "forget":
             return self._waiting_turn(replace(state, pending=Pending("forget")), ())
         if action == "repeat":
@@ -331,37 +328,40 @@ class CallFlow(Wording):
         return self._prompt_again(replace(state, silences=silences), None, lead=tuple(lead))
 
     def _miss(self, state: State, apology: str, before: int) -> Turn:
-        """Help that grows with each miss in a row (`before` were in a row already): what the line does,
-        then the choices one short sentence each, then a person or texting. Each reply differs from
-        the one before it."""
+        """Help that grows with each miss in a row (`before` were in a row already): what the line does, then
+        the choices one short sentence each, then a person or texting; each reply differs from the last."""
         misses = before + 1 if before < MAX_MISSES else MAX_MISSES - 1
         state = replace(state, misses=misses, pending=None)
         node, say = state.path[-1], self.talk.say
+        where = Node.topic(node, state.part + 1) if node in self.line.topics else Node.menu(node)
+        missed = (Event("miss", str(where)),)  # counted every time, where it happened
         if misses == 1:
             lead = [self._say(self.line.phrases[apology])]
             if node not in self.line.topics:
                 lead.append(self._say(self._fill(say["miss_menu"])))
-                return Turn(tuple(lead), state, Node.menu(node), hints=self._hints[node])
+                return Turn(tuple(lead), state, Node.menu(node), hints=self._hints[node], events=missed)
             lead.append(self._say(self._fill(say["miss_topic"], label=self.line.topics[node].label)))
         elif misses == 2:
             lead = [self._say(self._fill(say["miss_choices"]))]
         else:
             lead = [self._say(self._fill(say["miss_person" if self.person_reachable else "miss_text"]))]
         if node in self.line.topics:
-            return self._waiting_turn(state, tuple(lead))
+            return replace(self._waiting_turn(state, tuple(lead)), events=missed)
         options = tuple(self._say(self._fill(say["option_short"], label=self._label(o.kind, o.target), key=o.key))
                         for o in self.line.menus[node].options)
-        return Turn(tuple(lead) + options, state, Node.menu(node), hints=self._hints[node])
+        return Turn(tuple(lead) + options, state, Node.menu(node), hints=self._hints[node], events=missed)
 
     def _confirm(self, state: State, pending: Pending) -> Turn:
         """Ask before acting on speech the recogniser was unsure of, or before ending the call."""
-        return self._waiting_turn(replace(state, pending=pending, misses=0), ())
+        asked = Event("confirm", pending.target or "end")
+        return replace(self._waiting_turn(replace(state, pending=pending, misses=0), ()), events=(asked,))
 
     def _question_turn(self, state: State, question_id: str) -> Turn:
         """A personal question's plain answer, then the topic it offers."""
         question = self.talk.questions[question_id]
         state = replace(state, misses=0, pending=Pending("answer", "question", question_id))
-        return self._waiting_turn(state, (self._say(question.answer, PAUSE_LONG),))
+        answered = Event("emergency" if question.emergency else "question", question_id)
+        return replace(self._waiting_turn(state, (self._say(question.answer, PAUSE_LONG),)), events=(answered,))
 
     def _prompt_again(self, state: State, message: str | None = None, lead: tuple[Segment, ...] = (),
                       with_commands: bool = False, extra: tuple[Segment, ...] = ()) -> Turn:

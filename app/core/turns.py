@@ -9,6 +9,7 @@ from typing import Literal, Mapping, get_args
 from app.core import pace
 from app.core.caller_requests import Request
 from app.core.content import MAIN_MENU, is_valid_id
+from app.core.events import Event
 from app.core.limits import MAX_DIGITS, MAX_SPEECH_CHARS
 from app.core.node import Node
 
@@ -166,6 +167,7 @@ class Turn:
     hangup: bool = False
     transfer_to: str | None = None
     request: Request | None = None  # texts to queue, or a caller to forget: the web layer does it
+    events: tuple[Event, ...] = ()  # what to count besides the node reached: a miss, a confirmation, ...
 
     @property
     def text(self) -> str:

@@ -91,6 +91,7 @@ class Call:
     position: CallPosition | None = None
     last: VoiceResponse | None = None
     events: list[Event] = field(default_factory=list)
+    seconds: int = 0  # how long the call has lasted, as the status callback reports it (tests set it)
 
     @property
     def ended(self) -> bool:
@@ -180,6 +181,9 @@ class Call:
     def _finish(self, event: Event) -> None:
         self.position = None
         self._record(event)
+        if self.phone.status_path:  # Twilio's call status callback, when the number has one set
+            form = {**self._call_params(), "CallStatus": "completed", "CallDuration": str(self.seconds)}
+            self.phone.notify(self.phone.absolute(self.phone.status_path), form)
 
 
 # ----- the phone network ---------------------------------------------------------------------
@@ -188,18 +192,19 @@ class Phone:
     """Twilio in miniature: places calls and sends texts to the line, every request signed."""
 
     def __init__(self, transport: Transport, base_url: str, auth_token: str = "",
-                 line_phone_number: str = DEFAULT_LINE_PHONE_NUMBER):
+                 line_phone_number: str = DEFAULT_LINE_PHONE_NUMBER, status_path: str = ""):
         self._post = _as_post_function(transport)
+        self.status_path = status_path  # where call status callbacks go ("/voice/status"); none when empty
         self.base_url = base_url.rstrip("/") + "/"
         self.validator = RequestValidator(auth_token) if auth_token else None
         self.line_phone_number = line_phone_number
 
     @classmethod
-    def for_app(cls, app: Any, base_url: str | None = None) -> Phone:
+    def for_app(cls, app: Any, base_url: str | None = None, status_path: str = "") -> Phone:
         """A phone wired to a Flask app in this process, signing with the app's own token."""
         config = app.config
         return cls(app.test_client(), config["PUBLIC_BASE_URL"] or base_url or "http://localhost/",
-                   config["TWILIO_AUTH_TOKEN"])
+                   config["TWILIO_AUTH_TOKEN"], status_path=status_path)
 
     def call(self, caller: str = DEFAULT_CALLER, path: str = "/voice") -> Call:
         """Place a call to the line; the call then waits at the first menu (or has ended)."""
@@ -231,13 +236,17 @@ class Phone:
 
     def request(self, url: str, form: Mapping[str, str]) -> str:
         """POST a form to the line, signed as Twilio signs it; the TwiML it answers."""
-        headers = {}
-        if self.validator is not None:
-            headers["X-Twilio-Signature"] = self.validator.compute_signature(url, dict(form))
-        status, body = self._post(url, dict(form), headers)
+        status, body = self.notify(url, form)
         if status != 200:
             raise WebhookError(url, status)
         return body
+
+    def notify(self, url: str, form: Mapping[str, str]) -> tuple[int, str]:
+        """POST a form to the line, signed as Twilio signs it; the status and body, whatever they are."""
+        headers = {}
+        if self.validator is not None:
+            headers["X-Twilio-Signature"] = self.validator.compute_signature(url, dict(form))
+        return self._post(url, dict(form), headers)
 
 
 def _as_post_function(transport: Transport) -> PostFunction:

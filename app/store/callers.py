@@ -15,6 +15,7 @@ from sqlalchemy import Column, DateTime, Integer, String, Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.store import Store, metadata, sms_positions
+from app.store.calls import CallPlaces
 from app.store.outbox import Outbox, aware, now, outbox
 
 callers = Table(
@@ -46,11 +47,12 @@ class Purged:
     callers: int
     sms_positions: int
     outbox: int
+    call_places: int = 0
 
     @property
     def total(self) -> int:
         """All rows removed."""
-        return self.callers + self.sms_positions + self.outbox
+        return self.callers + self.sms_positions + self.outbox + self.call_places
 
 
 class CallerMemory:
@@ -138,4 +140,4 @@ def purge(store: Store, retention_days: int, at: dt.datetime | None = None) -> P
         gone_positions = conn.execute(sms_positions.delete().where(sms_positions.c.updated_at < cutoff)).rowcount
         gone_messages = conn.execute(outbox.delete().where(outbox.c.updated_at < cutoff,
                                                            outbox.c.status.notin_(("queued", "sending")))).rowcount
-    return Purged(gone_callers, gone_positions, gone_messages)
+    return Purged(gone_callers, gone_positions, gone_messages, CallPlaces(store).purge(at))

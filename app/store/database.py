@@ -23,11 +23,12 @@ from sqlalchemy import String, bindparam, delete, func, inspect, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from app.core.events import Channel, Event, Tally
 from app.store.connection import DEFAULT, Timeouts, make_engine, sqlite_path
 from app.store.guard import Guard, SchemaNotReady, Unavailable, describe
 from app.store.journal import StopJournal
 from app.store.schema import SCHEMA_REVISION, metadata, opt_outs, sms_positions, usage_counts
-from app.store.usage import UsageCounts
+from app.store.usage import UsageCounts, read_tally, stored_name
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -241,9 +242,9 @@ class Store:
 
     # --- anonymous counts ------------------------------------------------------------------
 
-    def count(self, channel: str, node: str) -> None:
-        """Add one to today's anonymous count for a menu node or topic part (in memory; written in batches)."""
-        self.usage.add(_now().date(), channel, node)
+    def count(self, channel: Channel, event: Event) -> None:
+        """Add one to today's anonymous count of an event (in memory; written in batches)."""
+        self.usage.add(_now().date(), channel, stored_name(event))
         self._start_worker()
 
     def flush_counts(self) -> int:
@@ -268,17 +269,29 @@ class Store:
             raise
         return len(rows)
 
-    def counts(self) -> list[tuple[dt.date, str, str, int]]:
-        """All usage counts, newest day first, then by node and channel (the same order on every database)."""
+    def counts(self, since: dt.date | None = None) -> list[tuple[dt.date, str, str, int]]:
+        """The usage counts (from `since` on), newest day first, then by name and channel (the same order on
+        every database)."""
         self.flush_counts()
+        query = select(usage_counts).where(usage_counts.c.channel != HEALTH_ROW["channel"])
+        if since is not None:
+            query = query.where(usage_counts.c.day >= since)
 
         def read() -> list[tuple[dt.date, str, str, int]]:
             with self.engine.connect() as conn:
-                rows = conn.execute(select(usage_counts).where(usage_counts.c.channel != HEALTH_ROW["channel"])
-                                    .order_by(usage_counts.c.day.desc(), usage_counts.c.node, usage_counts.c.channel))
+                order = (usage_counts.c.day.desc(), usage_counts.c.node, usage_counts.c.channel)
+                rows = conn.execute(query.order_by(*order))
                 return [(day, channel, node, count) for day, channel, node, count in rows]
 
         return self._call(read)
+
+    def tallies(self, since: dt.date | None = None) -> list[Tally]:
+        """The counts as typed events (from `since` on), oldest day first."""
+        return [tally for tally in (read_tally(*row) for row in reversed(self.counts(since))) if tally is not None]
+
+    def keyed(self, purpose: str, value: str) -> str:
+        """A keyed HMAC of an id that must not be kept as it is (a call's id, a client's address)."""
+        return hmac.new(self._secret, f"{purpose}\n{value}".encode(), hashlib.sha256).hexdigest()
 
     # --- health ----------------------------------------------------------------------------
 

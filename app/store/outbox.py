@@ -97,6 +97,7 @@ class Claimed:
     body: str
     attempts: int
     created_at: dt.datetime
+    kind: str = ""  # what it is ("topic:risks:1"), as counted once it is sent or fails
 
 
 @dataclass(frozen=True)
@@ -194,8 +195,8 @@ class Outbox:
                 .values(status="sending", claimed_by=self.worker, lease_until=moment + LEASE,
                         attempts=outbox.c.attempts + 1, updated_at=moment)
                 .returning(outbox.c.id, outbox.c.to_number, outbox.c.from_number, outbox.c.body,
-                           outbox.c.attempts, outbox.c.created_at)).all()
-        return sorted((Claimed(r.id, r.to_number or "", r.from_number, r.body, r.attempts, aware(r.created_at))
+                           outbox.c.attempts, outbox.c.created_at, outbox.c.kind)).all()
+        return sorted((Claimed(r.id, r.to_number or "", r.from_number, r.body, r.attempts, aware(r.created_at), r.kind)
                        for r in claimed), key=lambda c: c.id)
 
     def _settle(self, message_id: int, at: dt.datetime | None, **values: object) -> bool:

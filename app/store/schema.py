@@ -12,7 +12,7 @@ metadata = MetaData()
 
 # The migration that brings a database to the tables below: the store refuses a database at any
 # other revision (a test checks this is the newest file in store/migrations/versions).
-SCHEMA_REVISION = "0004"
+SCHEMA_REVISION = "0005"
 
 opt_outs = Table(
     "opt_outs", metadata,

@@ -1,4 +1,8 @@
-"""Anonymous usage counts, added up in memory and written in batches: counting costs a request nothing."""
+"""Anonymous usage counts, added up in memory and written in batches: counting costs a request nothing.
+
+A row of usage_counts is (day, channel, name, count), its name an event's kind and node as "kind|node"
+("reached|menu:main", "miss|topic:risks:2"): written and read back as typed Events here, and only here.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,29 @@ import datetime as dt
 import threading
 from collections import Counter
 
-Key = tuple[dt.date, str, str]  # (day, channel, node)
+from app.core.events import CHANNELS, EVENT_KINDS, Event, Tally
+
+Key = tuple[dt.date, str, str]  # (day, channel, stored name)
+SEPARATOR = "|"
 
 # Distinct (day, channel, node) rows kept while the database is away; a menu has a few hundred.
 MAX_KEYS = 5000
 MAX_NODE = 120
+
+
+def stored_name(event: Event) -> str:
+    """The name a count is stored under: "kind|node"."""
+    return f"{event.kind}{SEPARATOR}{event.node}"[:MAX_NODE]
+
+
+def read_tally(day: dt.date, channel: str, name: str, count: int) -> Tally | None:
+    """A stored row as a Tally; None for a row this code does not know (a health check, a newer kind)."""
+    kind, separator, node = name.partition(SEPARATOR)
+    found_kind = next((k for k in EVENT_KINDS if k == kind), None)
+    found_channel = next((c for c in CHANNELS if c == channel), None)
+    if not separator or found_kind is None or found_channel is None:
+        return None
+    return Tally(day, found_channel, Event(found_kind, node), count)
 
 
 class UsageCounts:

@@ -57,7 +57,8 @@ def after_response(response: Response, write: Callable[[], None]) -> Response:
         try:
             write()
         except Exception:
-            current_app.logger.exception("could not remember a caller's place or speed")
+            current_app.logger.exception("could not write after a response (a caller's place or speed, a call's "
+                                         "place or a phrase)")
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 

@@ -8,6 +8,7 @@ from typing import Any, Callable, Iterable
 from flask import Flask, abort, current_app, g, request
 from twilio.request_validator import RequestValidator
 
+from app.core.events import Channel, Event
 from app.core.node import Node
 from app.services import services
 
@@ -63,7 +64,7 @@ def require_twilio_signature() -> None:
         abort(403)
 
 
-def note(channel: str, node: Node | str) -> None:
+def note(channel: Channel, node: Node | str) -> None:
     """Say where this request left the caller or texter: logged and counted once the response is built."""
     g.line_node = (channel, str(node))
 
@@ -79,15 +80,16 @@ def _log_and_count(_error: BaseException | None) -> None:
     # Ids, nodes and timings only: never numbers, speech results, digits pressed or message bodies.
     current_app.logger.info("%s %s=%s node=%s ms=%.1f", channel, "call" if channel == "voice" else "message", sid,
                             node, (time.perf_counter() - started) * 1000)
-    count_usage(channel, node)
+    count(channel, Event("reached", node))
 
 
-def count_usage(channel: str, node: str) -> None:
-    """Count one more of something besides where a request left the caller (in memory, never failing)."""
-    try:
-        services().store.count(channel, node)
-    except Exception:  # counting must never cost anyone an answer
-        current_app.logger.exception("could not count %s", node)
+def count(channel: Channel, *events: Event) -> None:
+    """Count events besides where a request left the caller (in memory, never failing)."""
+    for event in events:
+        try:
+            services().store.count(channel, event)
+        except Exception:  # counting must never cost anyone an answer
+            current_app.logger.exception("could not count %s", event.kind)
 
 
 def init_app(app: Flask) -> None:

@@ -1,41 +1,41 @@
-"""The anonymous counts behind `flask usage report`, and (only with LEARN_PHRASES=true) the phrases
-callers said that the line did not understand. Never the number, never the words in a log."""
+"""What a voice turn tells operators: how the caller answered and what the call flow says happened (a miss,
+a confirmation, a question answered), counted; where the call is, kept for the call status callback; and
+(only with LEARN_PHRASES=true) the phrases callers said that the line did not understand. Never the number,
+never the words in a log; the writes run after the response has gone, behind the store's deadline."""
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import Response, current_app, request
 
-from app.core.callflow import Input, Turn
+from app.core.callflow import Input
+from app.core.events import Event
+from app.core.node import Node
 from app.services import learner, services
-from app.web.common import count_usage
+from app.store.calls import CallPlaces
+from app.web.caller_requests import after_response
+from app.web.common import count
 
 INPUT_NAMES = {"digits": "keys", "speech": "speech", "silence": "silence"}
 
 
-def not_understood(turn: Turn) -> bool:
-    """Whether the call flow answered that it did not understand."""
-    said = services().line.phrases.get("not_understood")
-    return any(segment.text == said for segment in turn.segments)
+def record_turn(response: Response, heard: Input, events: tuple[Event, ...]) -> Response:
+    """Count how the caller answered and what happened; learn speech that was a miss, if allowed."""
+    count("voice", Event("input", INPUT_NAMES[heard.kind]), *events)
+    missed = any(event.kind == "miss" for event in events)
+    if heard.kind == "speech" and missed and current_app.config.get("LEARN_PHRASES"):
+        said, caller, store = heard.value, request.form.get("From", ""), services().store
+
+        def learn() -> None:
+            store.guarded(lambda: learner().note(said, caller))
+
+        after_response(response, learn)
+    return response
 
 
-def place(turn: Turn) -> str:
-    """Where a turn is, by menu or topic (not by part): "menu:main", "topic:risks"."""
-    node = turn.node
-    return f"topic:{node.id}" if node.kind == "topic" else str(node)
-
-
-def record_turn(heard: Input, turn: Turn) -> None:
-    """Count how the caller answered and, for speech that matched nothing, where; learn it if allowed."""
-    count_usage("voice", f"input:{INPUT_NAMES[heard.kind]}")
-    if heard.kind == "speech" and not_understood(turn):
-        count_usage("voice", f"not-understood:{place(turn)}")
-        if current_app.config.get("LEARN_PHRASES"):
-            learn(heard.value)
-
-
-def learn(said: str) -> None:
-    """Note a phrase the line did not understand; a database hiccup must not cost the caller their answer."""
-    try:
-        learner().note(said, request.form.get("From", ""))
-    except Exception:
-        current_app.logger.exception("could not note a phrase that was not understood")
+def remember_place(response: Response, node: Node) -> Response:
+    """Keep where the call is now, once the response has gone, for the status callback to count where it ended."""
+    sid = request.form.get("CallSid", "")
+    if not sid:
+        return response
+    places = CallPlaces(services().store)
+    return after_response(response, lambda: places.note(sid, str(node)))

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
 
+from app.core.events import Event, EventKind
 from app.services import services
 from app.store.outbox import Outbox
-from app.web.common import require_twilio_signature
+from app.web.common import count, require_twilio_signature
 
 bp = Blueprint("outbox", __name__)
 bp.before_request(require_twilio_signature)
+# Twilio's delivery reports that settle a message, and the event each is counted as.
+DELIVERY_EVENTS: dict[str, EventKind] = {"delivered": "text_delivered", "read": "text_delivered",
+                                         "undelivered": "text_failed", "failed": "text_failed"}
 
 
 @bp.post("/sms/status")
@@ -24,6 +28,8 @@ def message_status() -> Response:
     except Exception:
         current_app.logger.exception("could not record a status callback (message=%s)", sid or "-")
         changed = False
+    if changed and status in DELIVERY_EVENTS:  # counted once: a repeated report changes nothing
+        count("sms", Event(DELIVERY_EVENTS[status]))
     current_app.logger.info("sms-status message=%s status=%s code=%s recorded=%s", sid or "-", status or "-",
                             code, changed)
     return Response(status=204)

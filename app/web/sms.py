@@ -6,13 +6,14 @@ from flask import Blueprint, Response, current_app, g, request
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import HTTPException
 
+from app.core.events import Event, EventKind
 from app.core.limits import MAX_SMS_BODY
 from app.core.node import Node
 from app.core.textflow import OptOutGroup, Position, normalize_sms
 from app.services import services
 from app.store import JournalError, Unavailable
 from app.store.callers import forget
-from app.web.common import note, require_twilio_signature
+from app.web.common import count, note, require_twilio_signature
 
 bp = Blueprint("sms", __name__)
 bp.before_request(require_twilio_signature)
@@ -23,6 +24,8 @@ TWILIO_ANSWERS = {
     "start": {"START", "YES", "UNSTOP"},
     "help": {"HELP", "INFO"},
 }
+# A STOP recorded, and a START that restarted an opted-out number, are counted as such.
+OPT_EVENTS: dict[str, EventKind] = {"stop": "opt_out", "start": "restart"}
 
 
 def _reply(body: str | None) -> Response:
@@ -123,7 +126,16 @@ def incoming() -> Response:
     else:
         node, reply = _answer(group, number, body)
     note("sms", node)
+    count("sms", Event("message"), *_events(node))
     return _reply(reply)
+
+
+def _events(node: Node) -> tuple[Event, ...]:
+    """What a text's reply means for operators besides the node: an opt-out, a restart, a question answered."""
+    if node.kind in OPT_EVENTS:
+        return (Event(OPT_EVENTS[node.kind]),)
+    question = services().line.talk.questions.get(node.id) if node.kind == "question" else None
+    return (Event("emergency" if question.emergency else "question", node.id),) if question else ()
 
 
 @bp.errorhandler(Exception)

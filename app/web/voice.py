@@ -9,13 +9,15 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from app.core import pace
-from app.core.caller_requests import Outcome
+from app.core.caller_requests import Outcome, texts_for
 from app.core.callflow import Input, State, Turn
+from app.core.events import Event, duration_bucket
 from app.services import services
+from app.store.calls import CallPlaces
 from app.store.outbox import Message
 from app.web import caller_requests as remember
-from app.web.common import count_usage, note, require_twilio_signature
-from app.web.insight import record_turn
+from app.web.common import count, note, require_twilio_signature
+from app.web.insight import record_turn, remember_place
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 bp.before_request(require_twilio_signature)
@@ -122,8 +124,8 @@ def incoming() -> Response:
     known = remember.recall(remember.caller_number(request.form.get("From", "")))
     turn = services().calls.start(remember.resumable(known), known.speed_step if known else 0)
     _log(turn)
-    count_usage("voice", "call")
-    return answer(turn)
+    count("voice", Event("call"))
+    return remember_place(answer(turn), turn.node)
 
 
 def _place(state: State | None) -> tuple[str, int] | None:
@@ -140,7 +142,7 @@ def _carry_out(result: Turn, number: str | None) -> Turn:
     assert result.request is not None
     outcome: Outcome
     if result.request.kind == "text":
-        messages = [Message(kind, body) for kind, body in calls.texts_for(result.request)]
+        messages = [Message(kind, body) for kind, body in texts_for(services().line, result.request.topic)]
         asked = f"{request.form.get('CallSid', '')}:{result.request.topic or 'list'}"
         outcome = remember.request_texts(number, request.form.get("To", ""), messages, asked)
     else:
@@ -156,15 +158,16 @@ def turn() -> Response:
                               timed_out=request.args.get("event") == "silence",
                               confidence=request.form.get("Confidence", ""),
                               min_confidence=current_app.config["SPEECH_CONFIDENCE"])
-    result = services().calls.respond(state, heard)
+    first = services().calls.respond(state, heard)
     number = remember.caller_number(request.form.get("From", ""))
-    forgetting = result.request is not None and result.request.kind == "forget"
-    if result.request is not None:
-        result = _carry_out(result, number)
+    forgetting = first.request is not None and first.request.kind == "forget"
+    result = _carry_out(first, number) if first.request is not None else first
     _log(result)
-    record_turn(heard, result)
     before = state.speed_step if state else 0
-    response = answer(result, before)
+    # What the call flow says happened: on the turn, and on the one after a request was carried out.
+    events = first.events + (result.events if result is not first else ())
+    response = record_turn(answer(result, before), heard, events)
+    response = remember_place(response, result.node)
     if forgetting or result.state is None:
         return response  # nothing to remember: forgotten just now, or the call is ending where it was
     place = _place(result.state)
@@ -181,7 +184,35 @@ def transfer_done() -> Response:
     speed_step = state.speed_step if state else 0
     result = services().calls.after_transfer(completed, speed_step)
     _log(result)
-    return answer(result, speed_step)
+    return remember_place(answer(result, speed_step), result.node)
+
+
+# Twilio's CallStatus values for a call that is over; only "completed" calls were answered by the line.
+ENDED = ("completed", "busy", "failed", "no-answer", "canceled")
+
+
+@bp.post("/status")
+def status() -> Response:
+    """Twilio's call status callback: for a completed call, count where it ended and how long it lasted.
+
+    Always 204, so Twilio never retries; the call's place is taken (read and deleted), so nothing about
+    the call is kept after it, and a repeated callback counts nothing more.
+    """
+    sid = request.form.get("CallSid", "")[:64]
+    call_status = request.form.get("CallStatus", "")
+    if not sid or call_status not in ENDED:
+        return Response(status=204)
+    try:
+        last = CallPlaces(services().store).take(sid)
+    except Exception:
+        current_app.logger.exception("could not read where a call ended (call=%s)", sid)
+        return Response(status=204)
+    if last is not None and call_status == "completed":
+        raw = request.form.get("CallDuration", "")
+        seconds = int(raw) if raw.isdigit() else 0
+        count("voice", Event("hangup", last), Event("duration", duration_bucket(seconds)))
+    current_app.logger.info("voice-status call=%s status=%s last=%s", sid, call_status, last or "-")
+    return Response(status=204)
 
 
 @bp.errorhandler(Exception)
