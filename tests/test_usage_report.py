@@ -83,7 +83,7 @@ def test_each_call_counts_its_own_end_and_a_repeated_status_counts_nothing_more(
     first, second = phone.call(), phone.call()
     first.seconds, second.seconds = 30, 700
     first.hang_up()  # at the main menu
-    second.press("4")
+    second.press("2")
     second.hang_up()
     phone.notify(phone.absolute("/voice/status"), {"CallSid": first.call_sid, "CallStatus": "completed",
                                                   "CallDuration": "30"})  # Twilio retried
@@ -139,10 +139,10 @@ def test_confirmations_asked_and_how_they_were_answered(app, phone):
 
 def test_personal_questions_and_emergencies_answered(app, phone):
     call = phone.call()
-    call.say("am I eligible")
+    call.say("how much does it cost")
     call.say("I have a fever")
     counts = counted(app, "voice")
-    assert counts[("question", "eligible")] == 1 and counts[("emergency", "unwell")] == 1
+    assert counts[("question", "cost")] == 1 and counts[("emergency", "unwell")] == 1
 
 
 class FakeTwilio:
@@ -177,12 +177,12 @@ def test_texts_requested_sent_delivered_and_failed(app, phone):
 
 def test_texts_questions_opt_outs_and_restarts(app, phone):
     phone.send_sms("RISKS")
-    phone.send_sms("am I eligible")
+    phone.send_sms("how much does it cost")
     phone.send_sms("STOP")
     phone.send_sms("START")
     counts = counted(app, "sms")
     assert counts[("message", "")] == 4 and counts[("opt_out", "")] == 1 and counts[("restart", "")] == 1
-    assert counts[("question", "eligible")] == 1
+    assert counts[("question", "cost")] == 1
 
 
 # ----- the report, built from that traffic -------------------------------------------------------------
