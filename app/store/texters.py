@@ -12,9 +12,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
-from sqlalchemy import DateTime, Integer, String, case, exists, literal, or_, select, update
+from sqlalchemy import DateTime, Integer, String, bindparam, case, exists, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from app.store.journal import StopJournal
 from app.store.schema import opt_outs, sms_positions
@@ -29,11 +29,6 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def _insert(conn: Connection) -> Any:
-    """INSERT with ON CONFLICT, in the dialect of the connection (both databases have it)."""
-    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(sms_positions)
-
-
 @dataclass(frozen=True)
 class Text:
     """What the database says about a number as one of its texts comes in."""
@@ -41,6 +36,48 @@ class Text:
     opted_out: bool
     place: tuple[str, int] | None  # (topic, next message)
     texts: int  # texts from this number in its current hour, this one included (0: not counted)
+
+
+_KEY = bindparam("key", type_=String(64))
+_NOW = bindparam("now", type_=DateTime(timezone=True))
+_SINCE = bindparam("since", type_=DateTime(timezone=True))
+_COLUMNS = (sms_positions.c.topic, sms_positions.c.next_part, sms_positions.c.replies)
+_READ = select(*_COLUMNS).where(sms_positions.c.number_hash == _KEY)
+_TAKE: dict[str, tuple[Any, Any]] = {}  # per dialect: built once (building a statement costs more than running it)
+
+
+def _take_statements(dialect: str) -> tuple[Any, Any]:
+    """The upsert that counts a text unless the number opted out, without and with RETURNING, for a dialect."""
+    if dialect not in _TAKE:
+        table = sms_positions
+        new_hour = or_(table.c.window_start.is_(None), table.c.window_start <= _SINCE)
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+        statement = insert.from_select(
+            ["number_hash", "updated_at", "window_start", "replies"],
+            select(_KEY, _NOW, _NOW, literal(1, Integer)).where(~exists().where(opt_outs.c.number_hash == _KEY)),
+        ).on_conflict_do_update(index_elements=["number_hash"], set_={
+            "replies": case((new_hour, 1), else_=table.c.replies + 1),
+            "window_start": case((new_hour, _NOW), else_=table.c.window_start),
+            "updated_at": _NOW,
+        })
+        _TAKE[dialect] = (statement, statement.returning(*_COLUMNS))
+    return _TAKE[dialect]
+
+
+_CLEAR = (update(sms_positions).where(sms_positions.c.number_hash == _KEY)
+          .values(topic=None, next_part=None, updated_at=_NOW))
+_PLACE: dict[str, Any] = {}
+
+
+def _place_statement(dialect: str) -> Any:
+    """The upsert of a texter's place, for a dialect (built once)."""
+    if dialect not in _PLACE:
+        topic, part = bindparam("topic", type_=String(80)), bindparam("part", type_=Integer)
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(sms_positions)
+        _PLACE[dialect] = (insert.values(number_hash=_KEY, topic=topic, next_part=part, updated_at=_NOW)
+                           .on_conflict_do_update(index_elements=["number_hash"],
+                                                  set_={"topic": topic, "next_part": part, "updated_at": _NOW}))
+    return _PLACE[dialect]
 
 
 def _place(row: Any) -> tuple[str, int] | None:
@@ -63,27 +100,16 @@ class TexterRows:
         if key in self.journal.pending():
             return Text(True, None, 0)
         now = at or _now()
-        moment = literal(now, DateTime(timezone=True))
-        new_hour = or_(sms_positions.c.window_start.is_(None), sms_positions.c.window_start <= now - WINDOW)
+        values = {"key": key, "now": now, "since": now - WINDOW}
 
         def take() -> Text:
             with self.engine.begin() as conn:
-                statement = _insert(conn).from_select(
-                    ["number_hash", "updated_at", "window_start", "replies"],
-                    select(literal(key, String(64)), moment, moment, literal(1, Integer))
-                    .where(~exists().where(opt_outs.c.number_hash == key)),
-                ).on_conflict_do_update(index_elements=["number_hash"], set_={
-                    "replies": case((new_hour, 1), else_=sms_positions.c.replies + 1),
-                    "window_start": case((new_hour, moment), else_=sms_positions.c.window_start),
-                    "updated_at": moment,
-                })
-                columns = (sms_positions.c.topic, sms_positions.c.next_part, sms_positions.c.replies)
+                statement, returning = _take_statements(conn.dialect.name)
                 if conn.dialect.insert_returning:
-                    row = conn.execute(statement.returning(*columns)).first()
+                    row = conn.execute(returning, values).first()
                 else:  # SQLite before 3.35: the upsert holds the write lock, so the read sees this very count
-                    counted = conn.execute(statement).rowcount
-                    row = (conn.execute(select(*columns).where(sms_positions.c.number_hash == key)).first()
-                           if counted else None)
+                    counted = conn.execute(statement, values).rowcount
+                    row = conn.execute(_READ, values).first() if counted else None
             if row is None:  # nothing inserted or updated: the number has opted out
                 return Text(True, None, 0)
             return Text(False, _place(row), int(row.replies))
@@ -121,16 +147,11 @@ class TexterRows:
 
     def set_position(self, number: str, position: tuple[str, int] | None) -> None:
         """Remember (or forget) where this texter is: (topic, next message). The hour's count stays."""
-        key = self.number_key(number)
+        values = {"key": self.number_key(number), "now": _now(), "topic": position[0] if position else None,
+                  "part": position[1] if position else None}
 
         def write() -> None:
             with self.engine.begin() as conn:
-                if position is None:
-                    conn.execute(update(sms_positions).where(sms_positions.c.number_hash == key)
-                                 .values(topic=None, next_part=None, updated_at=_now()))
-                    return
-                values = {"topic": position[0], "next_part": position[1], "updated_at": _now()}
-                conn.execute(_insert(conn).values(number_hash=key, **values)
-                             .on_conflict_do_update(index_elements=["number_hash"], set_=values))
+                conn.execute(_place_statement(conn.dialect.name) if position else _CLEAR, values)
 
         self._call(write)
