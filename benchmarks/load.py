@@ -190,7 +190,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="rounds for each app, alternating (default 3)")
     parser.add_argument("--threads", type=int, default=8, help="client threads (default 8)")
     parser.add_argument("--mix", choices=sorted(KINDS), default="all",
-                        help="which requests: all (default: a third each of first, key and sms), calls, first, key or sms")
+                        help="which requests: all (default: a third each of first, key, sms), calls, first, key or sms")
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: the Procfile's)")
     args = parser.parse_args()
     print(f"web: {procfile_command()}\n{args.threads} client threads, {args.rounds} rounds of {args.seconds:g} s "

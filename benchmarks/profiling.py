@@ -5,9 +5,9 @@ kind of request of load.py's mix (the call's first request, a main-menu key, a t
 1,000 numbers, and reads the CPU time the workers used (user + system, from /proc) before and
 after: CPU per request = the workers' CPU / requests, the work done after a response included.
 
-    .venv/bin/python benchmarks/profile.py                       # SQLite and PostgreSQL
-    .venv/bin/python benchmarks/profile.py --database sqlite --requests 1000
-    .venv/bin/python benchmarks/profile.py --where sms           # pyinstrument: where a text's time goes
+    .venv/bin/python benchmarks/profiling.py                       # SQLite and PostgreSQL
+    .venv/bin/python benchmarks/profiling.py --database sqlite --requests 1000
+    .venv/bin/python benchmarks/profiling.py --where sms           # pyinstrument: where a text's time goes
 
 `--where KIND` profiles that kind in this process (Flask's test client, SQLite) with pyinstrument
 and prints the call tree instead.
@@ -24,8 +24,8 @@ import threading
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load import KINDS, SETTINGS, TOKEN, release, request_for, send, sign  # noqa: E402
-from serve import Served  # noqa: E402
+from load import KINDS, SETTINGS, TOKEN, release, request_for, send, sign
+from serve import Served
 
 TICKS = os.sysconf("SC_CLK_TCK")
 ORDER = ("first", "key", "sms")
@@ -114,14 +114,14 @@ def where(kind: str, count: int) -> None:
         client = app.test_client()
         for i in range(min(count, 300)):  # warm up
             path, params = request_for(kind, i)
-            client.post(path, data=params)
+            client.post(path, data=params).close()
         profiler = Profiler(interval=0.0002)
         profiler.start()
         for i in range(count):
             path, params = request_for(kind, count + i)
-            client.post(path, data=params)
+            client.post(path, data=params).close()  # closing runs what comes after the response (a place written)
         profiler.stop()
-        print(profiler.output_text(unicode=True, color=False, show_all=False))
+        print(profiler.output_text(unicode=True, color=False, show_all=bool(os.environ.get("PROFILE_ALL"))))
 
 
 def main() -> int:
