@@ -225,7 +225,20 @@ def test_postgresql_connections_carry_connect_and_statement_timeouts(postgres_ur
     with engine.connect() as conn:
         assert conn.execute(text("SHOW statement_timeout")).scalar() == "1s"
         assert conn.connection.dbapi_connection.info.get_parameters()["connect_timeout"] == "2"
-    assert engine.pool._pre_ping
+    assert not engine.pool._pre_ping and engine.pool._recycle == 300  # no round trip on every checkout
+
+
+def test_a_postgresql_restart_costs_no_request(postgres, postgres_url, tmp_path):
+    """Without a pre-ping, pooled connections die with the server; the first call after it is tried again."""
+    store = Store(postgres_url, SECRET, journal=tmp_path / "journal.txt")
+    upgrade(postgres_url)
+    try:
+        store.take_text(NUMBER)
+        postgres.stop()
+        postgres.start()
+        assert store.take_text(NUMBER).texts == 2 and store.guard.down_since is None
+    finally:
+        store.close()
 
 
 def test_errors_never_show_sql_parameters(store):

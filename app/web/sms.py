@@ -26,11 +26,21 @@ TWILIO_ANSWERS = {
 }
 
 
+_REPLIES: dict[str | None, bytes] = {}  # TwiML per reply: the replies are the content's own, a few hundred
+MAX_REPLIES = 1024
+
+
 def _reply(body: str | None) -> Response:
-    response = MessagingResponse()
-    if body:
-        response.message(body)
-    return Response(str(response), mimetype="text/xml")
+    twiml = _REPLIES.get(body)
+    if twiml is None:
+        response = MessagingResponse()
+        if body:
+            response.message(body)
+        twiml = str(response).encode()
+        if len(_REPLIES) >= MAX_REPLIES:  # bounded, whatever the content holds
+            _REPLIES.clear()
+        _REPLIES[body] = twiml
+    return Response(twiml, mimetype="text/xml")
 
 
 def _twilio_answers(message: str) -> bool:
