@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import Column, DateTime, Integer, String, Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.store import Store, metadata, sms_positions
-from app.store.outbox import Outbox, aware, now, outbox
+from app.store import Store, fast, metadata, sms_positions
+from app.store.outbox import Outbox, now, outbox
 
 callers = Table(
     "callers", metadata,
@@ -85,14 +85,15 @@ class CallerMemory:
         key = self.store.number_key(number)
 
         def read() -> Remembered | None:
-            with self.engine.connect() as conn:
-                row = conn.execute(_RECALL, {"key": key}).first()
-            if row is None or aware(row.updated_at) < moment - self.retention:
+            rows = fast.run(self.engine, _RECALL, {"key": key})
+            row = rows[0] if rows else None
+            updated_at = fast.moment(row["updated_at"]) if row else None
+            if row is None or updated_at is None or updated_at < moment - self.retention:
                 return None
-            place_at = aware(row.place_at) if row.place_at else None
+            place_at = fast.moment(row["place_at"])
             fresh = place_at is not None and place_at >= moment - self.retention
-            place = (row.topic, row.part) if row.topic and row.part is not None and fresh else None
-            return Remembered(place, place_at if place else None, row.rate or 0)
+            place = (row["topic"], row["part"]) if row["topic"] and row["part"] is not None and fresh else None
+            return Remembered(place, place_at if place else None, row["rate"] or 0)
 
         return self.store.guarded(read)
 
@@ -100,8 +101,7 @@ class CallerMemory:
         values = {"key": self.store.number_key(number), **changes, "updated_at": at or now()}
 
         def write() -> None:
-            with self.engine.begin() as conn:
-                conn.execute(_upsert_statement(conn.dialect.name, tuple(changes)), values)
+            fast.run(self.engine, _upsert_statement(self.engine.dialect.name, tuple(changes)), values, write=True)
 
         self.store.guarded(write)
 

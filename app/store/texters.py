@@ -16,6 +16,7 @@ from sqlalchemy import DateTime, Integer, String, bindparam, case, exists, liter
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
+from app.store import fast
 from app.store.journal import StopJournal
 from app.store.schema import opt_outs, sms_positions
 
@@ -103,16 +104,19 @@ class TexterRows:
         values = {"key": key, "now": now, "since": now - WINDOW}
 
         def take() -> Text:
-            with self.engine.begin() as conn:
-                statement, returning = _take_statements(conn.dialect.name)
-                if conn.dialect.insert_returning:
-                    row = conn.execute(returning, values).first()
-                else:  # SQLite before 3.35: the upsert holds the write lock, so the read sees this very count
+            statement, returning = _take_statements(self.engine.dialect.name)
+            if self.engine.dialect.insert_returning:
+                rows = fast.run(self.engine, returning, values, write=True)
+                row = rows[0] if rows else None
+            else:  # SQLite before 3.35: the upsert holds the write lock, so the read sees this very count
+                with self.engine.begin() as conn:
                     counted = conn.execute(statement, values).rowcount
-                    row = conn.execute(_READ, values).first() if counted else None
+                    found = conn.execute(_READ, values).first() if counted else None
+                    row = found._asdict() if found is not None else None
             if row is None:  # nothing inserted or updated: the number has opted out
                 return Text(True, None, 0)
-            return Text(False, _place(row), int(row.replies))
+            place = (row["topic"], row["next_part"]) if row["topic"] is not None else None
+            return Text(False, place, int(row["replies"]))
 
         result: Text = self._call(take)
         return result
@@ -151,7 +155,7 @@ class TexterRows:
                   "part": position[1] if position else None}
 
         def write() -> None:
-            with self.engine.begin() as conn:
-                conn.execute(_place_statement(conn.dialect.name) if position else _CLEAR, values)
+            statement = _place_statement(self.engine.dialect.name) if position else _CLEAR
+            fast.run(self.engine, statement, values, write=True)
 
         self._call(write)
