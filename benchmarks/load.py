@@ -2,13 +2,20 @@
 
 Starts the Procfile's `web:` command twice on this machine: once serving the line (after its
 `release:` step), once serving benchmarks/bare.py (signature check, constant TwiML) with the same
-flags. Client threads send both the same signed mix (voice keys, voice speech, SMS from many
-numbers), alternating between the two in rounds, and the script prints requests a second and
-p50/p99 latency for each, and their ratios. Targets: the line at least 0.8x the bare app's
-throughput, p99 within 1.5x.
+flags. Client threads send both the same signed mix, alternating between the two in rounds, and
+the script prints requests a second and p50/p99 latency for each, and their ratios. Targets: the
+line at least 0.8x the bare app's throughput, p99 within 1.5x.
+
+The mix is the one Twilio sends most, a third each, every request from a real number: the call's
+first request (`POST /voice`, which looks up the caller to offer a resume), a main-menu key into a
+topic (`POST /voice/turn`, which writes the caller's place after the response), and a text RISKS
+(`POST /sms`: opt-out, place and the hour's reply count), from 1,000 numbers. The reply limit is
+raised so that every text gets its full reply (a limited number would get a cheaper silence).
+One new connection per request, as Twilio makes them (gunicorn's sync workers close each one).
 
     .venv/bin/python benchmarks/load.py                      # SQLite and PostgreSQL, about 2 minutes
     .venv/bin/python benchmarks/load.py --database sqlite --seconds 3 --rounds 2
+    .venv/bin/python benchmarks/load.py --mix calls          # or: first, key, sms
 
 PostgreSQL is a throwaway server like the tests' (Debian's package; fsync off, so commits cost
 less than on a real server's disk). Reported, not asserted: timings on a shared machine are noisy.
@@ -36,13 +43,10 @@ from serve import Served, procfile_command  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
 TOKEN = "load-benchmark-token"
-NUMBERS = 5000  # distinct texters, so that no number reaches the reply limit
+NUMBERS = 1000  # distinct callers and texters
 TARGET_THROUGHPUT, TARGET_P99 = 0.8, 1.5
-# The mix: a third each of keypad turns, speech turns and text messages.
-VOICE_KEYS = [("/voice/turn?at=main", {"Digits": key}) for key in "1234"]
-VOICE_SPEECH = [("/voice/turn?at=main", {"SpeechResult": words}) for words in
-                ("what are the side effects", "is it approved for MS", "how do I find a trial", "repeat that")]
-SMS_BODIES = ["RISKS", "MORE", "MENU", "TRIALS", "what is car t"]
+MAIN_MENU_KEYS = "1234"
+SETTINGS = {"SMS_REPLIES_PER_HOUR": "1000000"}  # every text gets its full reply, never the cheap silence
 
 
 @dataclass
@@ -65,30 +69,47 @@ class Sample:
         return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000 if ordered else float("nan")
 
 
-KINDS = {"all": (0, 1, 2), "voice": (0, 1), "keys": (0,), "speech": (1,), "sms": (2,)}
+# Which requests each --mix sends, in turn: the call's first request, a main-menu key, a text.
+KINDS = {"all": ("first", "key", "sms"), "calls": ("first", "key"), "first": ("first",), "key": ("key",),
+         "sms": ("sms",)}
+
+
+def request_for(kind: str, i: int) -> tuple[str, dict[str, str]]:
+    """The i-th request of a kind: its path and form, as Twilio would send it."""
+    number = f"+1202555{i % NUMBERS:04d}"
+    if kind == "first":
+        return "/voice", {"From": number, "To": "+12025550100", "CallSid": f"CA{i:032d}"}
+    if kind == "key":
+        return "/voice/turn?at=main", {"From": number, "To": "+12025550100", "CallSid": f"CA{i:032d}",
+                                       "Digits": MAIN_MENU_KEYS[i % len(MAIN_MENU_KEYS)]}
+    if kind == "stop":
+        return "/sms", {"From": number, "To": "+12025550100", "Body": "STOP", "MessageSid": f"SM{i:032d}"}
+    return "/sms", {"From": number, "To": "+12025550100", "Body": "RISKS", "MessageSid": f"SM{i:032d}"}
+
+
+def sign(server: Served, path: str, params: dict[str, str]) -> tuple[str, bytes, dict[str, str]]:
+    """A request ready to send: path, urlencoded body and headers with Twilio's signature for this server."""
+    signature = RequestValidator(TOKEN).compute_signature(server.base + path, params)
+    return path, urllib.parse.urlencode(params).encode(), {
+        "X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"}
 
 
 def requests_for(server: Served, count: int, mix: str = "all") -> list[tuple[str, bytes, dict[str, str]]]:
     """`count` signed requests of the mix for this server (its port is part of the signed URL)."""
-    validator = RequestValidator(TOKEN)
-    made = []
     kinds = KINDS[mix]
-    for i in range(count):
-        kind = kinds[i % len(kinds)]
-        if kind == 0:
-            path, params = VOICE_KEYS[i % len(VOICE_KEYS)]
-            params = {**params, "CallSid": f"CA{i:032d}"}
-        elif kind == 1:
-            path, params = VOICE_SPEECH[i % len(VOICE_SPEECH)]
-            params = {**params, "CallSid": f"CA{i:032d}", "Confidence": "0.9"}
-        else:
-            path = "/sms"
-            params = {"From": f"+1202555{(i // 3) % NUMBERS:04d}", "Body": SMS_BODIES[i % len(SMS_BODIES)],
-                      "MessageSid": f"SM{i:032d}"}
-        signature = validator.compute_signature(server.base + path, params)
-        made.append((path, urllib.parse.urlencode(params).encode(),
-                     {"X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"}))
-    return made
+    return [sign(server, *request_for(kinds[i % len(kinds)], i)) for i in range(count)]
+
+
+def send(port: int, request: tuple[str, bytes, dict[str, str]], timeout: float = 30) -> tuple[int, bytes]:
+    """POST one signed request on a new connection; (status, body)."""
+    path, body, headers = request
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request("POST", path, body, headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
 
 
 def hammer(server: Served, mix: list[tuple[str, bytes, dict[str, str]]], seconds: float, threads: int) -> Sample:
@@ -99,15 +120,10 @@ def hammer(server: Served, mix: list[tuple[str, bytes, dict[str, str]]], seconds
 
     def client(sample: Sample) -> None:
         while time.perf_counter() < stop_at:
-            path, body, headers = mix[next(counter) % len(mix)]
+            request = mix[next(counter) % len(mix)]
             started = time.perf_counter()
             try:
-                connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
-                connection.request("POST", path, body, headers)
-                response = connection.getresponse()
-                response.read()
-                connection.close()
-                ok = response.status == 200
+                ok = send(server.port, request)[0] == 200
             except OSError:
                 ok = False
             if ok:
@@ -138,7 +154,7 @@ def release(env: dict[str, str]) -> None:
 def measure(database_url: str, args: argparse.Namespace, folder: Path) -> tuple[Sample, Sample]:
     env = {"TWILIO_AUTH_TOKEN": TOKEN, "PHONE_HASH_SECRET": "load-benchmark", "LINE_ENV": "production",
            "DATABASE_URL": database_url, "STOP_JOURNAL": str(folder / "stop-journal.txt"),
-           "SIMULATOR_ENABLED": "false"}
+           "SIMULATOR_ENABLED": "false", **SETTINGS}
     release(env)
     line = Served(env, workers=args.workers)
     bare = Served(env, workers=args.workers, app_spec="bare:create_app()", python_path=str(ROOT / "benchmarks"))
@@ -146,7 +162,7 @@ def measure(database_url: str, args: argparse.Namespace, folder: Path) -> tuple[
         server.env["PUBLIC_BASE_URL"] = server.base
     totals = {"line": Sample(), "bare": Sample()}
     with line, bare:
-        mixes = {name: requests_for(server, 3 * NUMBERS, args.mix) for name, server in (("line", line), ("bare", bare))}
+        mixes = {name: requests_for(server, 6 * NUMBERS, args.mix) for name, server in (("line", line), ("bare", bare))}
         for name, server in (("line", line), ("bare", bare)):  # warm up: imports, pools, caches
             hammer(server, mixes[name], min(1.0, args.seconds), args.threads)
         for _ in range(args.rounds):
@@ -174,7 +190,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="rounds for each app, alternating (default 3)")
     parser.add_argument("--threads", type=int, default=8, help="client threads (default 8)")
     parser.add_argument("--mix", choices=sorted(KINDS), default="all",
-                        help="which requests: all (default: a third each), voice, keys, speech or sms")
+                        help="which requests: all (default: a third each of first, key, sms), calls, first, key or sms")
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: the Procfile's)")
     args = parser.parse_args()
     print(f"web: {procfile_command()}\n{args.threads} client threads, {args.rounds} rounds of {args.seconds:g} s "

@@ -10,6 +10,7 @@ from app.core import gsm
 from app.core.node import Node
 from app.core.textflow import Position, TextFlow
 from app.services import services
+from app.store import StoreError
 
 
 def services_of(app):
@@ -141,8 +142,29 @@ def test_an_error_gets_an_apology_only_where_one_may_be_sent(make_app, monkeypat
     monkeypatch.setattr(store, "set_position", lambda *a: 1 / 0)
     assert send(client, "RISKS") == [line.sms.texts["error"]]
     # When the opt-out list cannot be read, the number may have opted out: nothing is sent.
-    monkeypatch.setattr(store, "texter", lambda *a: 1 / 0)
+    monkeypatch.setattr(store, "take_text", lambda *a: 1 / 0)
     assert send(client, "MENU") == []
+
+
+def test_when_the_count_cannot_be_written_each_worker_counts_in_memory(make_app, monkeypatch, line):
+    """A locked database (the write refused, reads go on): the opt-out is still read, and the limit still holds."""
+    app = make_app(SMS_OPT_OUT_BY_TWILIO=False, SMS_REPLIES_PER_HOUR=3)
+    store = services_of(app).store
+    client = app.test_client()
+    send(client, "STOP", number="+15557654321")
+
+    def locked(*_args):
+        raise StoreError("OperationalError: database is locked")
+
+    monkeypatch.setattr(store, "take_text", locked)
+    monkeypatch.setattr(store, "set_position", lambda *a: None)
+    assert send(client, "RISKS", number="+15557654321") == []  # opted out, read without the write
+    replies = [send(client, "MENU") for _ in range(10)]
+    assert replies[:3] == [[line.sms.texts["menu"]]] * 3 and replies[3] == [line.sms.texts["limit"]]
+    assert replies[4:] == [[]] * 6
+    # When even the read fails, the number may have opted out: nothing is sent.
+    monkeypatch.setattr(store, "texter", lambda *a: 1 / 0)
+    assert send(client, "MENU", number="+15550001111") == []
 
 
 def test_a_stop_the_database_refuses_goes_to_the_journal_and_is_applied_later(make_app, monkeypatch, line):

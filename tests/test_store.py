@@ -234,7 +234,20 @@ def test_postgresql_connections_carry_connect_and_statement_timeouts(postgres_ur
     with engine.connect() as conn:
         assert conn.execute(text("SHOW statement_timeout")).scalar() == "1s"
         assert conn.connection.dbapi_connection.info.get_parameters()["connect_timeout"] == "2"
-    assert engine.pool._pre_ping
+    assert not engine.pool._pre_ping and engine.pool._recycle == 300  # no round trip on every checkout
+
+
+def test_a_postgresql_restart_costs_no_request(postgres, postgres_url, tmp_path):
+    """Without a pre-ping, pooled connections die with the server; the first call after it is tried again."""
+    store = Store(postgres_url, SECRET, journal=tmp_path / "journal.txt")
+    upgrade(postgres_url)
+    try:
+        store.take_text(NUMBER)
+        postgres.stop()
+        postgres.start()
+        assert store.take_text(NUMBER).texts == 2 and store.guard.down_since is None
+    finally:
+        store.close()
 
 
 def test_errors_never_show_sql_parameters(store):
@@ -401,3 +414,53 @@ def test_flask_usage_shows_anonymous_counts(make_app):
     assert re.search(r"voice\s+reached\s+menu:main\s+1\n", output)
     assert re.search(r"sms\s+reached\s+topic:risks:1\s+2", output)
     assert "5551112222" not in output
+
+
+# ----- the reply limit's count, in the texter's row ----------------------------------------
+
+def test_each_text_is_counted_in_its_hour_with_the_opt_out_and_place(store):
+    start = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.timezone.utc)
+    assert [store.take_text(NUMBER, start + dt.timedelta(minutes=i)).texts for i in range(3)] == [1, 2, 3]
+    store.set_position(NUMBER, ("risks", 1))
+    taken = store.take_text(NUMBER, start + dt.timedelta(minutes=59))
+    assert (taken.opted_out, taken.place, taken.texts) == (False, ("risks", 1), 4)
+    store.set_position(NUMBER, None)  # the place goes, the count stays
+    assert store.take_text(NUMBER, start + dt.timedelta(minutes=59, seconds=30)).texts == 5
+    assert store.take_text(NUMBER, start + dt.timedelta(minutes=61)).texts == 1  # a new hour
+    assert store.take_text("+15550000000", start).texts == 1  # each number its own count
+
+
+def test_an_opted_out_number_is_not_counted_and_stop_keeps_the_count(store):
+    store.take_text(NUMBER)
+    store.set_position(NUMBER, ("risks", 2))
+    store.opt_out(NUMBER)
+    taken = store.take_text(NUMBER)
+    assert (taken.opted_out, taken.place, taken.texts) == (True, None, 0)
+    store.opt_in(NUMBER)
+    taken = store.take_text(NUMBER)
+    assert (taken.opted_out, taken.place, taken.texts) == (False, None, 2)  # STOP then START resets nothing
+
+
+def test_texts_at_once_through_two_stores_are_each_counted_once(new_store):
+    """Two workers (or machines) on one database: every text from a number gets its own count."""
+    workers = [new_store(), new_store()]
+    threads, per_thread = 4, 10
+    start = threading.Barrier(threads)
+    counts: list[int] = []
+    errors = []
+
+    def text(store: Store) -> None:
+        try:
+            start.wait(timeout=10)
+            for _ in range(per_thread):
+                counts.append(store.take_text(NUMBER).texts)
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    pool = [threading.Thread(target=text, args=(workers[i % 2],)) for i in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join(timeout=60)
+    assert not errors, errors[:3]
+    assert sorted(counts) == list(range(1, threads * per_thread + 1))

@@ -1,7 +1,10 @@
 """How many replies one number gets in an hour: a flood from one number costs a handful of messages.
 
-Kept in memory by each web worker: cheap, and it never waits for the database. With W workers a
-number can get up to W times the limit in the worst case, and a worker that restarts forgets.
+The count that holds for the whole line lives in the texter's database row (see Store.take_text):
+every worker and machine adds to the same number in the same statement that reads the opt-out and
+the place. `verdict` says what the nth text of an hour gets. `ReplyLimit`, kept in one worker's
+memory, is the fallback for when that statement cannot run (the database away or locked): then
+each worker counts for itself, so with W workers a number can get up to W times the limit.
 """
 
 from __future__ import annotations
@@ -15,6 +18,13 @@ from typing import Callable, Literal
 Verdict = Literal["reply", "notice", "silent"]
 WINDOW = 3600.0
 MAX_NUMBERS = 50_000  # numbers remembered at once; the least recently heard is forgotten first
+
+
+def verdict(texts: int, per_hour: int) -> Verdict:
+    """What a number's `texts`-th text of its hour gets: a reply up to the limit, one notice, then silence."""
+    if per_hour <= 0 or texts <= per_hour:
+        return "reply"
+    return "notice" if texts == per_hour + 1 else "silent"
 
 
 @dataclass

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Column, DateTime, Integer, String, Table, select, update
+from sqlalchemy import Column, DateTime, Integer, String, Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.store import Store, metadata, sms_positions
+from app.store import Store, fast, metadata, sms_positions
 from app.store.calls import CallPlaces
-from app.store.outbox import Outbox, aware, now, outbox
+from app.store.outbox import Outbox, now, outbox
 
 callers = Table(
     "callers", metadata,
@@ -29,6 +30,23 @@ callers = Table(
     Column("language", String(8), nullable=True),  # the caller's chosen language code; none: the number's own
     Column("listening", Integer, nullable=False, default=0, server_default="0"),  # steps of extra time to speak
 )
+
+# Built once: building a statement costs more than running it, and every call's first request reads this.
+_RECALL = select(callers).where(callers.c.number_hash == bindparam("key", type_=String(64)))
+
+_UPSERTS: dict[tuple[str, tuple[str, ...]], Any] = {}
+
+
+def _upsert_statement(dialect: str, columns: tuple[str, ...]) -> Any:
+    """INSERT ... ON CONFLICT DO UPDATE of these columns (and updated_at) of a caller's row, built once per
+    dialect and set of columns; values are bound by column name, the number's hash as `key`."""
+    if (dialect, columns) not in _UPSERTS:
+        changed = {name: bindparam(name, type_=callers.c[name].type) for name in (*columns, "updated_at")}
+        row = {"topic": None, "part": None, "place_at": None, "rate": 0, **changed}
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(callers)
+        _UPSERTS[dialect, columns] = (insert.values(number_hash=bindparam("key", type_=String(64)), **row)
+                                      .on_conflict_do_update(index_elements=["number_hash"], set_=changed))
+    return _UPSERTS[dialect, columns]
 
 
 @dataclass(frozen=True)
@@ -69,26 +87,23 @@ class CallerMemory:
         key = self.store.number_key(number)
 
         def read() -> Remembered | None:
-            with self.engine.connect() as conn:
-                row = conn.execute(select(callers).where(callers.c.number_hash == key)).first()
-            if row is None or aware(row.updated_at) < moment - self.retention:
+            rows = fast.run(self.engine, _RECALL, {"key": key})
+            row = rows[0] if rows else None
+            updated_at = fast.moment(row["updated_at"]) if row else None
+            if row is None or updated_at is None or updated_at < moment - self.retention:
                 return None
-            place_at = aware(row.place_at) if row.place_at else None
+            place_at = fast.moment(row["place_at"])
             fresh = place_at is not None and place_at >= moment - self.retention
-            place = (row.topic, row.part) if row.topic and row.part is not None and fresh else None
-            return Remembered(place, place_at if place else None, row.rate or 0)  # column "rate": the speed step
+            place = (row["topic"], row["part"]) if row["topic"] and row["part"] is not None and fresh else None
+            return Remembered(place, place_at if place else None, row["rate"] or 0)  # column "rate": the speed step
 
         return self.store.guarded(read)
 
     def _upsert(self, number: str, changes: dict[str, object], at: dt.datetime | None) -> None:
-        key = self.store.number_key(number)
-        values = {**changes, "updated_at": at or now()}
-        row = {"number_hash": key, "topic": None, "part": None, "place_at": None, "rate": 0, **values}
+        values = {"key": self.store.number_key(number), **changes, "updated_at": at or now()}
 
         def write() -> None:
-            with self.engine.begin() as conn:
-                insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(callers)
-                conn.execute(insert.values(**row).on_conflict_do_update(index_elements=["number_hash"], set_=values))
+            fast.run(self.engine, _upsert_statement(self.engine.dialect.name, tuple(changes)), values, write=True)
 
         self.store.guarded(write)
 

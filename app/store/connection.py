@@ -26,6 +26,7 @@ class Timeouts:
 
 
 DEFAULT = Timeouts()
+RECYCLE = 300  # seconds a PostgreSQL connection is kept: before proxies and servers drop idle ones
 RELAXED = Timeouts(busy=30, connect=10, statement=0, call=0)  # for migrations, which may take a while
 
 
@@ -56,7 +57,10 @@ def make_engine(url: str, timeouts: Timeouts = DEFAULT) -> Engine:
     connect_args: dict[str, Any] = {"connect_timeout": timeouts.connect}
     if timeouts.statement:
         connect_args["options"] = f"-c statement_timeout={int(timeouts.statement * 1000)}"
-    return create_engine(url, hide_parameters=True, pool_pre_ping=True, pool_timeout=max(timeouts.call, 1),
+    # No pre-ping (a round trip on every checkout): connections are renewed after RECYCLE seconds, and one
+    # that died with its server (a restart, a failover) is noticed when used and the call tried once more
+    # on a new one (Guard.run).
+    return create_engine(url, hide_parameters=True, pool_recycle=RECYCLE, pool_timeout=max(timeouts.call, 1),
                          connect_args=connect_args)
 
 

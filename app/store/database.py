@@ -19,7 +19,7 @@ import weakref
 from pathlib import Path
 from typing import Any, Callable, Literal, TypeVar
 
-from sqlalchemy import String, bindparam, delete, func, inspect, select, text
+from sqlalchemy import delete, func, inspect, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -28,6 +28,7 @@ from app.store.connection import DEFAULT, Timeouts, make_engine, sqlite_path
 from app.store.guard import Guard, SchemaNotReady, Unavailable, describe
 from app.store.journal import StopJournal
 from app.store.schema import SCHEMA_REVISION, metadata, opt_outs, sms_positions, usage_counts
+from app.store.texters import TexterRows
 from app.store.usage import UsageCounts, read_tally, stored_name
 
 T = TypeVar("T")
@@ -36,13 +37,6 @@ log = logging.getLogger(__name__)
 StopRecord = Literal["database", "journal"]
 FLUSH_EVERY = 5.0  # seconds between writes of the counts (and tries of the journal): what a crash may lose
 HEALTH_ROW = {"day": dt.date(1970, 1, 1), "channel": "health", "node": "write-check", "count": 0}
-
-
-# One round trip for an incoming text: its opt-out and its place, both looked up by the number's hash.
-_WANTED = select(bindparam("key", type_=String(64)).label("key")).subquery()
-_TEXTER = (select(opt_outs.c.number_hash, sms_positions.c.topic, sms_positions.c.next_part)
-           .select_from(_WANTED.outerjoin(opt_outs, opt_outs.c.number_hash == _WANTED.c.key)
-                        .outerjoin(sms_positions, sms_positions.c.number_hash == _WANTED.c.key)))
 
 
 def _now() -> dt.datetime:
@@ -54,7 +48,7 @@ def _dialect_insert(conn: Connection, table: Any) -> Any:
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
-class Store:
+class Store(TexterRows):
     """The line's database; every method is one short transaction, or an answer from memory."""
 
     def __init__(self, url: str, hash_secret: str, *, journal: Path | str, timeouts: Timeouts = DEFAULT,
@@ -136,7 +130,9 @@ class Store:
                 now = _now()
                 conn.execute(_dialect_insert(conn, opt_outs).on_conflict_do_nothing(),
                              [{"number_hash": key, "opted_out_at": now} for key in dict.fromkeys(keys)])
-                conn.execute(delete(sms_positions).where(sms_positions.c.number_hash.in_(keys)))
+                # The place goes; the hour's count stays, so STOP then START does not reset the reply limit.
+                conn.execute(update(sms_positions).where(sms_positions.c.number_hash.in_(keys))
+                             .values(topic=None, next_part=None))
                 conn.commit()
             finally:
                 if conn.dialect.name == "sqlite":
@@ -192,53 +188,6 @@ class Store:
                 return self._opted_out(conn, key)
 
         return self._call(read)
-
-    def texter(self, number: str) -> tuple[bool, tuple[str, int] | None]:
-        """Whether this number has opted out, and where it is (topic, next message): one read for an SMS."""
-        key = self.number_key(number)
-        if key in self.journal.pending():
-            return True, None
-
-        def read() -> tuple[bool, tuple[str, int] | None]:
-            with self.engine.connect() as conn:
-                row = conn.execute(_TEXTER, {"key": key}).one()
-            if row.number_hash is not None:
-                return True, None
-            return False, (row.topic, row.next_part) if row.topic is not None else None
-
-        return self._call(read)
-
-    # --- texters' places -------------------------------------------------------------------
-
-    def _position(self, conn: Connection, key: str) -> tuple[str, int] | None:
-        row = conn.execute(select(sms_positions.c.topic, sms_positions.c.next_part)
-                           .where(sms_positions.c.number_hash == key)).first()
-        return (row.topic, row.next_part) if row else None
-
-    def position(self, number: str) -> tuple[str, int] | None:
-        """Where this texter is (topic, next message), for MORE."""
-        key = self.number_key(number)
-
-        def read() -> tuple[str, int] | None:
-            with self.engine.connect() as conn:
-                return self._position(conn, key)
-
-        return self._call(read)
-
-    def set_position(self, number: str, position: tuple[str, int] | None) -> None:
-        """Remember (or forget) where this texter is: (topic, next message)."""
-        key = self.number_key(number)
-
-        def write() -> None:
-            with self.engine.begin() as conn:
-                if position is None:
-                    conn.execute(delete(sms_positions).where(sms_positions.c.number_hash == key))
-                    return
-                values = {"topic": position[0], "next_part": position[1], "updated_at": _now()}
-                conn.execute(_dialect_insert(conn, sms_positions).values(number_hash=key, **values)
-                             .on_conflict_do_update(index_elements=["number_hash"], set_=values))
-
-        self._call(write)
 
     # --- anonymous counts ------------------------------------------------------------------
 

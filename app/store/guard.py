@@ -98,18 +98,14 @@ class Guard:
             raise Unavailable(self.reason)
         self._last_try = now
         try:
-            if self.deadline:
-                try:
-                    future = self._executor().submit(fn)
-                except RuntimeError:  # the interpreter is exiting and takes no new futures: one thread of our own
-                    future = _in_own_thread(fn)
-                try:
-                    result = future.result(timeout=self.deadline)
-                except concurrent.futures.TimeoutError:
-                    future.cancel()
-                    raise Unavailable(f"the database did not answer within {self.deadline:g} s") from None
-            else:
-                result = fn()
+            try:
+                result = self._run(fn)
+            except DBAPIError as error:
+                if not error.connection_invalidated:
+                    raise
+                # A pooled connection died with its server (restarted, failed over): SQLAlchemy has dropped the
+                # pool's connections, so the call is tried once more on a new one (store calls may be repeated).
+                result = self._run(fn)
         except Exception as error:
             if _is_outage(error):
                 self.mark_down(describe(error))
@@ -122,6 +118,20 @@ class Guard:
             raise
         self.down_since = None
         return result
+
+    def _run(self, fn: Callable[[], T]) -> T:
+        """fn's result, waited for at most the deadline (in a thread of the pool), or at once without one."""
+        if not self.deadline:
+            return fn()
+        try:
+            future = self._executor().submit(fn)
+        except RuntimeError:  # the interpreter is exiting and takes no new futures: one thread of our own
+            future = _in_own_thread(fn)
+        try:
+            return future.result(timeout=self.deadline)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise Unavailable(f"the database did not answer within {self.deadline:g} s") from None
 
     def mark_down(self, reason: str) -> None:
         """Remember that the database is unreachable, and why."""

@@ -9,9 +9,10 @@ from werkzeug.exceptions import HTTPException
 from app.core.events import Event, EventKind
 from app.core.limits import MAX_SMS_BODY
 from app.core.node import Node
+from app.core.reply_limit import Verdict, verdict
 from app.core.textflow import OptOutGroup, Position, normalize_sms
 from app.services import services
-from app.store import JournalError, Unavailable
+from app.store import JournalError, StoreError, Unavailable
 from app.store.callers import forget
 from app.web.common import count, note, require_twilio_signature
 
@@ -28,11 +29,21 @@ TWILIO_ANSWERS = {
 OPT_EVENTS: dict[str, EventKind] = {"stop": "opt_out", "start": "restart"}
 
 
+_REPLIES: dict[str | None, bytes] = {}  # TwiML per reply: the replies are the content's own, a few hundred
+MAX_REPLIES = 1024
+
+
 def _reply(body: str | None) -> Response:
-    response = MessagingResponse()
-    if body:
-        response.message(body)
-    return Response(str(response), mimetype="text/xml")
+    twiml = _REPLIES.get(body)
+    if twiml is None:
+        response = MessagingResponse()
+        if body:
+            response.message(body)
+        twiml = str(response).encode()
+        if len(_REPLIES) >= MAX_REPLIES:  # bounded, whatever the content holds
+            _REPLIES.clear()
+        _REPLIES[body] = twiml
+    return Response(twiml, mimetype="text/xml")
 
 
 def _twilio_answers(message: str) -> bool:
@@ -75,26 +86,44 @@ def _start(number: str, body: str) -> tuple[Node, str | None] | None:
     return Node("start"), _confirmation("start", body)
 
 
+def _take(number: str) -> tuple[bool, tuple[str, int] | None, Verdict]:
+    """Count this text in the number's hour and read its opt-out and place, in one database round trip.
+
+    When that write cannot be made (the database locked, or away), the opt-out and place are read
+    instead and this worker's memory counts (per worker, not for the whole line); when even the
+    read fails, the error reaches `apologise`, which answers nothing.
+    """
+    store = services().store
+    try:
+        text = store.take_text(number)
+    except (StoreError, Unavailable) as error:
+        current_app.logger.warning("the reply limit is counted in this worker's memory: %s (message=%s)", error,
+                                   request.form.get("MessageSid", "-"))
+        opted_out, saved = store.texter(number)
+        return opted_out, saved, "silent" if opted_out else services().replies.take(store.number_key(number))
+    if text.opted_out:
+        return True, None, "silent"
+    return False, text.place, verdict(text.texts, int(current_app.config["SMS_REPLIES_PER_HOUR"]))
+
+
 def _answer(group: OptOutGroup | None, number: str, body: str) -> tuple[Node, str | None]:
     """Anything but STOP and HELP: a restart, silence for an opted-out number, or the text flow's reply."""
-    store = services().store
     if group == "start" and number and (restarted := _start(number, body)) is not None:
         return restarted
-    opted_out, saved = store.texter(number) if number else (False, None)  # read once
+    opted_out, saved, limit = _take(number) if number else (False, None, "reply")
     if opted_out:
         return Node("opted-out"), None
     if _twilio_answers(body):  # INFO, or YES from someone who never stopped: Twilio has replied
         return Node("answered-by-twilio"), None
-    verdict = services().replies.take(store.number_key(number)) if number else "reply"
-    if verdict == "silent":
+    if limit == "silent":
         return Node("limited"), None
     g.may_reply = True  # known not to be opted out: an apology may be sent if the rest fails
-    if verdict == "notice":
+    if limit == "notice":
         return Node("limit-notice"), services().line.sms.texts["limit"]
     answer = services().texts.reply(body, Position(*saved) if saved else None)
     place = (answer.position.topic, answer.position.next_part) if answer.position else None
-    if number and place != saved:  # most messages that leave a texter where they were need no write
-        store.set_position(number, place)
+    if number and place != saved:  # most messages that leave a texter where they were need no second write
+        services().store.set_position(number, place)
     return answer.node, answer.body
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from collections import OrderedDict
+from typing import Any, Callable, Hashable
 
 from flask import Blueprint, Response, current_app, request, url_for
 from twilio.twiml.voice_response import Gather, VoiceResponse
@@ -94,23 +96,65 @@ def render(turn: Turn, speed_step: int = 0) -> VoiceResponse:
     return response
 
 
-RENDERED = "voice_twiml"  # app.extensions key: TwiML already built for a turn
-MAX_RENDERED = 4096
+TURNS = "voice_turns"  # app.extensions key: the turns (and their TwiML) already made in this worker
+MAX_TURNS = 2048  # bounded: speech can be anything, and each entry holds a turn and its TwiML (a few KB)
 
 
-def answer(turn: Turn, speed_step: int = 0) -> Response:
-    """The TwiML response for a turn, built once per worker: a turn (and so its TwiML) is the same value
-    every time the same caller input meets the same place, and building the XML is most of a turn's work.
-    `speed_step` is the speed a goodbye (a turn with no state) is said at."""
-    cache: dict[tuple[Turn, int], str] = current_app.extensions.setdefault(RENDERED, {})
-    key = (turn, speed_step if turn.state is None else 0)
-    body = cache.get(key)
-    if body is None:
-        body = str(render(turn, key[1]))
-        if len(cache) >= MAX_RENDERED:
-            cache.clear()
-        cache[key] = body
-    return Response(body, mimetype="text/xml")
+class TurnCache:
+    """The call flow is pure and the content and settings are fixed at start-up, so the turn for the same
+    key (what came in: the call's start with its resume offer and speed, or a state and what the caller
+    did) is the same value every time, and so is its TwiML. Least recently used entries go first."""
+
+    def __init__(self, size: int = MAX_TURNS):
+        self.size = size
+        self._entries: OrderedDict[Hashable, tuple[Turn, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> tuple[Turn, bytes] | None:
+        """The turn and TwiML made for this key, if still kept."""
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: Hashable, made: tuple[Turn, bytes]) -> None:
+        """Keep a turn and its TwiML, forgetting the least recently used beyond `size`."""
+        with self._lock:
+            self._entries[key] = made
+            if len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def turns() -> TurnCache:
+    """This app's turn cache (one per worker process)."""
+    cache: TurnCache = current_app.extensions.setdefault(TURNS, TurnCache())
+    return cache
+
+
+def made(key: Hashable, make: Callable[[], Turn], speed_step: int = 0) -> tuple[Turn, bytes | None]:
+    """The call flow's turn for a key, and its TwiML, made once per worker. `key` must hold everything the
+    turn depends on besides the content and settings: the whole State (whatever fields it gains), the Input,
+    the speed. A turn that asks the adapters for something (texts, forgetting) is made every time, and its
+    TwiML is None: it depends on what came of the request."""
+    found = turns().get(key)
+    if found is not None:
+        return found
+    turn = make()
+    if turn.request is not None:
+        return turn, None
+    body = str(render(turn, speed_step if turn.state is None else 0)).encode()
+    turns().put(key, (turn, body))
+    return turn, body
+
+
+def answer(turn: Turn, speed_step: int = 0, body: bytes | None = None) -> Response:
+    """The TwiML response for a turn (`body` when already made). `speed_step` is the speed a goodbye (a turn
+    with no state) is said at."""
+    return Response(body if body is not None else str(render(turn, speed_step)), mimetype="text/xml")
 
 
 def _log(turn: Turn) -> None:
@@ -122,10 +166,11 @@ def _log(turn: Turn) -> None:
 def incoming() -> Response:
     """A call comes in: greet the caller and offer the main menu."""
     known = remember.recall(remember.caller_number(request.form.get("From", "")))
-    turn = services().calls.start(remember.resumable(known), known.speed_step if known else 0)
+    resume, speed_step = remember.resumable(known), known.speed_step if known else 0
+    turn, body = made(("start", resume, speed_step), lambda: services().calls.start(resume, speed_step))
     _log(turn)
     count("voice", Event("call"))
-    return remember_place(answer(turn), turn.node)
+    return remember_place(answer(turn, body=body), turn.node)
 
 
 def _place(state: State | None) -> tuple[str, int] | None:
@@ -158,15 +203,15 @@ def turn() -> Response:
                               timed_out=request.args.get("event") == "silence",
                               confidence=request.form.get("Confidence", ""),
                               min_confidence=current_app.config["SPEECH_CONFIDENCE"])
-    first = services().calls.respond(state, heard)
+    before = state.speed_step if state else 0
+    first, body = made(("turn", state, heard), lambda: services().calls.respond(state, heard), before)
     number = remember.caller_number(request.form.get("From", ""))
     forgetting = first.request is not None and first.request.kind == "forget"
     result = _carry_out(first, number) if first.request is not None else first
     _log(result)
-    before = state.speed_step if state else 0
     # What the call flow says happened: on the turn, and on the one after a request was carried out.
     events = first.events + (result.events if result is not first else ())
-    response = record_turn(answer(result, before), heard, events)
+    response = record_turn(answer(result, before, body if result is first else None), heard, events)
     response = remember_place(response, result.node)
     if forgetting or result.state is None:
         return response  # nothing to remember: forgotten just now, or the call is ending where it was

@@ -1,0 +1,161 @@
+"""A texter's row (sms_positions): opt-out, place and the hour's text count, in one round trip per text.
+
+Every worker and machine counts a number's texts in the same row, so the reply limit holds for
+the whole line; the count is taken in the same statement that reads the opt-out and the place
+(INSERT ... ON CONFLICT DO UPDATE ... RETURNING on PostgreSQL and SQLite 3.35 or later; one
+transaction of two statements on an older SQLite).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Callable, TypeVar
+
+from sqlalchemy import DateTime, Integer, String, bindparam, case, exists, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+
+from app.store import fast
+from app.store.journal import StopJournal
+from app.store.schema import opt_outs, sms_positions
+
+T = TypeVar("T")
+WINDOW = dt.timedelta(hours=1)  # the reply limit's hour, from a number's first text in it
+
+
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class Text:
+    """What the database says about a number as one of its texts comes in."""
+
+    opted_out: bool
+    place: tuple[str, int] | None  # (topic, next message)
+    texts: int  # texts from this number in its current hour, this one included (0: not counted)
+
+
+_KEY = bindparam("key", type_=String(64))
+_NOW = bindparam("now", type_=DateTime(timezone=True))
+_SINCE = bindparam("since", type_=DateTime(timezone=True))
+_COLUMNS = (sms_positions.c.topic, sms_positions.c.next_part, sms_positions.c.replies)
+_READ = select(*_COLUMNS).where(sms_positions.c.number_hash == _KEY)
+_TAKE: dict[str, tuple[Any, Any]] = {}  # per dialect: built once (building a statement costs more than running it)
+
+
+def _take_statements(dialect: str) -> tuple[Any, Any]:
+    """The upsert that counts a text unless the number opted out, without and with RETURNING, for a dialect."""
+    if dialect not in _TAKE:
+        table = sms_positions
+        new_hour = or_(table.c.window_start.is_(None), table.c.window_start <= _SINCE)
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+        statement = insert.from_select(
+            ["number_hash", "updated_at", "window_start", "replies"],
+            select(_KEY, _NOW, _NOW, literal(1, Integer)).where(~exists().where(opt_outs.c.number_hash == _KEY)),
+        ).on_conflict_do_update(index_elements=["number_hash"], set_={
+            "replies": case((new_hour, 1), else_=table.c.replies + 1),
+            "window_start": case((new_hour, _NOW), else_=table.c.window_start),
+            "updated_at": _NOW,
+        })
+        _TAKE[dialect] = (statement, statement.returning(*_COLUMNS))
+    return _TAKE[dialect]
+
+
+_CLEAR = (update(sms_positions).where(sms_positions.c.number_hash == _KEY)
+          .values(topic=None, next_part=None, updated_at=_NOW))
+_PLACE: dict[str, Any] = {}
+
+
+def _place_statement(dialect: str) -> Any:
+    """The upsert of a texter's place, for a dialect (built once)."""
+    if dialect not in _PLACE:
+        topic, part = bindparam("topic", type_=String(80)), bindparam("part", type_=Integer)
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(sms_positions)
+        _PLACE[dialect] = (insert.values(number_hash=_KEY, topic=topic, next_part=part, updated_at=_NOW)
+                           .on_conflict_do_update(index_elements=["number_hash"],
+                                                  set_={"topic": topic, "next_part": part, "updated_at": _NOW}))
+    return _PLACE[dialect]
+
+
+def _place(row: Any) -> tuple[str, int] | None:
+    return (row.topic, row.next_part) if row is not None and row.topic is not None else None
+
+
+class TexterRows:
+    """The texter's row, for the Store (which provides the engine, the journal, number keys and deadlines)."""
+
+    engine: Engine
+    journal: StopJournal
+    number_key: Callable[[str], str]
+    _call: Callable[..., Any]
+
+    def take_text(self, number: str, at: dt.datetime | None = None) -> Text:
+        """Count a text from this number in its hour, and read its opt-out and place: one statement.
+
+        An opted-out number's row is left alone (its texts are not counted)."""
+        key = self.number_key(number)
+        if key in self.journal.pending():
+            return Text(True, None, 0)
+        now = at or _now()
+        values = {"key": key, "now": now, "since": now - WINDOW}
+
+        def take() -> Text:
+            statement, returning = _take_statements(self.engine.dialect.name)
+            if self.engine.dialect.insert_returning:
+                rows = fast.run(self.engine, returning, values, write=True)
+                row = rows[0] if rows else None
+            else:  # SQLite before 3.35: the upsert holds the write lock, so the read sees this very count
+                with self.engine.begin() as conn:
+                    counted = conn.execute(statement, values).rowcount
+                    found = conn.execute(_READ, values).first() if counted else None
+                    row = found._asdict() if found is not None else None
+            if row is None:  # nothing inserted or updated: the number has opted out
+                return Text(True, None, 0)
+            place = (row["topic"], row["next_part"]) if row["topic"] is not None else None
+            return Text(False, place, int(row["replies"]))
+
+        result: Text = self._call(take)
+        return result
+
+    def texter(self, number: str) -> tuple[bool, tuple[str, int] | None]:
+        """Whether this number has opted out, and where it is (topic, next message): one read, nothing counted."""
+        key = self.number_key(number)
+        if key in self.journal.pending():
+            return True, None
+
+        def read() -> tuple[bool, tuple[str, int] | None]:
+            with self.engine.connect() as conn:
+                if conn.execute(select(opt_outs.c.number_hash).where(opt_outs.c.number_hash == key)).first():
+                    return True, None
+                return False, _place(conn.execute(select(sms_positions.c.topic, sms_positions.c.next_part)
+                                                  .where(sms_positions.c.number_hash == key)).first())
+
+        result: tuple[bool, tuple[str, int] | None] = self._call(read)
+        return result
+
+    def position(self, number: str) -> tuple[str, int] | None:
+        """Where this texter is (topic, next message), for MORE."""
+        key = self.number_key(number)
+
+        def read() -> tuple[str, int] | None:
+            with self.engine.connect() as conn:
+                return _place(conn.execute(select(sms_positions.c.topic, sms_positions.c.next_part)
+                                           .where(sms_positions.c.number_hash == key)).first())
+
+        result: tuple[str, int] | None = self._call(read)
+        return result
+
+    def set_position(self, number: str, position: tuple[str, int] | None) -> None:
+        """Remember (or forget) where this texter is: (topic, next message). The hour's count stays."""
+        values = {"key": self.number_key(number), "now": _now(), "topic": position[0] if position else None,
+                  "part": position[1] if position else None}
+
+        def write() -> None:
+            statement = _place_statement(self.engine.dialect.name) if position else _CLEAR
+            fast.run(self.engine, statement, values, write=True)
+
+        self._call(write)
