@@ -6,6 +6,7 @@ What words mean is app/core/hearing.py's job; the values of a turn are in app/co
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Sequence
 
 from app.core import caller_requests as caller
 from app.core import pace
@@ -23,8 +24,13 @@ __all__ = ["CallFlow", "DIGIT_WORDS", "Input", "Pending", "Segment", "State", "T
 class CallFlow(Wording):
     """Decides every turn of a phone call from the content; holds no per-call state."""
 
-    def __init__(self, line: Line, transfer_number: str | None = None, contact_number: str | None = None):
+    def __init__(self, line: Line, transfer_number: str | None = None, contact_number: str | None = None,
+                 others: Sequence[Line] = ()):
         super().__init__(line, transfer_number, contact_number)
+        # The line's other languages: the greeting offers each in its own words and voice ("*" or its name).
+        self.others = tuple(other for other in others if other.language != line.language)
+        self._offers = tuple(self._say(other.phrases["language_offer"], PAUSE_LONG, language=other.language)
+                             for other in self.others if "language_offer" in other.phrases)
         self._key_actions: dict[str, Action] = {
             key: action for key, action in line.command_keys.items() if is_action(action)
         }
@@ -34,7 +40,7 @@ class CallFlow(Wording):
     def start(self, resume: tuple[str, int] | None = None, rate: int = 0) -> Turn:
         """The first turn of a call: greeting, then the main menu; or, for a caller who hung up inside
         a topic (topic, part from 0), the offer to go on from there. `rate` is the caller's speed."""
-        greeting = self._say(self.line.phrases["greeting"], PAUSE_LONG)
+        greetings = (self._say(self.line.phrases["greeting"], PAUSE_LONG), *self._offers)
         rate = pace.clamp(rate)
         if resume and resume[0] in self.line.paths and resume[0] in self.line.topics \
                 and 0 <= resume[1] < len(self.line.topics[resume[0]].parts):
@@ -42,9 +48,9 @@ class CallFlow(Wording):
             state = State(self.line.paths[resume[0]], resume[1], pending=Pending("resume", "topic", resume[0]),
                           rate=rate)
             hints = tuple(dict.fromkeys(self._hints[resume[0]] + self._hints[MAIN_MENU]))
-            return Turn((greeting, self._say(offer, PAUSE_LONG)), state, Node("resume", resume[0], resume[1] + 1),
+            return Turn((*greetings, self._say(offer, PAUSE_LONG)), state, Node("resume", resume[0], resume[1] + 1),
                         hints=hints)
-        return self._at_rate(self._menu_turn((MAIN_MENU,), lead=(greeting,), announce_title=False), rate)
+        return self._at_rate(self._menu_turn((MAIN_MENU,), lead=greetings, announce_title=False), rate)
 
     def respond(self, state: State | None, heard: Input) -> Turn:
         """The next turn, given where the call was and what the caller did."""
@@ -139,7 +145,7 @@ class CallFlow(Wording):
         caller did something else, which then counts as it would anywhere."""
         pending = state.pending
         assert pending is not None
-        words = normalize(heard.value[:MAX_SPEECH_CHARS]) if heard.kind == "speech" else ""
+        words = self.hearing.normalize(heard.value[:MAX_SPEECH_CHARS]) if heard.kind == "speech" else ""
         key = heard.value.strip() if heard.kind == "digits" else ""
         if pending.kind == "forget":
             return self._answer_forget(state, words, key)
@@ -185,11 +191,11 @@ class CallFlow(Wording):
         return self._miss(state, "not_a_choice", misses)
 
     def _speech(self, state: State, heard: Input, misses: int) -> Turn:
-        words = normalize(heard.value[:MAX_SPEECH_CHARS])
+        words = self.hearing.normalize(heard.value[:MAX_SPEECH_CHARS])
         node = state.path[-1]
         if not words:
             return self._miss(state, "not_understood", misses)
-        digit = spoken_digit(words)
+        digit = spoken_digit(words, self.line.lang)
         if digit is not None:
             if digit not in self.keys_at(node):
                 # Nothing was pressed, so "that key is not one of the choices" would puzzle the caller.
@@ -231,6 +237,11 @@ class CallFlow(Wording):
             return Turn((), state, Node("text", subject or "list"), request=Request("text", subject))
         if action == "forget":
             return self._waiting_turn(replace(state, pending=Pending("forget")), ())
+        if action == "language":
+            if not self.others:  # a line served in one language only: "*" does nothing
+                return self._miss(state, "not_a_choice" if by_key else "not_understood", state.misses)
+            code = self.others[0].language
+            return Turn((), state, Node("language", code), request=Request("language", code))
         if action == "repeat":
             return self._part_turn(state.path, state.part, confirm=False) if in_topic else self._menu_turn(state.path)
         if action == "back" or (action == "previous" and not in_topic):
@@ -290,7 +301,7 @@ class CallFlow(Wording):
             return self._menu_turn((MAIN_MENU,))
         go_on = heard.kind == "digits" and heard.value.strip() == self.keys["next"]
         if heard.kind == "speech":
-            words = normalize(heard.value[:MAX_SPEECH_CHARS])
+            words = self.hearing.normalize(heard.value[:MAX_SPEECH_CHARS])
             meaning = self.hearing.understand(words, True)
             go_on = self.hearing.yes_or_no(words) == "yes" or (
                 meaning.kind == "command" and meaning.name in ("next", "repeat"))

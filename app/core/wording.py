@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 
 from app.core.content import MAIN_MENU, Line, Menu, Topic
-from app.core.hearing import Hearing, normalize
+from app.core.hearing import Hearing
 from app.core.node import Node
 from app.core.speech import phone_number_words
 from app.core.turns import PAUSE_LONG, PAUSE_SHORT, Segment, SegmentKind, State, Turn
@@ -83,10 +83,11 @@ class Wording:
         keys = say["part_keys_first"] if first else say["part_keys_last"] if last else say["part_keys"]
         return self._say(go_on), self._say(self._fill(keys))
 
-    def _say(self, text: str, pause_ms: int = PAUSE_SHORT, kind: SegmentKind = "text") -> Segment:
-        """A segment with its spoken form: the pronunciation list applied, a phone number digit by digit."""
-        spoken = phone_number_words(text) if kind == "phone_number" else self._pronounce(text)
-        return Segment(text, pause_ms, kind, spoken)
+    def _say(self, text: str, pause_ms: int = PAUSE_SHORT, kind: SegmentKind = "text", language: str = "") -> Segment:
+        """A segment with its spoken form: the pronunciation list applied, a phone number digit by digit.
+        `language` is set only for a sentence in another language than the line's (the other's offer)."""
+        spoken = phone_number_words(text) if kind == "phone_number" else text if language else self._pronounce(text)
+        return Segment(text, pause_ms, kind, spoken, language)
 
     def _command_segments(self, at_main: bool) -> tuple[Segment, ...]:
         """The reserved keys, announced the same way everywhere: back and main menu only off the main
@@ -121,7 +122,7 @@ class Wording:
                 hints += self.hearing.names.get(option.target, ())
         for action, reserved in self.line.reserved.items():
             if action != "next" or node in self.line.topics:
-                hints += [normalize(p) for p in reserved.phrases]
+                hints += [self.hearing.normalize(p) for p in reserved.phrases]
         if node in self.line.topics:
-            hints += [normalize(p) for p in self.talk.anywhere.get("previous", ())]
+            hints += [self.hearing.normalize(p) for p in self.talk.anywhere.get("previous", ())]
         return tuple(dict.fromkeys(h for h in hints if h))
