@@ -74,6 +74,8 @@ class Editorial:
     # What a voice reads badly: web and e-mail addresses, and symbols (the same in every language).
     unspeakable: re.Pattern[str] = re.compile(r"https?:|\bwww\b|\.(?:com|gov|org|net)\b|[%&/@#+=]", re.IGNORECASE)
     max_sentence_words: int = 20
+    # How a topic says how recent its research is, where it begins ("As of late 2025", "A finales de 2025").
+    as_of: str = "as of {as_of}"
 
     def sentences(self, text: str) -> list[str]:
         """A text split after each full stop, question or exclamation mark."""
@@ -134,6 +136,9 @@ class Language:
     names: tuple[str, ...] = ()
     # Common words of the language, for telling a first text in it ("hola que es" is Spanish).
     common_words: frozenset[str] = frozenset()
+    # The words Twilio's own opt-out handling answers by itself (when it is on, as by default), by group.
+    # Any other word from the content ("opt out", PARAR) the line confirms itself.
+    twilio_answers: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def normalize(self, text: str) -> str:
         """Lower-case words only, accents folded (the language's own letters kept), apostrophes dropped
@@ -197,7 +202,8 @@ ENGLISH = Language(
              "CAR-T is not approved for MS; say so, like \"CAR-T is not approved for MS.\""),
             (re.compile(r"\b(?:safe|harmless)\s+for\s+(?:everyone|everybody|anyone|all)\b|\b(?:completely|totally|"
                         r"perfectly|entirely|100 percent)\s+safe\b|\brisk-free\b|\bno\s+side\s+effects\b", _I),
-             "no treatment is safe for everyone; say what studies found, like \"Early results suggest it may be safe.\""),
+             "no treatment is safe for everyone; say what studies found, like "
+             "\"Early results suggest it may be safe.\""),
         ),
         negation=re.compile(r"\b(?:not|no|never|nor|neither|none|nothing|without|cannot|nobody|isn't|aren't|wasn't|"
                             r"hasn't|haven't|doesn't|don't|didn't|won't|can't|unlikely)\b|n't\b", _I),
@@ -209,6 +215,11 @@ ENGLISH = Language(
         neurologist="neurologist",
     ),
     names=("english", "ingles"),
+    twilio_answers={
+        "stop": frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}),
+        "start": frozenset({"START", "YES", "UNSTOP"}),
+        "help": frozenset({"HELP", "INFO"}),
+    },
 )
 
 # Spanish verbs of stopping, starting or changing a treatment, as advice puts them ("debe dejar").
@@ -256,7 +267,8 @@ SPANISH = Language(
                                   _I),
         claims=(
             (re.compile(r"\bcur(?:a|an|ar|ará|ó|ado|ada|aci[oó]n)\b", _I),
-             "ninguna fuente dice que CAR-T cura la EM; diga lo que dicen: \"Ningún estudio ha mostrado que la cure.\""),
+             "ninguna fuente dice que CAR-T cura la EM; diga lo que dicen: "
+             "\"Ningún estudio ha mostrado que la cure.\""),
             (re.compile(r"\bgarantiz\w*|\bgarant[ií]a\b", _I),
              "ningún tratamiento tiene éxito garantizado; diga lo que encontraron los estudios."),
             (re.compile(r"\baprobad[oa]s?\s+(?:para|en)\s+(?:(?:las\s+)?personas\s+con\s+)?(?:la\s+)?"
@@ -276,6 +288,7 @@ SPANISH = Language(
         key_names={**_ES_DIGITS, "asterisco": "*", "estrella": "*", "numeral": "#", "almohadilla": "#"},
         emergency_words="llame al 911",
         neurologist="neurólog",
+        as_of="a {as_of}",
     ),
     names=("espanol", "español", "spanish"),
     # Frequent Spanish words that are not English words: a first text made mostly of these is in Spanish.

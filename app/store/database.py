@@ -17,7 +17,7 @@ import os
 import threading
 import weakref
 from pathlib import Path
-from typing import Any, Callable, Literal, TypeVar
+from typing import Any, Callable, Literal, NamedTuple, TypeVar
 
 from sqlalchemy import String, bindparam, delete, func, inspect, select, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -39,9 +39,17 @@ HEALTH_ROW = {"day": dt.date(1970, 1, 1), "channel": "health", "node": "write-ch
 
 # One round trip for an incoming text: its opt-out and its place, both looked up by the number's hash.
 _WANTED = select(bindparam("key", type_=String(64)).label("key")).subquery()
-_TEXTER = (select(opt_outs.c.number_hash, sms_positions.c.topic, sms_positions.c.next_part)
+_TEXTER = (select(opt_outs.c.number_hash, sms_positions.c.topic, sms_positions.c.next_part, sms_positions.c.language)
            .select_from(_WANTED.outerjoin(opt_outs, opt_outs.c.number_hash == _WANTED.c.key)
                         .outerjoin(sms_positions, sms_positions.c.number_hash == _WANTED.c.key)))
+
+
+class Texter(NamedTuple):
+    """What one read tells about a texter: opted out, where it is (topic, next message), its language."""
+
+    opted_out: bool
+    position: tuple[str, int] | None
+    language: str | None
 
 
 def _now() -> dt.datetime:
@@ -192,18 +200,20 @@ class Store:
 
         return self._call(read)
 
-    def texter(self, number: str) -> tuple[bool, tuple[str, int] | None]:
-        """Whether this number has opted out, and where it is (topic, next message): one read for an SMS."""
+    def texter(self, number: str) -> Texter:
+        """Whether this number has opted out, where it is (topic, next message) and the language it chose:
+        one read for an SMS."""
         key = self.number_key(number)
         if key in self.journal.pending():
-            return True, None
+            return Texter(True, None, None)
 
-        def read() -> tuple[bool, tuple[str, int] | None]:
+        def read() -> Texter:
             with self.engine.connect() as conn:
                 row = conn.execute(_TEXTER, {"key": key}).one()
             if row.number_hash is not None:
-                return True, None
-            return False, (row.topic, row.next_part) if row.topic is not None else None
+                return Texter(True, None, None)
+            place = (row.topic, row.next_part) if row.topic is not None and row.next_part is not None else None
+            return Texter(False, place, row.language)
 
         return self._call(read)
 
@@ -224,16 +234,18 @@ class Store:
 
         return self._call(read)
 
-    def set_position(self, number: str, position: tuple[str, int] | None) -> None:
-        """Remember (or forget) where this texter is: (topic, next message)."""
+    def set_position(self, number: str, position: tuple[str, int] | None, language: str | None = None) -> None:
+        """Remember (or forget) where this texter is, (topic, next message), and the language it chose (None:
+        never chose one); with neither, the row goes."""
         key = self.number_key(number)
 
         def write() -> None:
             with self.engine.begin() as conn:
-                if position is None:
+                if position is None and language is None:
                     conn.execute(delete(sms_positions).where(sms_positions.c.number_hash == key))
                     return
-                values = {"topic": position[0], "next_part": position[1], "updated_at": _now()}
+                topic, next_part = position if position else (None, None)
+                values = {"topic": topic, "next_part": next_part, "language": language, "updated_at": _now()}
                 conn.execute(_dialect_insert(conn, sms_positions).values(number_hash=key, **values)
                              .on_conflict_do_update(index_elements=["number_hash"], set_=values))
 

@@ -34,20 +34,30 @@ def twiml(response: VoiceResponse) -> Response:
 NUMBER_RATE = "slow"
 
 
-def _say(parent: VoiceResponse | Gather, turn: Turn, rate: int) -> None:
+def _speech_language(code: str) -> str:
+    """Twilio's <Say>/<Gather> language for a served language: VOICE_LANGUAGE for the default, else its own."""
+    built = services()
+    code = built.language_for(code)
+    configured = current_app.config.get("VOICE_LANGUAGE") if code == built.default else ""
+    return str(configured or built.language(code).speech_language)
+
+
+def _say(parent: VoiceResponse | Gather, turn: Turn, rate: int, language: str) -> None:
     """<Say> the turn with SSML pauses between segments and the pronunciation list applied, at the
     caller's speed (`rate`, steps from SPEECH_RATE).
 
     Phone numbers get a <Say> of their own at a slower rate, rather than a nested <prosody>,
-    which not every Twilio voice accepts.
+    which not every Twilio voice accepts; so does a sentence in another language (the other
+    language's offer in the greeting), in that language's voice.
     """
     config = current_app.config
     speech_rate = pace.prosody_rate(config["SPEECH_RATE"], rate)
-    prosody, kind = None, None
+    prosody, kind, spoken_in = None, None, None
     for segment in turn.segments:
-        if prosody is None or segment.kind != kind:
-            kind = segment.kind
-            say = parent.say(voice=config["TWILIO_VOICE"], language=config["VOICE_LANGUAGE"])
+        said_in = segment.language or language
+        if prosody is None or segment.kind != kind or said_in != spoken_in:
+            kind, spoken_in = segment.kind, said_in
+            say = parent.say(voice=services().voice(said_in), language=_speech_language(said_in))
             prosody = say.prosody(rate=NUMBER_RATE if kind == "phone_number" else speech_rate)
         if kind == "phone_number":
             prosody.say_as(segment.text, interpret_as="telephone")
@@ -57,18 +67,28 @@ def _say(parent: VoiceResponse | Gather, turn: Turn, rate: int) -> None:
             prosody.break_(time=f"{segment.pause_ms}ms")
 
 
-def render(turn: Turn, rate: int = 0) -> VoiceResponse:
+def call_params(state: State, language: str) -> dict[str, Any]:
+    """A call's place as URL parameters, with its language ("lang") unless it is the line's default."""
+    params: dict[str, Any] = state.to_params()
+    if services().language_for(language) != services().default:
+        params["lang"] = language
+    return params
+
+
+def render(turn: Turn, rate: int = 0, language: str = "") -> VoiceResponse:
     """The TwiML for a turn: speak and listen (keys and speech), transfer, or say goodbye and hang up.
-    A goodbye, which has no state, is said at `rate`, the speed the call had."""
+    A goodbye, which has no state, is said at `rate`, the speed the call had. `language` is the call's
+    ("" for the default): its voice, its recogniser, and the URLs carry it."""
     config = current_app.config
+    language = services().language_for(language)
     response = VoiceResponse()
     if turn.hangup or turn.state is None:
-        _say(response, turn, rate)
+        _say(response, turn, rate, language)
         response.hangup()
         return response
-    params: dict[str, Any] = turn.state.to_params()
+    params = call_params(turn.state, language)
     if turn.transfer_to:
-        _say(response, turn, turn.state.rate)
+        _say(response, turn, turn.state.rate, language)
         response.dial(turn.transfer_to, action=url_for("voice.transfer_done", **params), timeout=30)
         return response
     gather = response.gather(
@@ -81,12 +101,12 @@ def render(turn: Turn, rate: int = 0) -> VoiceResponse:
         speech_timeout=config["SPEECH_TIMEOUT"],
         action=url_for("voice.turn", **params),
         method="POST",
-        language=config["VOICE_LANGUAGE"],
+        language=_speech_language(language),
         hints=", ".join(turn.hints[:MAX_HINTS]) or None,
         # Twilio's telephony model (README, "Notes on the design"); empty lets Twilio choose.
         speech_model=config["SPEECH_MODEL"] or None,
     )
-    _say(gather, turn, turn.state.rate)
+    _say(gather, turn, turn.state.rate, language)
     # Reached only when the caller gave no input before the timeout.
     response.redirect(url_for("voice.turn", event="silence", **params), method="POST")
     return response
@@ -96,15 +116,15 @@ RENDERED = "voice_twiml"  # app.extensions key: TwiML already built for a turn
 MAX_RENDERED = 4096
 
 
-def answer(turn: Turn, rate: int = 0) -> Response:
+def answer(turn: Turn, rate: int = 0, language: str = "") -> Response:
     """The TwiML response for a turn, built once per worker: a turn (and so its TwiML) is the same value
     every time the same caller input meets the same place, and building the XML is most of a turn's work.
-    `rate` is the speed a goodbye (a turn with no state) is said at."""
-    cache: dict[tuple[Turn, int], str] = current_app.extensions.setdefault(RENDERED, {})
-    key = (turn, rate if turn.state is None else 0)
+    `rate` is the speed a goodbye (a turn with no state) is said at; `language` the call's."""
+    cache: dict[tuple[Turn, int, str], str] = current_app.extensions.setdefault(RENDERED, {})
+    key = (turn, rate if turn.state is None else 0, services().language_for(language))
     body = cache.get(key)
     if body is None:
-        body = str(render(turn, key[1]))
+        body = str(render(turn, key[1], key[2]))
         if len(cache) >= MAX_RENDERED:
             cache.clear()
         cache[key] = body
@@ -120,27 +140,37 @@ def _log(turn: Turn) -> None:
 def incoming() -> Response:
     """A call comes in: greet the caller and offer the main menu."""
     known = remember.recall(remember.caller_number(request.form.get("From", "")))
-    turn = services().calls.start(remember.resumable(known), known.rate if known else 0)
+    built = services()
+    # The caller's own choice first, then the language of the number they called, then the default.
+    language = built.language_for((known.language if known else None)
+                                  or built.number_languages.get(request.form.get("To", "").strip()))
+    turn = built.call_flows[language].start(remember.resumable(known), known.rate if known else 0)
     _log(turn)
     count_usage("voice", "call")
-    return answer(turn)
+    return answer(turn, language=language)
+
+
+def _language() -> str:
+    """The call's language, from its URL (the default when it names none the line serves)."""
+    return services().language_for(request.args.get("lang"))
 
 
 def _place(state: State | None) -> tuple[str, int] | None:
     """The topic part a call is in, to offer on the next call; none at a menu or at the offer itself."""
     resuming = state is not None and state.pending is not None and state.pending.kind == "resume"
-    if state is None or resuming or state.path[-1] not in services().line.topics:
+    if state is None or resuming or state.path[-1] not in services().call_flows[_language()].line.topics:
         return None
     return state.path[-1], state.part
 
 
 def _carry_out(result: Turn, number: str | None) -> Turn:
     """Do what the turn asks (queue texts, or forget the caller), then let the call flow say how it went."""
-    calls = services().calls
+    calls = services().call_flows[_language()]
     assert result.request is not None
     outcome: Outcome
     if result.request.kind == "text":
-        messages = [Message(kind, body) for kind, body in calls.texts_for(result.request)]
+        fold = calls.line.lang.sms.fold  # sent as the text line sends: accents GSM-7 lacks folded
+        messages = [Message(kind, fold(body)) for kind, body in calls.texts_for(result.request)]
         asked = f"{request.form.get('CallSid', '')}:{result.request.topic or 'list'}"
         outcome = remember.request_texts(number, request.form.get("To", ""), messages, asked)
     else:
@@ -156,15 +186,18 @@ def turn() -> Response:
                               timed_out=request.args.get("event") == "silence",
                               confidence=request.form.get("Confidence", ""),
                               min_confidence=current_app.config["SPEECH_CONFIDENCE"])
-    result = services().calls.respond(state, heard)
+    language = _language()
+    result = services().call_flows[language].respond(state, heard)
     number = remember.caller_number(request.form.get("From", ""))
     forgetting = result.request is not None and result.request.kind == "forget"
+    before = state.rate if state else 0
+    if result.request is not None and result.request.kind == "language":
+        return _switch(result, number, before)
     if result.request is not None:
         result = _carry_out(result, number)
     _log(result)
     record_turn(heard, result)
-    before = state.rate if state else 0
-    response = answer(result, before)
+    response = answer(result, before, language)
     if forgetting or result.state is None:
         return response  # nothing to remember: forgotten just now, or the call is ending where it was
     place = _place(result.state)
@@ -173,15 +206,25 @@ def turn() -> Response:
     return remember.remember(response, number, place if place != _place(state) else False, rate)
 
 
+def _switch(result: Turn, number: str | None, rate: int) -> Response:
+    """The caller chose another language ("*", "español", "English"): its greeting and main menu, at the
+    same speed; the choice is remembered for the next call."""
+    assert result.request is not None
+    language = services().language_for(result.request.topic)
+    turn = services().call_flows[language].start(rate=rate)
+    _log(result)
+    return remember.remember(answer(turn, language=language), number, False, None, language)
+
+
 @bp.post("/transfer-done")
 def transfer_done() -> Response:
     """A transfer to a person ended: say goodbye if it was answered, else offer the menu again."""
     completed = request.form.get("DialCallStatus", "") in ("completed", "answered")
     state = State.from_params(request.args)
     rate = state.rate if state else 0
-    result = services().calls.after_transfer(completed, rate)
+    result = services().call_flows[_language()].after_transfer(completed, rate)
     _log(result)
-    return answer(result, rate)
+    return answer(result, rate, _language())
 
 
 @bp.errorhandler(Exception)
@@ -192,11 +235,11 @@ def apologise(error: Exception) -> Response | HTTPException:
     current_app.logger.exception("voice error on %s (call=%s)", request.path, request.form.get("CallSid", "-"))
     note("voice", "error")
     try:
-        return twiml(render(services().calls.error_turn()))
+        return twiml(render(services().call_flows[_language()].error_turn(), language=_language()))
     except Exception:
         current_app.logger.exception("could not even build the apology")
         response = VoiceResponse()
-        response.say(LAST_RESORT, voice=current_app.config.get("TWILIO_VOICE"),
-                     language=current_app.config.get("VOICE_LANGUAGE"))
+        response.say(LAST_RESORT, voice=current_app.config.get("TWILIO_VOICE") or None,
+                     language=current_app.config.get("VOICE_LANGUAGE") or "en-US")
         response.hangup()
         return twiml(response)

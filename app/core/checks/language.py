@@ -11,10 +11,7 @@ import textstat
 
 from app.core.checks.fields import all_passages, brief, part_path, problem_at, sentences
 from app.core.content import Line, Problem
-
-MAX_PART_GRADE = 8.0
-MAX_TOPIC_GRADE = 6.0
-MAX_SENTENCE_WORDS = 20
+from app.core.language import ENGLISH, Language
 
 # How far after a jargon word's first use its explanation may come: that sentence and the next two.
 EXPLANATION_WINDOW = 3
@@ -29,9 +26,18 @@ POINTER_START = re.compile(r"^(that|this|these|it)\b", re.IGNORECASE)
 EXPLANATION_AFTER = re.compile(r",\s+an?\b|\s*\((?!\s*[A-Z0-9-]+\s*\))")
 
 
+def reading_score(text: str, language: Language = ENGLISH) -> float:
+    """A text's reading level by its language's formula (Flesch-Kincaid grade; Fernández Huerta ease).
+
+    textstat counts syllables by its current language, a global: set it each time."""
+    readability = language.readability
+    textstat.set_lang(readability.textstat_language)
+    return round(float(getattr(textstat, readability.formula)(text)), 1)
+
+
 def reading_grade(text: str) -> float:
-    """Flesch-Kincaid grade level of a text."""
-    return round(float(textstat.flesch_kincaid_grade(text)), 1)
+    """Flesch-Kincaid grade level of an English text."""
+    return reading_score(text, ENGLISH)
 
 
 def plain_language_problems(line: Line) -> Iterator[Problem]:
@@ -40,12 +46,13 @@ def plain_language_problems(line: Line) -> Iterator[Problem]:
     for topic in line.topics.values():
         yield from _grade_problems(line, topic.id, [part.text for part in topic.parts], "parts", "part")
         yield from _grade_problems(line, topic.id, list(topic.sms), "sms", "text message")
+    most = line.lang.editorial.max_sentence_words
     for passage in all_passages(line):
-        for sentence in sentences(passage.text):
+        for sentence in sentences(passage.text, line.lang):
             count = sentence_words(sentence)
-            if count > MAX_SENTENCE_WORDS:
+            if count > most:
                 yield problem_at(line, passage.path, f"the sentence \"{brief(sentence)}\" has {count} words; "
-                                                     f"the most is {MAX_SENTENCE_WORDS}: split it in two",
+                                                     f"the most is {most}: split it in two",
                                  sentence=sentence)
 
 
@@ -59,17 +66,22 @@ def sentence_words(sentence: str) -> int:
 
 
 def _grade_problems(line: Line, topic_id: str, texts: list[str], field: str, noun: str) -> Iterator[Problem]:
-    """Each text (a part, a message) at most grade 8, and all of them together at most grade 6."""
+    """Each text (a part, a message) within the language's limit for a part (English: grade 8), and all of
+    them together within its limit for a topic (grade 6)."""
+    rule = line.lang.readability
+    scale = "school grade" if rule.harder_when_higher else "reading ease"
     for index, text in enumerate(texts):
-        grade = reading_grade(text)
-        if grade > MAX_PART_GRADE:
+        grade = reading_score(text, line.lang)
+        if rule.too_hard(grade, rule.part_limit):
             yield problem_at(line, f"topics.{topic_id}.{field}[{index}]",
-                             f"reads at school grade {grade}; the most for a {noun} is {MAX_PART_GRADE:g}. "
+                             f"reads at {scale} {grade}; the limit for a {noun} is {rule.part_limit:g}. "
                              f"Use shorter sentences and shorter words", sentence=text)
-    grade = reading_grade(" ".join(texts)) if texts else 0.0
-    if grade > MAX_TOPIC_GRADE:
+    if not texts:
+        return
+    grade = reading_score(" ".join(texts), line.lang)
+    if rule.too_hard(grade, rule.topic_limit):
         found = problem_at(line, f"topics.{topic_id}.{field}[0]", f"the {noun}s of this topic together read at "
-                           f"school grade {grade}; the most is {MAX_TOPIC_GRADE:g}. Use shorter sentences and shorter "
+                           f"{scale} {grade}; the limit is {rule.topic_limit:g}. Use shorter sentences and shorter "
                            f"words", sentence=texts[0])
         yield dataclasses.replace(found, field="whole topic" if field == "parts" else "all text messages")
 

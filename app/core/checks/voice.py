@@ -14,8 +14,6 @@ PART_SECONDS_ERROR = 45
 PART_SECONDS_WARNING = 40
 GREETING_SECONDS = 15
 
-# What a voice reads badly: web and e-mail addresses, and symbols.
-UNSPEAKABLE = re.compile(r"https?:|\bwww\b|\.(?:com|gov|org|net)\b|[%&/@#+=]", re.IGNORECASE)
 WORD_TOKEN = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
 
 
@@ -43,7 +41,7 @@ def greeting_time_problems(line: Line, words_per_minute: int) -> Iterator[Proble
 def unspeakable_problems(line: Line) -> Iterator[Problem]:
     """Web addresses, e-mail addresses and symbols the voice would read badly, after pronunciations."""
     for path, text in spoken_texts(line):
-        found = dict.fromkeys(m.group(0) for m in UNSPEAKABLE.finditer(line.pronounce(text)))
+        found = dict.fromkeys(m.group(0) for m in line.lang.editorial.unspeakable.finditer(line.pronounce(text)))
         if found:
             shown = ", ".join(f"'{s}'" for s in found)
             first = next(iter(found))
