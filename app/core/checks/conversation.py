@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from app.core import gsm, speech
 from app.core.callflow import CallFlow, Input, Turn, normalize, spoken_names
@@ -26,11 +26,13 @@ REVIEW_WARNING_DAYS, REVIEW_ERROR_DAYS = 183, 365
 
 # ----- entry point ---------------------------------------------------------------------------------
 
-def conversation_problems(line: Line, today: dt.date, words_per_minute: int) -> list[Problem]:
-    """Every problem with how the line converses (see the module's docstring)."""
+def conversation_problems(line: Line, today: dt.date, words_per_minute: int,
+                          others: Sequence[Line] = ()) -> list[Problem]:
+    """Every problem with how the line converses (see the module's docstring); `others` are the languages
+    the greeting offers besides the line's own."""
     if not line.talk.say:  # conversation.yaml was refused: the loader said why
         return []
-    turns = waiting_turns(line)
+    turns = waiting_turns(line, others)
     return [
         *claimed_twice(line), *turn_length_problems(line, words_per_minute, turns), *choice_length_problems(line),
         *promised_key_problems(line, turns), *talk_language_problems(line), *advice_problems(line),
