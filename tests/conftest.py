@@ -9,7 +9,7 @@ import pytest
 from helpers import CONTENT_DIR
 from postgres import database_url, postgres, postgres_server, postgres_url  # noqa: F401  (fixtures, tests/postgres.py)
 
-from app import create_app, factory
+from app import create_app, services
 from app.config import DEFAULTS
 from app.core.content import load_line
 from app.store import Store, upgrade
@@ -63,7 +63,7 @@ def make_app(tmp_path, monkeypatch, line):
             return line
         return load_line(content_dir, language)
 
-    monkeypatch.setattr(factory, "load_line", load_once)
+    monkeypatch.setattr(services, "load_line", load_once)
 
     def build(migrate=True, **overrides):
         config = {"TESTING": True, "LINE_ENV": "development", "DATABASE_URL": f"sqlite:///{tmp_path / 'line.db'}",

@@ -107,11 +107,12 @@ def test_spoken_phrase_shared_by_two_topics_is_reported(root):
 
 
 def test_prompt_promising_a_missing_key_is_reported(root):
-    # Every digit does something at the main menu (5 texts the list, 6 slows the voice): star does not.
-    set_greeting(root, "Welcome. You can press star for the news, or just say what you want.")
-    report = only_error(root, "press star")
+    # Every digit does something at the main menu (5 texts the list, 6 slows the voice, * the other
+    # language): pound does not.
+    set_greeting(root, "Welcome. You can press pound for the news, or just say what you want.")
+    report = only_error(root, "press pound")
     assert "content/en/line.yaml:" in report and "phrase 'greeting'" in report
-    assert "key * does nothing" in report
+    assert "key # does nothing" in report
 
 
 def test_prompt_promising_a_key_that_works_there_is_fine(root):

@@ -90,7 +90,7 @@ class Editorial:
         """The words of a sentence that tell the listener what to do about their own treatment, if any."""
         if self.is_question(sentence):
             return None
-        for pattern in (self.should, self.do_not, self.advice_phrases):
+        for pattern in (self.advice_phrases, self.should, self.do_not):
             match = pattern.search(sentence)
             if match:
                 return match.group(0)
@@ -191,7 +191,8 @@ ENGLISH = Language(
         treatment_words=re.compile(
             r"\b(?:taking|using|medicines?|medications?|drugs?|treatments?|therapy|therapies|pills?|infusions?|"
             r"doses?|car-?t|trials?|ocrevus|ocrelizumab|rituximab|steroids?)\b", _I),
-        advice_phrases=re.compile(r"\b(?:we recommend|i recommend|we suggest|i suggest|(?:stop|start|keep) taking|"
+        advice_phrases=re.compile(r"\b(?:you should|you must|you need to|we recommend|i recommend|we suggest|"
+                                  r"i suggest|(?:stop|start|keep) taking|"
                                   r"it is (?:right|safe) for you)\b", _I),
         claims=(
             (re.compile(r"\bcur(?:e|es|ed|ing)\b", _I),

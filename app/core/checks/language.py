@@ -70,18 +70,19 @@ def _grade_problems(line: Line, topic_id: str, texts: list[str], field: str, nou
     them together within its limit for a topic (grade 6)."""
     rule = line.lang.readability
     scale = "school grade" if rule.harder_when_higher else "reading ease"
+    bound = "most" if rule.harder_when_higher else "least"
     for index, text in enumerate(texts):
         grade = reading_score(text, line.lang)
         if rule.too_hard(grade, rule.part_limit):
             yield problem_at(line, f"topics.{topic_id}.{field}[{index}]",
-                             f"reads at {scale} {grade}; the limit for a {noun} is {rule.part_limit:g}. "
+                             f"reads at {scale} {grade}; the {bound} for a {noun} is {rule.part_limit:g}. "
                              f"Use shorter sentences and shorter words", sentence=text)
     if not texts:
         return
     grade = reading_score(" ".join(texts), line.lang)
     if rule.too_hard(grade, rule.topic_limit):
         found = problem_at(line, f"topics.{topic_id}.{field}[0]", f"the {noun}s of this topic together read at "
-                           f"{scale} {grade}; the limit is {rule.topic_limit:g}. Use shorter sentences and shorter "
+                           f"{scale} {grade}; the {bound} is {rule.topic_limit:g}. Use shorter sentences and shorter "
                            f"words", sentence=texts[0])
         yield dataclasses.replace(found, field="whole topic" if field == "parts" else "all text messages")
 
