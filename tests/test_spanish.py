@@ -133,7 +133,7 @@ def languages(reply):
 def test_the_english_greeting_offers_spanish_in_spanish_in_one_sentence(bilingual):
     reply = Phone.for_app(bilingual).call().last
     offers = [say for say in reply.says if say.language == "es-US"]
-    assert [say.text for say in offers] == ["Para español, oprima asterisco, o diga español."]
+    assert [say.text for say in offers] == ["Para español, marque asterisco, o diga español."]
     assert offers[0].voice == "Polly.Lupe-Neural"
     assert reply.gather.language == "en-US"
 

@@ -76,6 +76,16 @@ class Editorial:
     max_sentence_words: int = 20
     # How a topic says how recent its research is, where it begins ("As of late 2025", "A finales de 2025").
     as_of: str = "as of {as_of}"
+    # Words that show a sentence explains something ("Myelin is the coating...", "a marker called CD19").
+    explanation_cues: re.Pattern[str] = re.compile(
+        r"\b(is an?|is the|is when|is where|are|means|that is|called|call this|sold as|short for|kind of|like an?)\b",
+        re.IGNORECASE)
+    # A sentence that explains the one before it: "That is an immune reaction...", "It is a strong...".
+    pointer_start: re.Pattern[str] = re.compile(r"^(that|this|these|it)\b", re.IGNORECASE)
+    # An explanation right after a term: ", a marker on...", " (research studies in people)", not " (CRS)".
+    explanation_after: re.Pattern[str] = re.compile(r",\s+an?\b|\s*\((?!\s*[A-Z0-9-]+\s*\))")
+    # A name given just before a word: "a way called apheresis".
+    named_before: re.Pattern[str] = re.compile(r"\b(?:called|named|known as|call this|call it)\s*$", re.IGNORECASE)
 
     def sentences(self, text: str) -> list[str]:
         """A text split after each full stop, question or exclamation mark."""
@@ -290,6 +300,13 @@ SPANISH = Language(
         emergency_words="llame al 911",
         neurologist="neurólog",
         as_of="a {as_of}",
+        explanation_cues=re.compile(r"\b(es una?|es otr[oa]|es el|es la|es cuando|es donde|son|significa|quiere decir|se llama|"
+                                    r"llamad[oa]s?|se llaman|de marca|como una?|un tipo de|una forma de|es decir|que es|que son)\b",
+                                    _I),
+        pointer_start=re.compile(r"^(eso|esto|esta|estas|estos|es|son)\b", _I),
+        explanation_after=re.compile(r",\s+(?:una?|unas|unos|el|la|los|las|es decir|que)\b|:\s|\s*\((?!\s*[A-Z0-9-]+\s*\))"),
+        named_before=re.compile(r"\b(?:llamad[oa]s?|se llama|se llaman|conocid[oa] como|de marca|llaman a esto|"
+                                r"se le llama)\s*$", _I),
     ),
     names=("espanol", "español", "spanish"),
     # Frequent Spanish words that are not English words: a first text made mostly of these is in Spanish.

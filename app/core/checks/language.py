@@ -15,15 +15,10 @@ from app.core.language import ENGLISH, Language
 
 # How far after a jargon word's first use its explanation may come: that sentence and the next two.
 EXPLANATION_WINDOW = 3
-# Words that show a sentence explains something ("Myelin is the coating...", "a marker called CD19").
-EXPLANATION_CUES = re.compile(
-    r"\b(is an?|is the|is when|is where|are|means|that is|called|call this|sold as|short for|kind of|like an?)\b",
-    re.IGNORECASE,
-)
-# A sentence that explains the one before it: "That is an immune reaction...", "It is a strong...".
-POINTER_START = re.compile(r"^(that|this|these|it)\b", re.IGNORECASE)
-# An explanation right after a term: ", a marker on...", " (research studies in people)", not " (CRS)".
-EXPLANATION_AFTER = re.compile(r",\s+an?\b|\s*\((?!\s*[A-Z0-9-]+\s*\))")
+# The English cues, for callers that check a sentence without a line (Editorial holds each language's).
+EXPLANATION_CUES = ENGLISH.editorial.explanation_cues
+POINTER_START = ENGLISH.editorial.pointer_start
+EXPLANATION_AFTER = ENGLISH.editorial.explanation_after
 
 
 def reading_score(text: str, language: Language = ENGLISH) -> float:
@@ -93,14 +88,15 @@ def term_pattern(term: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-]){body}s?(?![\w-])", re.IGNORECASE)
 
 
-def explains(sentence: str, term: re.Pattern[str]) -> bool:
+def explains(sentence: str, term: re.Pattern[str], language: Language = ENGLISH) -> bool:
     """True when a sentence explains the term: it names the term or points back ("That is..."), with a cue,
     or puts an explanation right after it ("BCMA, a marker on plasma cells"; "trials (research studies)")."""
-    if not (term.search(sentence) or POINTER_START.match(sentence)):
+    editorial = language.editorial
+    if not (term.search(sentence) or editorial.pointer_start.match(sentence)):
         return False
-    if EXPLANATION_CUES.search(sentence):
+    if editorial.explanation_cues.search(sentence):
         return True
-    return any(re.match(EXPLANATION_AFTER, sentence[m.end():]) for m in term.finditer(sentence))
+    return any(re.match(editorial.explanation_after, sentence[m.end():]) for m in term.finditer(sentence))
 
 
 def jargon_problems(line: Line) -> Iterator[Problem]:
@@ -109,13 +105,13 @@ def jargon_problems(line: Line) -> Iterator[Problem]:
         for term, explanation in line.jargon.items():
             pattern = term_pattern(term)
             for index, part in enumerate(topic.parts):
-                said = sentences(part.text)
+                said = sentences(part.text, line.lang)
                 found = next(((i, m) for i, s in enumerate(said) if (m := pattern.search(s))), None)
                 if found is None:
                     continue
                 first, match = found
                 window = said[first:first + EXPLANATION_WINDOW]
-                if not any(explains(s, pattern) for s in window):
+                if not any(explains(s, pattern, line.lang) for s in window):
                     written = match.group(0)
                     yield problem_at(line, part_path(topic.id, index),
                                      f"'{written}' is not explained where this topic first uses it "
