@@ -78,7 +78,8 @@ def test_spanish_claims_are_found(sentence, words):
     assert found and found[0] == words
 
 
-@pytest.mark.parametrize("sentence", ["CAR-T no está aprobado para la EM.", "Ningún estudio ha mostrado que cura la EM."])
+@pytest.mark.parametrize("sentence", ["CAR-T no está aprobado para la EM.",
+                                      "Ningún estudio ha mostrado que cura la EM."])
 def test_denied_spanish_claims_are_fine(sentence):
     assert unsupported_claim(sentence, SPANISH) is None
 

@@ -300,11 +300,12 @@ SPANISH = Language(
         emergency_words="llame al 911",
         neurologist="neurólog",
         as_of="a {as_of}",
-        explanation_cues=re.compile(r"\b(es una?|es otr[oa]|es el|es la|es cuando|es donde|son|significa|quiere decir|se llama|"
-                                    r"llamad[oa]s?|se llaman|de marca|como una?|un tipo de|una forma de|es decir|que es|que son)\b",
-                                    _I),
+        explanation_cues=re.compile(r"\b(es una?|es otr[oa]|es el|es la|es cuando|es donde|son|significa|"
+                                    r"quiere decir|se llama|llamad[oa]s?|se llaman|de marca|como una?|un tipo de|"
+                                    r"una forma de|es decir|que es|que son)\b", _I),
         pointer_start=re.compile(r"^(eso|esto|esta|estas|estos|es|son)\b", _I),
-        explanation_after=re.compile(r",\s+(?:una?|unas|unos|el|la|los|las|es decir|que)\b|:\s|\s*\((?!\s*[A-Z0-9-]+\s*\))"),
+        explanation_after=re.compile(r",\s+(?:una?|unas|unos|el|la|los|las|es decir|que)\b|:\s|"
+                                     r"\s*\((?!\s*[A-Z0-9-]+\s*\))"),
         named_before=re.compile(r"\b(?:llamad[oa]s?|se llama|se llaman|conocid[oa] como|de marca|llaman a esto|"
                                 r"se le llama)\s*$", _I),
     ),
