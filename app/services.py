@@ -15,6 +15,7 @@ from app.core.content import Line, load_line
 from app.core.language import LANGUAGES, Language
 from app.core.reply_limit import ReplyLimit
 from app.core.textflow import TextFlow
+from app.phone import Call, Phone
 from app.store import Store
 from app.store.learned import LearnedPhrases
 
@@ -62,6 +63,18 @@ class Services:
     def language(self, code: str | None) -> Language:
         """The Language of a served code (else the default's)."""
         return self.lines[self.language_for(code)].lang
+
+    def call_in(self, phone: Phone, caller: str, language: str | None) -> Call:
+        """A simulated call in a language (flask call --language, the simulator's switch): to a number
+        NUMBER_LANGUAGES maps to it, or else choosing it after the greeting by its key (*), as a caller would."""
+        mapped = next((number for number, code in self.number_languages.items() if code == language), None)
+        if mapped:
+            phone.line_number = mapped
+        call = phone.call(caller)
+        wanted = self.language(language).speech_language if language else None
+        if wanted and call.gather is not None and call.gather.language != wanted:
+            call.press("*")
+        return call
 
     def voice(self, code: str | None) -> str:
         """The Twilio voice for a language: the VOICES setting, or the language's own."""

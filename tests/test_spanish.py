@@ -250,3 +250,14 @@ def test_the_check_reads_every_language_folder_or_one():
     assert "bilingual/es/" in both and "en/line.yaml" in both
     only = CliRunner().invoke(check, ["--language", "es", "--today", "2026-12-01"], env=env).output
     assert "bilingual/es/" in only and "en/line.yaml" not in only
+
+
+def test_the_simulator_calls_in_the_language_chosen(make_app):
+    client = make_app(CONTENT_DIR=str(BILINGUAL)).test_client()
+    page = client.get("/simulator").get_data(as_text=True)
+    assert 'id="call-language"' in page and ">español</option>" in page
+    spanish = client.post("/simulator/api/call", json={"caller": "+12025550142", "language": "es"}).get_json()
+    assert "Bienvenido" in str(spanish["events"])
+    english = client.post("/simulator/api/call", json={"caller": "+12025550143"}).get_json()
+    assert "Bienvenido" not in str(english["events"]) and "Welcome" in str(english["events"])
+    assert client.post("/simulator/api/call", json={"language": "fr"}).status_code == 400

@@ -78,14 +78,7 @@ def call_command(caller: str, language: str | None) -> None:
     built = services()
     if language is not None and language not in built.lines:
         raise click.BadParameter(f"the line serves {', '.join(built.lines)}", param_hint="--language")
-    phone = _phone()
-    mapped = next((number for number, code in built.number_languages.items() if code == language), None)
-    if mapped:
-        phone.line_number = mapped
-    call = phone.call(caller)
-    wanted = built.language(language).speech_language if language else None
-    if wanted and call.gather is not None and call.gather.language != wanted:
-        call.press("*")  # the greeting's offer of the other language, as a caller would
+    call = built.call_in(_phone(), caller, language)
     show_events(call.events)
     while not call.ended:
         try:
