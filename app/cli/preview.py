@@ -50,7 +50,8 @@ language_option = click.option("--language", default=None,
                                     "in an espeak voice of that language unless --voice says otherwise.")
 voice_option = click.option("--voice", default=None,
                             help='An espeak voice id or name, like "en-us" or "English (America)" '
-                                 "(default: the VOICE_LANGUAGE setting). See `flask content voices`.")
+                                 "(default: the VOICE_LANGUAGE setting, or the language's own: en-us, es-419). "
+                                 "See `flask content voices`.")
 
 
 def make_speaker(voice: str, rate: int) -> preview.Speaker:
@@ -59,11 +60,11 @@ def make_speaker(voice: str, rate: int) -> preview.Speaker:
 
 
 def _default_voice(settings: dict[str, Any], line: Line) -> str:
-    """The espeak voice for a line: VOICE_LANGUAGE (or en-us) for the default language; else the language's
-    code ("es": espeak-ng's Spanish)."""
-    if line.language == settings["CONTENT_LANGUAGE"]:
-        return str(settings["VOICE_LANGUAGE"] or line.lang.speech_language).lower()
-    return line.lang.code
+    """The espeak voice for a line: VOICE_LANGUAGE for the default language when set; else the language's own
+    (English "en-us", Spanish "es-419")."""
+    if line.language == settings["CONTENT_LANGUAGE"] and settings["VOICE_LANGUAGE"]:
+        return str(settings["VOICE_LANGUAGE"]).lower()
+    return line.lang.preview_voice
 
 
 @contextmanager

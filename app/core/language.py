@@ -142,6 +142,7 @@ class Language:
     readability: Readability
     sms: SmsAlphabet
     editorial: Editorial
+    preview_voice: str  # the espeak-ng voice previews use: the closest to the callers' accent
     # Words that choose this language from anywhere ("español", "spanish"), spoken or texted.
     names: tuple[str, ...] = ()
     # Common words of the language, for telling a first text in it ("hola que es" is Spanish).
@@ -192,6 +193,7 @@ ENGLISH = Language(
     # Grade 8 at most for any part, 6 for a topic on average (DESIGN.md's accessibility rules).
     readability=Readability("flesch_kincaid_grade", "en_US", part_limit=8.0, topic_limit=6.0),
     sms=SmsAlphabet(max_segments=2),
+    preview_voice="en-us",
     editorial=Editorial(
         should=re.compile(rf"\b(?:you|patients|people|everyone|anyone|callers)\s+(?:really\s+)?"
                           rf"(?:should|must|need to|have to|ought to|had better|'d better)\s+(?:not\s+|never\s+)?"
@@ -264,6 +266,7 @@ SPANISH = Language(
     # at 153 characters a segment instead of UCS-2's 67; Spanish runs longer, so 3 segments.
     sms=SmsAlphabet(max_segments=3, folded={"á": "a", "í": "i", "ó": "o", "ú": "u",
                                             "Á": "A", "Í": "I", "Ó": "O", "Ú": "U"}),
+    preview_voice="es-419",  # espeak-ng's Latin American Spanish, nearer US Spanish than Spain's
     editorial=Editorial(
         should=re.compile(rf"\b(?:usted(?:es)?\s+|los pacientes\s+|las personas\s+|todos\s+)?"
                           rf"(?:debe|deben|deber[ií]a|deber[ií]an|tiene que|tienen que|necesita|necesitan|hay que)"
