@@ -13,9 +13,9 @@ INPUT_NAMES = {"digits": "keys", "speech": "speech", "silence": "silence"}
 
 
 def not_understood(turn: Turn) -> bool:
-    """Whether the call flow answered that it did not understand."""
-    said = services().line.phrases.get("not_understood")
-    return any(segment.text == said for segment in turn.segments)
+    """Whether the call flow answered that it did not understand (in any language the line serves)."""
+    said = {line.phrases.get("not_understood") for line in services().lines.values()}
+    return any(segment.text in said for segment in turn.segments)
 
 
 def place(turn: Turn) -> str:
