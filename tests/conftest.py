@@ -47,6 +47,10 @@ def store(new_store):
     return new_store()
 
 
+# The real content's other languages, loaded once a session like `line`.
+LOADED: dict = {}
+
+
 @pytest.fixture
 def make_app(tmp_path, monkeypatch, line):
     """Build an app on a fresh SQLite file (its tables made, as `flask db init` would, unless migrate=False),
@@ -59,8 +63,12 @@ def make_app(tmp_path, monkeypatch, line):
     # The real content is loaded and checked once a session (tests/test_content.py checks loading
     # itself); an app on any other folder or language loads its own, as in production.
     def load_once(content_dir, language="en"):
-        if Path(content_dir).resolve() == CONTENT_DIR.resolve() and language == "en":
-            return line
+        if Path(content_dir).resolve() == CONTENT_DIR.resolve():
+            if language == "en":
+                return line
+            if language not in LOADED:
+                LOADED[language] = load_line(content_dir, language)
+            return LOADED[language]
         return load_line(content_dir, language)
 
     monkeypatch.setattr(services, "load_line", load_once)
