@@ -262,3 +262,9 @@ def test_the_simulator_calls_in_the_language_chosen(make_app):
     english = client.post("/simulator/api/call", json={"caller": "+12025550143"}).get_json()
     assert "Bienvenido" not in str(english["events"]) and "Welcome" in str(english["events"])
     assert client.post("/simulator/api/call", json={"language": "fr"}).status_code == 400
+
+
+def test_the_real_content_passes_in_both_languages():
+    env = {"CONTENT_DIR": str(BILINGUAL.parent.parent / "content"), "CONTENT_LANGUAGE": "en", "LANGUAGES": ""}
+    result = CliRunner().invoke(check, ["--today", "2026-12-03"], env=env)
+    assert result.exit_code == 0 and "content/es/" in result.output, result.output

@@ -100,7 +100,7 @@ class Editorial:
         """The words of a sentence that tell the listener what to do about their own treatment, if any."""
         if self.is_question(sentence):
             return None
-        for pattern in (self.advice_phrases, self.should, self.do_not):
+        for pattern in (self.should, self.do_not, self.advice_phrases):
             match = pattern.search(sentence)
             if match:
                 return match.group(0)
