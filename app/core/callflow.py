@@ -31,9 +31,6 @@ class CallFlow(Wording):
         self.others = tuple(other for other in others if other.language != line.language)
         self._offers = tuple(self._say(other.phrases["language_offer"], PAUSE_LONG, language=other.language)
                              for other in self.others if "language_offer" in other.phrases)
-        self._key_actions: dict[str, Action] = {
-            key: action for key, action in line.command_keys.items() if is_action(action)
-        }
 
     # ----- entry points -------------------------------------------------------------------
 
@@ -99,24 +96,6 @@ class CallFlow(Wording):
             return Turn((self._say(self.line.phrases["goodbye"]),), None, Node("goodbye"), hangup=True)
         lead = (self._say(self.line.phrases["transfer_failed"]),)
         return self._at_rate(self._menu_turn((MAIN_MENU,), lead=lead, announce_title=False), pace.clamp(rate))
-
-    def keys_at(self, node: str) -> set[str]:
-        """The keys that do something at a menu or topic: the commands, plus its choices or, in a topic,
-        go on and the part before."""
-        if node in self.line.topics:
-            return set(self._key_actions) | {k for k in (self.keys.get("next"), self.keys.get("previous")) if k}
-        return set(self._key_actions) | {o.key for o in self.line.menus[node].options}
-
-    def keys_for(self, state: State) -> set[str]:
-        """The keys that do something where a call waits, a pending question's answers included."""
-        if state.pending and state.pending.kind == "resume":  # go on, or anything the main menu takes
-            return self.keys_at(MAIN_MENU) | {self.keys["next"]}
-        keys = self.keys_at(state.path[-1])
-        if state.pending and state.pending.kind == "answer":
-            keys.add(self.keys["next"])
-        elif state.pending:
-            keys |= {self.keys["yes"], self.keys["no"]}
-        return keys
 
     # ----- input handling -----------------------------------------------------------------
 
@@ -308,9 +287,6 @@ class CallFlow(Wording):
         if go_on:
             return self._part_turn(state.path, state.part, confirm=True)
         return self._respond(at_menu, heard)
-
-    def _goodbye(self) -> Turn:
-        return Turn((self._say(self.line.phrases["goodbye"]),), None, Node("goodbye"), hangup=True)
 
     def _person(self, state: State) -> Turn:
         phrases = self.line.phrases

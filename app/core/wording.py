@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 
 from app.core.content import MAIN_MENU, Line, Menu, Topic
-from app.core.hearing import Hearing
+from app.core.hearing import Action, Hearing, is_action
 from app.core.node import Node
 from app.core.speech import phone_number_words
 from app.core.turns import PAUSE_LONG, PAUSE_SHORT, Segment, SegmentKind, State, Turn
@@ -24,8 +24,29 @@ class Wording:
         self.keys: dict[str, str] = {a: r.key for a, r in line.reserved.items() if r.key}
         self.keys.update(self.talk.keys)
         self._hints = {node: self._hints_at(node) for node in line.paths}
+        self._key_actions: dict[str, Action] = {
+            key: action for key, action in line.command_keys.items() if is_action(action)
+        }
         # The same few hundred sentences are said over and over: pronounce each once.
         self._pronounce = functools.lru_cache(maxsize=4096)(line.pronounce)
+
+    def keys_at(self, node: str) -> set[str]:
+        """The keys that do something at a menu or topic: the commands, plus its choices or, in a topic,
+        go on and the part before."""
+        if node in self.line.topics:
+            return set(self._key_actions) | {k for k in (self.keys.get("next"), self.keys.get("previous")) if k}
+        return set(self._key_actions) | {o.key for o in self.line.menus[node].options}
+
+    def keys_for(self, state: State) -> set[str]:
+        """The keys that do something where a call waits, a pending question's answers included."""
+        if state.pending and state.pending.kind == "resume":  # go on, or anything the main menu takes
+            return self.keys_at(MAIN_MENU) | {self.keys["next"]}
+        keys = self.keys_at(state.path[-1])
+        if state.pending and state.pending.kind == "answer":
+            keys.add(self.keys["next"])
+        elif state.pending:
+            keys |= {self.keys["yes"], self.keys["no"]}
+        return keys
 
     @property
     def person_reachable(self) -> bool:
@@ -82,6 +103,9 @@ class Wording:
             go_on = templates["next_part"].format(label=nxt.label, key=nxt.key, say=nxt.phrases[0])
         keys = say["part_keys_first"] if first else say["part_keys_last"] if last else say["part_keys"]
         return self._say(go_on), self._say(self._fill(keys))
+
+    def _goodbye(self) -> Turn:
+        return Turn((self._say(self.line.phrases["goodbye"]),), None, Node("goodbye"), hangup=True)
 
     def _say(self, text: str, pause_ms: int = PAUSE_SHORT, kind: SegmentKind = "text", language: str = "") -> Segment:
         """A segment with its spoken form: the pronunciation list applied, a phone number digit by digit.
