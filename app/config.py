@@ -22,8 +22,9 @@ DEFAULTS: dict[str, Any] = {
     "PHONE_HASH_SECRET": "",
     "TRANSFER_NUMBER": "",
     "CONTACT_NUMBER": "",
-    "TWILIO_VOICE": "Polly.Joanna-Neural",
-    "VOICE_LANGUAGE": "en-US",
+    "TWILIO_VOICE": "",  # the default language's voice; empty: its Language's (Polly.Joanna-Neural for English)
+    "VOICES": "",  # other languages' voices, "es=Polly.Lupe-Neural"; empty: each Language's own
+    "VOICE_LANGUAGE": "",  # the default language's <Say>/<Gather> language; empty: its Language's (en-US)
     "SPEECH_RATE": "90%",
     "WORDS_PER_MINUTE": 140,  # estimates: about 150 a minute, a little slower at 90%
     "GATHER_TIMEOUT": 12,
@@ -31,7 +32,9 @@ DEFAULTS: dict[str, Any] = {
     "SPEECH_MODEL": "phone_call",
     "SPEECH_CONFIDENCE": 0.5,  # below this, a topic or question heard is confirmed first; 0 turns it off
     "CONTENT_DIR": str(PROJECT_ROOT / "content"),
-    "CONTENT_LANGUAGE": "en",
+    "CONTENT_LANGUAGE": "en",  # the line's default language: callers and texters start in it
+    "LANGUAGES": "",  # the languages served, "en,es"; empty: CONTENT_LANGUAGE and every other folder in CONTENT_DIR
+    "NUMBER_LANGUAGES": "",  # called numbers that answer in another language, "+15550100=es"
     "SMS_OPT_OUT_BY_TWILIO": True,
     "SMS_REPLIES_PER_HOUR": 20,  # per number and web worker; STOP, START and HELP are always answered
     "SIMULATOR_ENABLED": None,  # None: on only in development while no TWILIO_AUTH_TOKEN is set
@@ -123,6 +126,8 @@ def finish(settings: dict[str, Any], serving: bool = True) -> list[str]:
     if not settings["TRANSFER_NUMBER"] and not settings["CONTACT_NUMBER"]:
         warnings.append("Neither TRANSFER_NUMBER nor CONTACT_NUMBER is set: callers who press 0 for a person "
                         "will hear that no one can take calls. Set one of them before going live.")
+    for name in ("VOICES", "NUMBER_LANGUAGES"):
+        pairs(str(settings[name]), name)
     for name in ("TEXTS_PER_DAY", "OUTBOX_MAX_ATTEMPTS", "RESUME_DAYS", "RETENTION_DAYS"):
         if int(settings[name]) < 1:
             raise ValueError(f"setting {name} must be at least 1, not {settings[name]!r}")
@@ -134,6 +139,19 @@ def finish(settings: dict[str, Any], serving: bool = True) -> list[str]:
         raise ValueError("SIMULATOR_ENABLED needs SIMULATOR_PASSWORD outside development: the simulator can "
                          "text STOP and START for any number.")
     return warnings
+
+
+def pairs(setting: str, name: str) -> dict[str, str]:
+    """A setting written "a=b, c=d" as a mapping; a ValueError names the setting when an item has no "="."""
+    found = {}
+    for item in (i.strip() for i in setting.split(",")):
+        if not item:
+            continue
+        key, equals, value = item.partition("=")
+        if not equals or not key.strip() or not value.strip():
+            raise ValueError(f"setting {name} must be written like \"+15550100=es\", not {item!r}")
+        found[key.strip()] = value.strip()
+    return found
 
 
 def load_settings(overrides: Mapping[str, Any] | None = None,

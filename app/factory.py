@@ -13,12 +13,10 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import cli, services
-from app.config import PROJECT_ROOT, load_settings
-from app.core.callflow import CallFlow
-from app.core.content import ContentError, load_line
+from app.config import PROJECT_ROOT, load_settings, pairs
+from app.core.content import ContentError
 from app.core.limits import MAX_FORM_PARTS, MAX_REQUEST_BYTES
 from app.core.reply_limit import ReplyLimit
-from app.core.textflow import TextFlow
 from app.store import Store, Timeouts
 from app.web import common, health, outbox, report, simulator, sms, voice
 
@@ -41,7 +39,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.logger.warning(warning)
 
     try:
-        line = load_line(app.config["CONTENT_DIR"], app.config["CONTENT_LANGUAGE"])
+        lines, calls, texts = services.build_flows(app.config)
     except ContentError as error:
         for problem in error.problems:
             app.logger.error("content problem: %s", problem)
@@ -49,9 +47,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     deadline = float(app.config["DATABASE_TIMEOUT"])
     store = Store(app.config["DATABASE_URL"], app.config["PHONE_HASH_SECRET"], journal=app.config["STOP_JOURNAL"],
                   timeouts=Timeouts(busy=min(0.5, deadline / 2), statement=deadline / 2, call=deadline))
-    calls = CallFlow(line, app.config["TRANSFER_NUMBER"], app.config["CONTACT_NUMBER"])
     replies = ReplyLimit(int(app.config["SMS_REPLIES_PER_HOUR"]))
-    services.init_app(app, services.Services(line, calls, TextFlow(line), store, replies))
+    voices = pairs(app.config["VOICES"], "VOICES")
+    default = next(iter(lines))
+    if app.config["TWILIO_VOICE"]:
+        voices[default] = app.config["TWILIO_VOICE"]
+    services.init_app(app, services.Services(lines, calls, texts, store, replies,
+                                             pairs(app.config["NUMBER_LANGUAGES"], "NUMBER_LANGUAGES"), voices))
 
     # Behind TRUSTED_PROXIES proxies, rebuild the URL Twilio signed from their X-Forwarded-Proto/Host;
     # headers from any further hop (or from anyone, with 0) are ignored.

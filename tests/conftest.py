@@ -9,7 +9,7 @@ import pytest
 from helpers import REAL_CONTENT_DIR, TEST_CONTENT_DIR
 from postgres import database_url, postgres, postgres_server, postgres_url  # noqa: F401  (fixtures, tests/postgres.py)
 
-from app import create_app, factory
+from app import create_app, services
 from app.config import DEFAULTS
 from app.core.content import load_line
 from app.store import Store, upgrade
@@ -53,6 +53,10 @@ def store(new_store):
     return new_store()
 
 
+# The real content's other languages, loaded once a session like `line`.
+LOADED: dict = {}
+
+
 @pytest.fixture
 def make_app(tmp_path, monkeypatch, line, real_line):
     """Build an app on the test line and a fresh SQLite file (its tables made, as `flask db init` would,
@@ -68,11 +72,16 @@ def make_app(tmp_path, monkeypatch, line, real_line):
     loaded = {TEST_CONTENT_DIR.resolve(): line, REAL_CONTENT_DIR.resolve(): real_line}
 
     def load_once(content_dir, language="en"):
-        if language == "en" and Path(content_dir).resolve() in loaded:
-            return loaded[Path(content_dir).resolve()]
+        resolved = Path(content_dir).resolve()
+        if language == "en" and resolved in loaded:
+            return loaded[resolved]
+        if resolved == REAL_CONTENT_DIR.resolve():  # the real content's other languages, once a session
+            if language not in LOADED:
+                LOADED[language] = load_line(content_dir, language)
+            return LOADED[language]
         return load_line(content_dir, language)
 
-    monkeypatch.setattr(factory, "load_line", load_once)
+    monkeypatch.setattr(services, "load_line", load_once)
 
     def build(migrate=True, **overrides):
         config = {"TESTING": True, "LINE_ENV": "development", "DATABASE_URL": f"sqlite:///{tmp_path / 'line.db'}",

@@ -108,7 +108,7 @@ def test_the_finder_sees_a_cycle():
 def test_the_graph_knows_the_app():
     graph = import_graph()
     assert "app.services" in graph["app.web.voice"]
-    assert "app.core.callflow" in graph["app.factory"]
+    assert "app.core.callflow" in graph["app.services"]
     assert "flask" in outside_imports()["app.web.voice"]
 
 

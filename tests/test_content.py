@@ -136,7 +136,8 @@ def test_sentence_templates_must_keep_their_placeholders(content):
 
 
 def test_command_keys_are_the_reserved_keys_but_next(line):
-    assert line.command_keys == {"9": "repeat", "8": "back", "7": "main", "0": "person", "5": "text", "6": "slower"}
+    assert line.command_keys == {"9": "repeat", "8": "back", "7": "main", "0": "person", "5": "text", "6": "slower",
+                                 "*": "language"}
 
 
 def test_file_names_are_shown_from_the_current_folder(content, tmp_path, monkeypatch):

@@ -97,7 +97,7 @@ def test_a_promised_key_that_does_nothing_is_reported(root):
 
 @pytest.mark.parametrize("old, new, message", [
     ("This line cannot tell you what to do about your own treatment.", "You should stop your treatment.",
-     "'You should' tells a caller what to do"),
+     "'You should stop' tells a caller what to do"),
     ("      If this is an emergency, hang up and call 911 now.\n", "", "must begin with the emergency words"),
     ("      Your neurologist can tell you more.\n", "", "questions\\[2\\]\\.answer: must name the neurologist"),
 ])

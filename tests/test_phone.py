@@ -102,7 +102,10 @@ def test_a_call_through_the_real_webhooks_with_signatures_checked(signed_app, li
     assert line.phrases["silence"] in call.last.text
     call.say("main menu")
     assert call.last.text.startswith("Main menu.")
-    assert [e.who for e in call.events] == ["line", "caller", "line", "caller", "line", "caller", "line"]
+    # The greeting's offer of Spanish is a <Say> of its own (another voice): consecutive line events count once.
+    who = [e.who for e in call.events]
+    assert [w for i, w in enumerate(who) if i == 0 or who[i - 1] != w] == ["line", "caller", "line", "caller",
+                                                                           "line", "caller", "line"]
 
 
 def test_silence_three_times_ends_the_call_with_words(signed_app):

@@ -60,7 +60,7 @@ def test_a_call_step_by_step(client, line):
 
 
 def test_utterances_carry_pauses(client):
-    utterances = start(client)["events"][0]["utterances"]
+    utterances = start(client)["events"][-1]["utterances"]  # the last <Say>: the choices
     assert len(utterances) > 3
     assert all(u["pause_ms"] > 0 and u["audio"] is None for u in utterances)
 
@@ -117,9 +117,9 @@ def preview(tmp_path):
 
 
 def test_audio_comes_from_the_preview_manifest(client, preview):
-    greeting = start(client)["events"][0]["utterances"]
+    greeting = start(client)["events"][-1]["utterances"]
     preview({greeting[1]["text"]: {"file": "audio/abc.wav", "seconds": 2.5}})
-    utterances = start(client)["events"][0]["utterances"]
+    utterances = start(client)["events"][-1]["utterances"]
     assert utterances[1]["audio"] == "/simulator/audio/abc.wav" and utterances[1]["seconds"] == 2.5
     assert utterances[0]["audio"] is None
     recording = client.get(utterances[1]["audio"])
@@ -136,9 +136,9 @@ def test_only_the_preview_audio_folder_is_served(client, preview):
 
 
 def test_files_outside_the_audio_folder_are_never_offered(client, preview):
-    text = start(client)["events"][0]["utterances"][1]["text"]
+    text = start(client)["events"][-1]["utterances"][1]["text"]
     preview({text: {"file": "../secret.wav", "seconds": 1}})
-    assert start(client)["events"][0]["utterances"][1]["audio"] is None
+    assert start(client)["events"][-1]["utterances"][1]["audio"] is None
 
 
 def test_a_broken_manifest_means_no_audio(client, tmp_path):

@@ -40,6 +40,8 @@ CONVERSATIONS = [
     "text-natural-words",
     # Remembering the caller: texts during a call, going on from the last call, speed, forgetting.
     "call-text-me-this", "call-resume-where-i-left-off", "call-slower-and-kept", "call-forget-me", "text-forget",
+    # Spanish: by key and by voice, remembered, and back to English; a text thread, and PARAR.
+    "call-spanish-keys-and-speech", "call-spanish-remembered-and-back", "text-spanish-thread",
 ]
 HEADER = ("# A golden conversation (tests/test_transcripts.py). Inputs: settings and each step's caller.\n"
           "# Everything else is what the line answered; rewrite it with --update-golden and read the diff.\n")
@@ -111,6 +113,10 @@ def voice_answer(exchange: Exchange) -> dict[str, Any]:
     if "DialCallStatus" in exchange.form:
         answer["dial status"] = exchange.form["DialCallStatus"]  # Twilio reports how the <Dial> ended
     answer["says"] = spoken(response)
+    # The languages spoken, when any is not English (a Spanish call, or the offer of Spanish).
+    said_in = sorted({say.language for say in response.says if say.language})
+    if said_in and said_in != ["en-US"]:
+        answer["languages"] = ", ".join(said_in)
     # The voice's speed, when the caller changed it from the usual (phone numbers are always read slowly).
     speeds = sorted({say.prosody_rate for say in response.says
                      if say.prosody_rate and say.prosody_rate != "slow"} - {NORMAL_SPEED})
@@ -157,7 +163,10 @@ def act(phone: Phone, call: Call | None, caller: str) -> tuple[Call | None, list
 
 def run(make_app: Any, conversation: Mapping[str, Any]) -> dict[str, Any]:
     """Play the conversation's inputs against a fresh app; the same conversation with the answers it got."""
-    app = make_app(TWILIO_AUTH_TOKEN=TOKEN, CONTENT_DIR=str(REAL_CONTENT_DIR), **conversation.get("settings", {}))
+    settings = {"CONTENT_DIR": str(REAL_CONTENT_DIR), **conversation.get("settings", {})}
+    if settings["CONTENT_DIR"] != str(REAL_CONTENT_DIR):  # a content folder of the tests' own, named from tests/
+        settings["CONTENT_DIR"] = str(Path(__file__).parent / settings["CONTENT_DIR"])
+    app = make_app(TWILIO_AUTH_TOKEN=TOKEN, **settings)
     recorder = Recorder(app)
     # The app's logger is shared by every app in this process (`flask call` quiets it to WARNING).
     level = app.logger.level

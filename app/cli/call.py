@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from app.phone import DEFAULT_CALLER, Call, Event, Phone
+from app.services import services
 from app.store import upgrade
 
 QUIT = "/quit"
@@ -66,12 +67,18 @@ def _phone() -> Phone:
 
 @click.command("call")
 @click.option("--caller", default=DEFAULT_CALLER, show_default=True, help="The (pretend) number you call from.")
+@click.option("--language", default=None,
+              help="Call in this language (e.g. es): the number NUMBER_LANGUAGES maps to it, or else the "
+                   "greeting's other-language key (*), as a caller would.")
 @with_appcontext
-def call_command(caller: str) -> None:
+def call_command(caller: str, language: str | None) -> None:
     """Call the line in this terminal: type a key, some words, or nothing (silence) at each turn."""
     explain(f"Calling the line. Each turn: a key (0-9, * or #), words to say, an empty line to stay silent, "
             f"or {QUIT} to hang up.")
-    call = _phone().call(caller)
+    built = services()
+    if language is not None and language not in built.lines:
+        raise click.BadParameter(f"the line serves {', '.join(built.lines)}", param_hint="--language")
+    call = built.call_in(_phone(), caller, language)
     show_events(call.events)
     while not call.ended:
         try:

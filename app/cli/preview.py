@@ -45,9 +45,13 @@ def words_per_minute(settings: dict[str, Any], speed: int | str | None) -> int:
         return speed
     step = pace.parse_step(speed) if speed else 0
     return pace.words_per_minute(int(settings["WORDS_PER_MINUTE"]), str(settings["SPEECH_RATE"]), step or 0)
+language_option = click.option("--language", default=None,
+                               help="The language's content to render, e.g. es (default: CONTENT_LANGUAGE), "
+                                    "in an espeak voice of that language unless --voice says otherwise.")
 voice_option = click.option("--voice", default=None,
                             help='An espeak voice id or name, like "en-us" or "English (America)" '
-                                 "(default: the VOICE_LANGUAGE setting). See `flask content voices`.")
+                                 "(default: the VOICE_LANGUAGE setting, or the language's own: en-us, es-419). "
+                                 "See `flask content voices`.")
 
 
 def make_speaker(voice: str, words_a_minute: int) -> preview.Speaker:
@@ -55,10 +59,19 @@ def make_speaker(voice: str, words_a_minute: int) -> preview.Speaker:
     return preview.Pyttsx3Speaker(voice, words_a_minute)
 
 
+def _default_voice(settings: dict[str, Any], line: Line) -> str:
+    """The espeak voice for a line: VOICE_LANGUAGE for the default language when set; else the language's own
+    (English "en-us", Spanish "es-419")."""
+    if line.language == settings["CONTENT_LANGUAGE"] and settings["VOICE_LANGUAGE"]:
+        return str(settings["VOICE_LANGUAGE"]).lower()
+    return line.lang.preview_voice
+
+
 @contextmanager
-def _speaker(settings: dict[str, Any], voice: str | None, speed: int | str | None) -> Iterator[preview.Speaker]:
-    """A speaker with the chosen or configured voice and speed, closed afterwards."""
-    speaker = make_speaker(voice or str(settings["VOICE_LANGUAGE"]).lower(), words_per_minute(settings, speed))
+def _speaker(settings: dict[str, Any], voice: str | None, speed: int | str | None,
+             line: Line) -> Iterator[preview.Speaker]:
+    """A speaker with the chosen voice (or the line's language's) and speed, closed afterwards."""
+    speaker = make_speaker(voice or _default_voice(settings, line), words_per_minute(settings, speed))
     try:
         yield speaker
     finally:
@@ -67,10 +80,11 @@ def _speaker(settings: dict[str, Any], voice: str | None, speed: int | str | Non
             close()
 
 
-def _flow(settings: dict[str, Any]) -> tuple[Line, CallFlow]:
-    """The content and call flow, as the app would build them; a clear error when the content is broken."""
+def _flow(settings: dict[str, Any], language: str | None = None) -> tuple[Line, CallFlow]:
+    """The content and call flow of a language (default CONTENT_LANGUAGE), as the app would build them; a clear
+    error when the content is broken."""
     try:
-        line = load_line(settings["CONTENT_DIR"], settings["CONTENT_LANGUAGE"])
+        line = load_line(settings["CONTENT_DIR"], language or settings["CONTENT_LANGUAGE"])
     except ContentError as error:
         # A ContentError's message is its problems, one a line.
         raise click.ClickException(f"the content has problems; fix them first (`flask content check`):\n{error}"
@@ -99,14 +113,17 @@ def _fail_on(failures: dict[str, str]) -> None:
               help="The folder for the audio and index.html (default: the PREVIEW_DIR setting).")
 @speed_option
 @voice_option
-def preview_command(out: Path | None, speed: int | str | None, voice: str | None) -> None:
+@language_option
+def preview_command(out: Path | None, speed: int | str | None, voice: str | None, language: str | None) -> None:
     """Render every prompt to audio and write index.html to listen to them all."""
     started = time.perf_counter()
     settings = editor_settings()
-    line, flow = _flow(settings)
-    folder = out or Path(settings["PREVIEW_DIR"])
+    line, flow = _flow(settings, language)
+    # Another language's preview goes in a folder of its own (PREVIEW_DIR/es), beside the default's.
+    folder = out or (Path(settings["PREVIEW_DIR"]) / ("" if line.language == settings["CONTENT_LANGUAGE"]
+                                                      else line.language))
     prompts = preview.collect_prompts(flow)
-    with _speaker(settings, voice, speed) as speaker:
+    with _speaker(settings, voice, speed, line) as speaker:
         try:
             result = preview.build_preview(line, prompts, speaker, folder, progress=_progress)
         except preview.SpeakerError as error:
@@ -126,16 +143,17 @@ def preview_command(out: Path | None, speed: int | str | None, voice: str | None
               help="Write one WAV file instead of playing it aloud.")
 @speed_option
 @voice_option
-def say_command(topic: str, to: Path | None, speed: int | str | None, voice: str | None) -> None:
+@language_option
+def say_command(topic: str, to: Path | None, speed: int | str | None, voice: str | None, language: str | None) -> None:
     """Say one topic, all its parts with their pauses, aloud or into a WAV file."""
     settings = editor_settings()
-    line, flow = _flow(settings)
+    line, flow = _flow(settings, language)
     if topic not in line.topics:
         raise click.BadParameter(f"no topic {topic!r}; the topics are: {', '.join(line.topics)}", param_hint="TOPIC")
     segments = preview.topic_segments(flow, topic)
     spoken = [s.spoken for s in segments]
     folder = Path(settings["PREVIEW_DIR"])
-    with _speaker(settings, voice, speed) as speaker:
+    with _speaker(settings, voice, speed, line) as speaker:
         try:
             _seconds, _rendered, failures = preview.ensure_audio(spoken, speaker, folder, progress=_progress)
         except preview.SpeakerError as error:

@@ -10,20 +10,21 @@ from typing import Literal, get_args
 from app.core import pace
 from app.core.content import Line, Topic
 
-RequestKind = Literal["text", "forget"]
 # What came of "text me this": texts queued (first: the number never asked before), or why not.
 TextOutcome = Literal["queued", "queued-first", "already", "opted-out", "limit", "no-number", "failed"]
 ForgetOutcome = Literal["forgotten", "failed"]
 Outcome = TextOutcome | ForgetOutcome  # what came of a request
 TEXT_OUTCOMES: tuple[TextOutcome, ...] = get_args(TextOutcome)
 FORGET_OUTCOMES: tuple[ForgetOutcome, ...] = get_args(ForgetOutcome)
+# "language": switch the call to another language's line (its code in `topic`).
+RequestKind = Literal["text", "forget", "language"]
 SpeedAction = Literal["slower", "faster", "normal"]
-LIST_WORD = "MENU"  # the text word that brings the list of topics
 
 
 @dataclass(frozen=True)
 class Request:
-    """Something only the web layer can do for a turn: text a topic ("" for the list), or forget the caller."""
+    """Something only the web layer can do for a turn: text a topic ("" for the list), forget the caller, or
+    go on in another language (its code in `topic`)."""
 
     kind: RequestKind
     topic: str = ""
@@ -48,7 +49,7 @@ def texts_for(line: Line, topic_id: str) -> list[tuple[str, str]]:
 def text_lead(line: Line, topic_id: str, outcome: Outcome) -> list[str]:
     """What the line says after "text me this", before carrying on where the call was."""
     templates, phrases = line.templates, line.phrases
-    word = line.topics[topic_id].sms_keyword if topic_id else LIST_WORD
+    word = line.topics[topic_id].sms_keyword if topic_id else line.lang.list_word
     if outcome in ("queued", "queued-first"):
         said = [templates["text_topic"].format(title=line.topics[topic_id].title) if topic_id
                 else phrases["text_list"]]

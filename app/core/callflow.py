@@ -6,6 +6,7 @@ What words mean is app/core/hearing.py's job; the values of a turn are in app/co
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Sequence
 
 from app.core import caller_requests as caller
 from app.core import pace
@@ -24,16 +25,20 @@ __all__ = ["CallFlow", "DIGIT_WORDS", "Input", "Pending", "Segment", "State", "T
 class CallFlow(Wording):
     """Decides every turn of a phone call from the content; holds no per-call state."""
 
-    def __init__(self, line: Line, transfer_number: str | None = None, contact_number: str | None = None):
+    def __init__(self, line: Line, transfer_number: str | None = None, contact_number: str | None = None,
+                 others: Sequence[Line] = ()):
         super().__init__(line, transfer_number, contact_number)
-        self._key_actions: dict[str, Action] = {k: a for k, a in line.command_keys.items() if is_action(a)}
+        # The line's other languages: the greeting offers each in its own words and voice ("*" or its name).
+        self.others = tuple(other for other in others if other.language != line.language)
+        self._offers = tuple(self._say(other.phrases["language_offer"], PAUSE_LONG, language=other.language)
+                             for other in self.others if "language_offer" in other.phrases)
 
     # ----- entry points -------------------------------------------------------------------
 
     def start(self, resume: tuple[str, int] | None = None, speed_step: int = 0) -> Turn:
         """The first turn of a call: greeting, then the main menu; or, for a caller who hung up inside
         a topic (topic, part from 0), the offer to go on from there, at the caller's `speed_step`."""
-        greeting = self._say(self.line.phrases["greeting"], PAUSE_LONG)
+        greetings = (self._say(self.line.phrases["greeting"], PAUSE_LONG), *self._offers)
         speed_step = pace.clamp(speed_step)
         if resume and resume[0] in self.line.paths and resume[0] in self.line.topics \
                 and 0 <= resume[1] < len(self.line.topics[resume[0]].parts):
@@ -41,9 +46,9 @@ class CallFlow(Wording):
             state = State(self.line.paths[resume[0]], resume[1], pending=Pending("resume", "topic", resume[0]),
                           speed_step=speed_step)
             hints = tuple(dict.fromkeys(self._hints[resume[0]] + self._hints[MAIN_MENU]))
-            return Turn((greeting, self._say(offer, PAUSE_LONG)), state, Node("resume", resume[0], resume[1] + 1),
+            return Turn((*greetings, self._say(offer, PAUSE_LONG)), state, Node("resume", resume[0], resume[1] + 1),
                         hints=hints)
-        return self._at_speed_step(self._menu_turn((MAIN_MENU,), lead=(greeting,), announce_title=False), speed_step)
+        return self._at_speed_step(self._menu_turn((MAIN_MENU,), lead=greetings, announce_title=False), speed_step)
 
     def respond(self, state: State | None, heard: Input) -> Turn:
         """The next turn, given where the call was and what the caller did."""
@@ -90,23 +95,7 @@ class CallFlow(Wording):
         turn = self._menu_turn((MAIN_MENU,), lead=lead, announce_title=False)
         return self._at_speed_step(turn, pace.clamp(speed_step))
 
-    def keys_at(self, node: str) -> set[str]:
-        """The keys that do something at a menu or topic: the commands, plus its choices or, in a topic,
-        go on and the part before."""
-        if node in self.line.topics:
-            return set(self._key_actions) | {k for k in (self.keys.get("next"), self.keys.get("previous")) if k}
-        return set(self._key_actions) | {o.key for o in self.line.menus[node].options}
-
-    def keys_for(self, state: State) -> set[str]:
-        """The keys that do something where a call waits, a pending question's answers included."""
-        if state.pending and state.pending.kind == "resume":  # go on, or anything the main menu takes
-            return self.keys_at(MAIN_MENU) | {self.keys["next"]}
-        keys = self.keys_at(state.path[-1])
-        if state.pending and state.pending.kind == "answer":
-            keys.add(self.keys["next"])
-        elif state.pending:
-            keys |= {self.keys["yes"], self.keys["no"]}
-        return keys
+    # ----- input handling -----------------------------------------------------------------
 
     def _valid(self, state: State) -> bool:
         node = state.path[-1]
@@ -132,7 +121,7 @@ class CallFlow(Wording):
         """The reply to "Is that right?", "Do you want to end the call?" or an offer; None: something else."""
         pending = state.pending
         assert pending is not None
-        words = normalize(heard.value[:MAX_SPEECH_CHARS]) if heard.kind == "speech" else ""
+        words = self.hearing.normalize(heard.value[:MAX_SPEECH_CHARS]) if heard.kind == "speech" else ""
         key = heard.value.strip() if heard.kind == "digits" else ""
         if pending.kind == "forget":
             return self._answer_forget(state, words, key)
@@ -182,11 +171,11 @@ class CallFlow(Wording):
         return self._miss(state, "not_a_choice", misses)
 
     def _speech(self, state: State, heard: Input, misses: int) -> Turn:
-        words = normalize(heard.value[:MAX_SPEECH_CHARS])
+        words = self.hearing.normalize(heard.value[:MAX_SPEECH_CHARS])
         node = state.path[-1]
         if not words:
             return self._miss(state, "not_understood", misses)
-        digit = spoken_digit(words)
+        digit = spoken_digit(words, self.line.lang)
         if digit is not None:
             if digit not in self.keys_at(node):
                 # Nothing was pressed, so "that key is not one of the choices" would puzzle the caller.
@@ -229,6 +218,11 @@ class CallFlow(Wording):
                         events=(Event("text_requested", subject or "list"),))
         if action == "forget":
             return self._waiting_turn(replace(state, pending=Pending("forget")), ())
+        if action == "language":
+            if not self.others:  # a line served in one language only: "*" does nothing
+                return self._miss(state, "not_a_choice" if by_key else "not_understood", state.misses)
+            code = self.others[0].language
+            return Turn((), state, Node("language", code), request=Request("language", code))
         if action == "repeat":
             return self._part_turn(state.path, state.part, confirm=False) if in_topic else self._menu_turn(state.path)
         if action == "back" or (action == "previous" and not in_topic):
@@ -288,16 +282,13 @@ class CallFlow(Wording):
             return self._menu_turn((MAIN_MENU,))
         go_on = heard.kind == "digits" and heard.value.strip() == self.keys["next"]
         if heard.kind == "speech":
-            words = normalize(heard.value[:MAX_SPEECH_CHARS])
+            words = self.hearing.normalize(heard.value[:MAX_SPEECH_CHARS])
             meaning = self.hearing.understand(words, True)
             go_on = self.hearing.yes_or_no(words) == "yes" or (
                 meaning.kind == "command" and meaning.name in ("next", "repeat"))
         if go_on:
             return self._part_turn(state.path, state.part, confirm=True)
         return self._respond(at_menu, heard)
-
-    def _goodbye(self) -> Turn:
-        return Turn((self._say(self.line.phrases["goodbye"]),), None, Node("goodbye"), hangup=True)
 
     def _person(self, state: State) -> Turn:
         phrases = self.line.phrases

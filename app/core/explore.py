@@ -66,7 +66,7 @@ def every_turn(flow: CallFlow, inputs: Iterable[Input]) -> Iterator[Turn]:
 
 def settled(flow: CallFlow, turn: Turn) -> Iterator[Turn]:
     """For a turn that asks the web layer to do something (text, forget), the turns of every outcome."""
-    if turn.request is None:
+    if turn.request is None or turn.request.kind == "language":  # another line's turns: explored with it
         return
     outcomes: tuple[Outcome, ...] = FORGET_OUTCOMES if turn.request.kind == "forget" else TEXT_OUTCOMES
     for outcome in outcomes:

@@ -1,4 +1,7 @@
-"""GSM-7 text rules for SMS: which characters are allowed and how many segments a text takes."""
+"""GSM-7 text rules for SMS: which characters are allowed and how many segments a text takes.
+
+How many segments a reply may take, and which characters are folded before sending, differ per
+language: see SmsAlphabet in app/core/language.py."""
 
 from __future__ import annotations
 
@@ -11,8 +14,6 @@ GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
 
 SINGLE_SEGMENT = 160
 MULTI_SEGMENT = 153
-MAX_SEGMENTS = 2
-MAX_CHARS = MAX_SEGMENTS * MULTI_SEGMENT  # 306
 
 # Characters editors often paste from word processors, with what to write instead.
 SUGGESTED_REPLACEMENTS = {
@@ -44,3 +45,8 @@ def segment_count(text: str) -> int:
     if length <= SINGLE_SEGMENT:
         return 1
     return -(-length // MULTI_SEGMENT)
+
+
+def max_chars(segments: int) -> int:
+    """The most GSM-7 characters that fit in this many segments (2: 306, 3: 459)."""
+    return SINGLE_SEGMENT if segments == 1 else segments * MULTI_SEGMENT

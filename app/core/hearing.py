@@ -18,22 +18,15 @@ from functools import lru_cache
 from typing import Iterable, Literal, TypeGuard, get_args
 
 from app.core.content import MAIN_MENU, Line, Menu, Topic
+from app.core.language import ENGLISH, Language
 
 Action = Literal["next", "previous", "repeat", "back", "main", "person", "help", "goodbye", "text", "slower", "faster",
-                 "normal", "forget"]
+                 "normal", "forget", "language"]
 ACTIONS: frozenset[str] = frozenset(get_args(Action))
 MeaningKind = Literal["command", "node", "question", "maybe_end", "nothing"]
 
-DIGIT_WORDS = {
-    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-    "eight": "8", "nine": "9",
-}
-# Words a recogniser hears for a number, but which mean something else when said alone ("Oh.").
-SOUNDS_LIKE_DIGITS = {"oh": "0", "won": "1", "to": "2", "too": "2", "tree": "3", "for": "4"}
-# Words that say the next word is a key: "press two", "number 4", "option for".
-KEY_WORDS = {"press", "number", "option", "choice", "key", "pressing"}
-# Words callers wrap around a number: "press two", "number 3", "option four please".
-NUMBER_FILLERS = KEY_WORDS | {"please", "the", "i", "want", "um", "uh", "ok", "okay"}
+# English's, for callers that explore keys; each line's own come from its Language.
+DIGIT_WORDS = dict(ENGLISH.digit_words)
 FUZZY_CUTOFF = 0.8
 # A personal question's phrase may have this many other words between two of its words.
 QUESTION_GAP = 2
@@ -49,11 +42,9 @@ def is_action(name: str | None) -> TypeGuard[Action]:
     return name in ACTIONS
 
 
-def normalize(text: str) -> str:
-    """Lower-case words only, for matching what a caller said; apostrophes dropped, since recognisers
-    write "that's enough" and "thats enough" alike."""
-    text = re.sub(r"['\u2019]", "", text.lower().replace("-", " "))
-    return " ".join(re.sub(r"[^a-z0-9 ]+", " ", text).split())
+def normalize(text: str, language: Language = ENGLISH) -> str:
+    """Lower-case words only, for matching what a caller said (see Language.normalize)."""
+    return language.normalize(text)
 
 
 def spoken_names(line: Line) -> dict[str, tuple[str, ...]]:
@@ -61,23 +52,23 @@ def spoken_names(line: Line) -> dict[str, tuple[str, ...]]:
     names: dict[str, tuple[str, ...]] = {}
     nodes: list[Topic | Menu] = [*line.topics.values(), *(m for m in line.menus.values() if m.id != MAIN_MENU)]
     for node in nodes:
-        said = (normalize(p) for p in (node.label, node.title, *node.phrases))
+        said = (line.lang.normalize(p) for p in (node.label, node.title, *node.phrases))
         names[node.id] = tuple(dict.fromkeys(p for p in said if p))
     return names
 
 
-def spoken_digit(words: str) -> str | None:
-    """A number said on its own or with filler words ("press two", "number 3")."""
+def spoken_digit(words: str, language: Language = ENGLISH) -> str | None:
+    """A number said on its own or with filler words ("press two", "number 3", "oprima dos")."""
     said = words.split()
-    tokens = [t for t in said if t not in NUMBER_FILLERS]
+    tokens = [t for t in said if t not in language.number_fillers and t not in language.key_words]
     if len(tokens) != 1:
         return None
     token = tokens[0]
     if re.fullmatch(r"[0-9]", token):
         return token
-    if token in SOUNDS_LIKE_DIGITS and KEY_WORDS & set(said):
-        return SOUNDS_LIKE_DIGITS[token]
-    return DIGIT_WORDS.get(token)
+    if token in language.sounds_like_digits and language.key_words & set(said):
+        return language.sounds_like_digits[token]
+    return language.digit_words.get(token)
 
 
 def in_order(phrase: tuple[str, ...], words: tuple[str, ...], gap: int) -> bool:
@@ -124,6 +115,8 @@ class Hearing:
     def __init__(self, line: Line):
         talk = line.talk
         self.line = line
+        self.language = line.lang
+        normalize = self.normalize = self.language.normalize
         self.fillers = sorted({normalize(f) for f in talk.fillers} - {""}, key=lambda f: -len(f.split()))
         self.yes = {normalize(w) for w in talk.yes}
         self.no = {normalize(w) for w in talk.no}
@@ -151,9 +144,8 @@ class Hearing:
                          for in_topic in (False, True)}
         self.understand = lru_cache(maxsize=UNDERSTOOD_CACHE)(self._understand)  # type: ignore[method-assign]
 
-    @staticmethod
-    def _candidates(meaning: Meaning, phrases: Iterable[str], gaps: bool) -> list[_Candidate]:
-        said = dict.fromkeys(normalize(p) for p in phrases)
+    def _candidates(self, meaning: Meaning, phrases: Iterable[str], gaps: bool) -> list[_Candidate]:
+        said = dict.fromkeys(self.normalize(p) for p in phrases)
         return [_Candidate(meaning, tuple(p.split()), gaps) for p in said if p]
 
     def without_fillers(self, words: str) -> str:

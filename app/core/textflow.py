@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from app.core.content import MAIN_MENU, Line
-from app.core.hearing import Hearing, normalize
+from app.core.hearing import Hearing
+from app.core.language import fold_accents
 from app.core.node import Node
 
 OptOutGroup = Literal["stop", "start", "help"]
@@ -41,8 +42,8 @@ class Reply:
 
 
 def normalize_sms(message: str) -> str:
-    """Upper-case words only, as carriers compare keywords."""
-    return " ".join(re.sub(r"[^A-Z0-9 ]+", " ", message.upper()).split())
+    """Upper-case words only, accents folded ("MÁS" is "MAS"), as carriers compare keywords."""
+    return " ".join(re.sub(r"[^A-Z0-9 ]+", " ", fold_accents(message.upper())).split())
 
 
 class TextFlow:
@@ -80,6 +81,28 @@ class TextFlow:
                 return group
         return None
 
+    def names_language(self, message: str) -> bool:
+        """Whether a whole message names this line's language ("ESPAÑOL", "SPANISH"): a switch to it."""
+        return normalize_sms(message) in {normalize_sms(name) for name in self.line.lang.names}
+
+    def knows_word(self, message: str) -> bool:
+        """Whether a whole message is one of this line's own words: a keyword, a topic's word or a number."""
+        text = normalize_sms(message)
+        return text in self.keywords or text in self.synonyms or any(
+            text in words for words in self.line.sms.keywords.values())
+
+    def plainly_in_language(self, message: str) -> bool:
+        """Whether a message is plainly in this line's language: one of its own words that is not a number,
+        or more than half its words the language's common words or its topics' words ("hola, qué es CAR-T")."""
+        text = normalize_sms(message)
+        if not text or text.isdigit():
+            return False
+        if self.knows_word(message):
+            return True
+        own = self.line.lang.common_words | {w.lower() for w in (*self.keywords, *self.synonyms) if not w.isdigit()}
+        words = text.lower().split()
+        return 2 * sum(word in own for word in words) > len(words)
+
     def is_forget(self, message: str) -> bool:
         """Whether a whole message asks the line to erase what it keeps about the number (FORGET)."""
         return normalize_sms(message) in self.line.sms.keywords.get("forget", ())
@@ -100,7 +123,7 @@ class TextFlow:
             return self._thanks(position)
         if text in self.keywords or text in self.synonyms:
             return self._send(self.keywords.get(text) or self.synonyms[text], 0)
-        question = self.hearing.question_in(normalize(" ".join(message.split()[:MAX_QUESTION_WORDS])))
+        question = self.hearing.question_in(self.hearing.normalize(" ".join(message.split()[:MAX_QUESTION_WORDS])))
         if question:
             return self._answer(question, position)
         topic_id = self._find_topic(text, words)

@@ -154,6 +154,7 @@ class Segment:
     pause_ms: int = PAUSE_SHORT
     kind: SegmentKind = "text"
     spoken: str = ""
+    language: str = ""  # a language code when not the line's own: the other language's offer in the greeting
 
 
 @dataclass(frozen=True)

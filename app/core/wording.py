@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 
 from app.core.content import MAIN_MENU, Line, Menu, Topic
-from app.core.hearing import Hearing, normalize
+from app.core.hearing import Action, Hearing, is_action
 from app.core.node import Node
 from app.core.speech import phone_number_words
 from app.core.turns import PAUSE_LONG, PAUSE_SHORT, Segment, SegmentKind, State, Turn
@@ -24,8 +24,29 @@ class Wording:
         self.keys: dict[str, str] = {a: r.key for a, r in line.reserved.items() if r.key}
         self.keys.update(self.talk.keys)
         self._hints = {node: self._hints_at(node) for node in line.paths}
+        self._key_actions: dict[str, Action] = {
+            key: action for key, action in line.command_keys.items() if is_action(action)
+        }
         # The same few hundred sentences are said over and over: pronounce each once.
         self._pronounce = functools.lru_cache(maxsize=4096)(line.pronounce)
+
+    def keys_at(self, node: str) -> set[str]:
+        """The keys that do something at a menu or topic: the commands, plus its choices or, in a topic,
+        go on and the part before."""
+        if node in self.line.topics:
+            return set(self._key_actions) | {k for k in (self.keys.get("next"), self.keys.get("previous")) if k}
+        return set(self._key_actions) | {o.key for o in self.line.menus[node].options}
+
+    def keys_for(self, state: State) -> set[str]:
+        """The keys that do something where a call waits, a pending question's answers included."""
+        if state.pending and state.pending.kind == "resume":  # go on, or anything the main menu takes
+            return self.keys_at(MAIN_MENU) | {self.keys["next"]}
+        keys = self.keys_at(state.path[-1])
+        if state.pending and state.pending.kind == "answer":
+            keys.add(self.keys["next"])
+        elif state.pending:
+            keys |= {self.keys["yes"], self.keys["no"]}
+        return keys
 
     @property
     def person_reachable(self) -> bool:
@@ -83,10 +104,14 @@ class Wording:
         keys = say["part_keys_first"] if first else say["part_keys_last"] if last else say["part_keys"]
         return self._say(go_on), self._say(self._fill(keys))
 
-    def _say(self, text: str, pause_ms: int = PAUSE_SHORT, kind: SegmentKind = "text") -> Segment:
-        """A segment with its spoken form: the pronunciation list applied, a phone number digit by digit."""
-        spoken = phone_number_words(text) if kind == "phone_number" else self._pronounce(text)
-        return Segment(text, pause_ms, kind, spoken)
+    def _goodbye(self) -> Turn:
+        return Turn((self._say(self.line.phrases["goodbye"]),), None, Node("goodbye"), hangup=True)
+
+    def _say(self, text: str, pause_ms: int = PAUSE_SHORT, kind: SegmentKind = "text", language: str = "") -> Segment:
+        """A segment with its spoken form: the pronunciation list applied, a phone number digit by digit.
+        `language` is set only for a sentence in another language than the line's (the other's offer)."""
+        spoken = phone_number_words(text) if kind == "phone_number" else text if language else self._pronounce(text)
+        return Segment(text, pause_ms, kind, spoken, language)
 
     def _command_segments(self, at_main: bool) -> tuple[Segment, ...]:
         """The reserved keys, announced the same way everywhere: back and main menu only off the main
@@ -121,7 +146,7 @@ class Wording:
                 hints += self.hearing.names.get(option.target, ())
         for action, reserved in self.line.reserved.items():
             if action != "next" or node in self.line.topics:
-                hints += [normalize(p) for p in reserved.phrases]
+                hints += [self.hearing.normalize(p) for p in reserved.phrases]
         if node in self.line.topics:
-            hints += [normalize(p) for p in self.talk.anywhere.get("previous", ())]
+            hints += [self.hearing.normalize(p) for p in self.talk.anywhere.get("previous", ())]
         return tuple(dict.fromkeys(h for h in hints if h))

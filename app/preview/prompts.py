@@ -7,6 +7,7 @@ from typing import Sequence
 
 from app.core.callflow import CallFlow, Input, Segment, State
 from app.core.content import Line, Menu, Topic
+from app.core.content.model import OPTIONAL_PHRASES
 from app.core.explore import basic_inputs, every_turn
 from app.core.node import Node
 
@@ -46,9 +47,10 @@ def collect_prompts(flow: CallFlow) -> list[Prompt]:
 
 
 def unsaid_phrases(line: Line, prompts: Sequence[Prompt]) -> list[str]:
-    """The shared phrases no call can reach with these settings (e.g. no_person when a number is set)."""
+    """The shared phrases no call can reach with these settings (e.g. no_person when a number is set); the
+    offer of this language, which the other language's greeting says, is not one of them."""
     said = {p.segment.text for p in prompts}
-    return [name for name, text in line.phrases.items() if text not in said]
+    return [name for name, text in line.phrases.items() if text not in said and name not in OPTIONAL_PHRASES]
 
 
 def topic_segments(flow: CallFlow, topic_id: str) -> list[Segment]:

@@ -199,7 +199,10 @@
     turn("press", { key: key });
   }
 
-  callButton.addEventListener("click", () => step(urls.call, { caller: caller }));
+  // The language switch (shown when the line serves more than one): the call chooses it as a caller would.
+  const languageSelect = $("call-language");
+  callButton.addEventListener("click", () =>
+    step(urls.call, languageSelect ? { caller: caller, language: languageSelect.value } : { caller: caller }));
   hangupButton.addEventListener("click", () => {
     stopSound();
     position = null;

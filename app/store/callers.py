@@ -56,6 +56,7 @@ class Remembered:
     place: tuple[str, int] | None  # (topic, part from 0)
     place_at: dt.datetime | None
     speed_step: int = 0
+    language: str | None = None  # the language the caller chose; None: never chose one
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,8 @@ class CallerMemory:
             place_at = fast.moment(row["place_at"])
             fresh = place_at is not None and place_at >= moment - self.retention
             place = (row["topic"], row["part"]) if row["topic"] and row["part"] is not None and fresh else None
-            return Remembered(place, place_at if place else None, row["rate"] or 0)  # column "rate": the speed step
+            return Remembered(place, place_at if place else None, row["rate"] or 0,  # column "rate": the speed step
+                              row["language"])
 
         return self.store.guarded(read)
 
@@ -125,6 +127,10 @@ class CallerMemory:
     def remember_speed_step(self, number: str, speed_step: int, at: dt.datetime | None = None) -> None:
         """The speed step (from normal) this caller chose."""
         self._upsert(number, {"rate": speed_step}, at)
+
+    def remember_language(self, number: str, language: str, at: dt.datetime | None = None) -> None:
+        """The language this caller chose ("es"), for the next call's greeting."""
+        self._upsert(number, {"language": language}, at)
 
 
 def forget(store: Store, number: str) -> int:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, NamedTuple, TypeVar
 
-from sqlalchemy import DateTime, Integer, String, bindparam, case, exists, literal, or_, select, update
+from sqlalchemy import DateTime, Integer, String, bindparam, case, exists, func, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
@@ -22,8 +22,6 @@ from app.store.schema import opt_outs, sms_positions
 
 T = TypeVar("T")
 WINDOW = dt.timedelta(hours=1)  # the reply limit's hour, from a number's first text in it
-
-
 
 
 def _now() -> dt.datetime:
@@ -37,12 +35,21 @@ class Text:
     opted_out: bool
     place: tuple[str, int] | None  # (topic, next message)
     texts: int  # texts from this number in its current hour, this one included (0: not counted)
+    language: str | None = None  # the language the texter chose; None: never chose one
+
+
+class Texter(NamedTuple):
+    """What one read tells about a texter: opted out, where it is (topic, next message), its language."""
+
+    opted_out: bool
+    position: tuple[str, int] | None
+    language: str | None
 
 
 _KEY = bindparam("key", type_=String(64))
 _NOW = bindparam("now", type_=DateTime(timezone=True))
 _SINCE = bindparam("since", type_=DateTime(timezone=True))
-_COLUMNS = (sms_positions.c.topic, sms_positions.c.next_part, sms_positions.c.replies)
+_COLUMNS = (sms_positions.c.topic, sms_positions.c.next_part, sms_positions.c.replies, sms_positions.c.language)
 _READ = select(*_COLUMNS).where(sms_positions.c.number_hash == _KEY)
 _TAKE: dict[str, tuple[Any, Any]] = {}  # per dialect: built once (building a statement costs more than running it)
 
@@ -65,19 +72,20 @@ def _take_statements(dialect: str) -> tuple[Any, Any]:
     return _TAKE[dialect]
 
 
-_CLEAR = (update(sms_positions).where(sms_positions.c.number_hash == _KEY)
-          .values(topic=None, next_part=None, updated_at=_NOW))
 _PLACE: dict[str, Any] = {}
 
 
 def _place_statement(dialect: str) -> Any:
-    """The upsert of a texter's place, for a dialect (built once)."""
+    """The upsert of a texter's place (none: cleared) and language (none: unchanged), for a dialect (built once)."""
     if dialect not in _PLACE:
         topic, part = bindparam("topic", type_=String(80)), bindparam("part", type_=Integer)
+        language = bindparam("language", type_=String(8))
         insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(sms_positions)
-        _PLACE[dialect] = (insert.values(number_hash=_KEY, topic=topic, next_part=part, updated_at=_NOW)
-                           .on_conflict_do_update(index_elements=["number_hash"],
-                                                  set_={"topic": topic, "next_part": part, "updated_at": _NOW}))
+        _PLACE[dialect] = (insert.values(number_hash=_KEY, topic=topic, next_part=part, language=language,
+                                         updated_at=_NOW)
+                           .on_conflict_do_update(index_elements=["number_hash"], set_={
+                               "topic": topic, "next_part": part, "updated_at": _NOW,
+                               "language": func.coalesce(language, sms_positions.c.language)}))
     return _PLACE[dialect]
 
 
@@ -116,25 +124,27 @@ class TexterRows:
             if row is None:  # nothing inserted or updated: the number has opted out
                 return Text(True, None, 0)
             place = (row["topic"], row["next_part"]) if row["topic"] is not None else None
-            return Text(False, place, int(row["replies"]))
+            return Text(False, place, int(row["replies"]), row["language"])
 
         result: Text = self._call(take)
         return result
 
-    def texter(self, number: str) -> tuple[bool, tuple[str, int] | None]:
-        """Whether this number has opted out, and where it is (topic, next message): one read, nothing counted."""
+    def texter(self, number: str) -> Texter:
+        """Whether this number has opted out, where it is (topic, next message) and its language: one read,
+        nothing counted."""
         key = self.number_key(number)
         if key in self.journal.pending():
-            return True, None
+            return Texter(True, None, None)
 
-        def read() -> tuple[bool, tuple[str, int] | None]:
+        def read() -> Texter:
             with self.engine.connect() as conn:
                 if conn.execute(select(opt_outs.c.number_hash).where(opt_outs.c.number_hash == key)).first():
-                    return True, None
-                return False, _place(conn.execute(select(sms_positions.c.topic, sms_positions.c.next_part)
-                                                  .where(sms_positions.c.number_hash == key)).first())
+                    return Texter(True, None, None)
+                row = conn.execute(select(sms_positions.c.topic, sms_positions.c.next_part, sms_positions.c.language)
+                                   .where(sms_positions.c.number_hash == key)).first()
+                return Texter(False, _place(row), row.language if row is not None else None)
 
-        result: tuple[bool, tuple[str, int] | None] = self._call(read)
+        result: Texter = self._call(read)
         return result
 
     def position(self, number: str) -> tuple[str, int] | None:
@@ -149,13 +159,13 @@ class TexterRows:
         result: tuple[str, int] | None = self._call(read)
         return result
 
-    def set_position(self, number: str, position: tuple[str, int] | None) -> None:
-        """Remember (or forget) where this texter is: (topic, next message). The hour's count stays."""
+    def set_position(self, number: str, position: tuple[str, int] | None, language: str | None = None) -> None:
+        """Remember (or clear) where this texter is, (topic, next message), and the language it chose (None:
+        leave it as it is). The hour's count stays."""
         values = {"key": self.number_key(number), "now": _now(), "topic": position[0] if position else None,
-                  "part": position[1] if position else None}
+                  "part": position[1] if position else None, "language": language}
 
         def write() -> None:
-            statement = _place_statement(self.engine.dialect.name) if position else _CLEAR
-            fast.run(self.engine, statement, values, write=True)
+            fast.run(self.engine, _place_statement(self.engine.dialect.name), values, write=True)
 
         self._call(write)

@@ -71,9 +71,10 @@ def after_response(response: Response, write: Callable[[], None]) -> Response:
 
 
 def remember(response: Response, number: str | None, place: tuple[str, int] | None | Literal[False],
-             speed_step: int | None) -> Response:
-    """After the response: the call's place (None: it left the topic; False: unchanged) and a new speed step."""
-    if not number or (place is False and speed_step is None):
+             speed_step: int | None, language: str | None = None) -> Response:
+    """After the response: the call's place (None: it left the topic; False: unchanged), a new speed step,
+    and a language the caller just chose."""
+    if not number or (place is False and speed_step is None and language is None):
         return response
 
     def write() -> None:
@@ -82,6 +83,8 @@ def remember(response: Response, number: str | None, place: tuple[str, int] | No
             caller.remember_place(number, place)
         if speed_step is not None:
             caller.remember_speed_step(number, speed_step)
+        if language is not None:
+            caller.remember_language(number, language)
 
     return after_response(response, write)
 

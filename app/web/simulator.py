@@ -150,7 +150,8 @@ def text_field(body: dict[str, Any], name: str, limit: int) -> str:
 @bp.get("")
 def page() -> str:
     """The simulator page."""
-    return render_template("simulator.html", caller=fictional_number())
+    languages = [(code, line.lang.name) for code, line in services().lines.items()]
+    return render_template("simulator.html", caller=fictional_number(), languages=languages)
 
 
 @bp.post("/api/call")
@@ -158,7 +159,10 @@ def start_call() -> Response:
     """Place a call to the line."""
     body = json_body()
     caller = text_field(body, "caller", 20) or fictional_number()
-    return jsonify(call_json(phone().call(caller), body.get("texts_after")))
+    language = text_field(body, "language", 8) or None
+    if language is not None and language not in services().lines:
+        raise BadRequest(f"the line does not serve language {language!r}")
+    return jsonify(call_json(services().call_in(phone(), caller, language), body.get("texts_after")))
 
 
 @bp.post("/api/call/turn")

@@ -10,67 +10,78 @@ from app.core.events import Event, EventKind
 from app.core.limits import MAX_SMS_BODY
 from app.core.node import Node
 from app.core.reply_limit import Verdict, verdict
-from app.core.textflow import OptOutGroup, Position, normalize_sms
+from app.core.textflow import OptOutGroup, Position, TextFlow, normalize_sms
 from app.services import services
 from app.store import JournalError, StoreError, Unavailable
 from app.store.callers import forget
+from app.store.texters import Texter
 from app.web.common import count, note, require_twilio_signature
 
 bp = Blueprint("sms", __name__)
 bp.before_request(require_twilio_signature)
-# The words Twilio's own opt-out handling answers by itself (when it is on, as it is by default).
-# Any other STOP phrase from the content ("opt out", "stop please") the line confirms itself.
-TWILIO_ANSWERS = {
-    "stop": {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"},
-    "start": {"START", "YES", "UNSTOP"},
-    "help": {"HELP", "INFO"},
-}
 # A STOP recorded, and a START that restarted an opted-out number, are counted as such.
 OPT_EVENTS: dict[str, EventKind] = {"stop": "opt_out", "start": "restart"}
 
 
-_REPLIES: dict[str | None, bytes] = {}  # TwiML per reply: the replies are the content's own, a few hundred
+_REPLIES: dict[tuple[str | None, str], bytes] = {}  # TwiML per reply and language: the content's own, a few hundred
 MAX_REPLIES = 1024
 
 
-def _reply(body: str | None) -> Response:
-    twiml = _REPLIES.get(body)
+def _reply(body: str | None, language: str = "") -> Response:
+    """The reply as TwiML, in the language's SMS alphabet (Spanish: á, í, ó, ú sent without the accent), made
+    once per worker."""
+    twiml = _REPLIES.get((body, language))
     if twiml is None:
         response = MessagingResponse()
         if body:
-            response.message(body)
+            response.message(services().language(language).sms.fold(body))
         twiml = str(response).encode()
         if len(_REPLIES) >= MAX_REPLIES:  # bounded, whatever the content holds
             _REPLIES.clear()
-        _REPLIES[body] = twiml
+        _REPLIES[(body, language)] = twiml
     return Response(twiml, mimetype="text/xml")
+
+
+def _texts(language: str | None) -> TextFlow:
+    return services().text_flows[services().language_for(language)]
 
 
 def _twilio_answers(message: str) -> bool:
     """Whether Twilio's own opt-out handling answers this message itself (a single keyword of its own)."""
     word = normalize_sms(message)
-    return current_app.config["SMS_OPT_OUT_BY_TWILIO"] and any(word in words for words in TWILIO_ANSWERS.values())
+    return current_app.config["SMS_OPT_OUT_BY_TWILIO"] and any(
+        word in words for line in services().lines.values() for words in line.lang.twilio_answers.values())
 
 
-def _confirmation(group: OptOutGroup, message: str) -> str | None:
+def _confirmation(group: OptOutGroup, message: str, language: str) -> str | None:
     """Our confirmation of STOP, START or HELP, unless Twilio sends its own for this very word."""
-    return None if _twilio_answers(message) else services().line.sms.texts[group]
+    return None if _twilio_answers(message) else _texts(language).line.sms.texts[group]
 
 
-def _stop(number: str, body: str) -> tuple[Node, str | None]:
+def _keyword(body: str) -> tuple[OptOutGroup | None, str]:
+    """Whether a message is a STOP, START or HELP word in any language the line serves, and that language
+    (the default's when it has the word too): PARAR stops whatever language the number reads."""
+    built = services()
+    found = [(group, code) for code, flow in built.text_flows.items() if (group := flow.opt_out_group(body))]
+    if not found:
+        return None, built.default
+    return next((f for f in found if f[1] == built.default), found[0])
+
+
+def _stop(number: str, body: str, language: str) -> tuple[Node, str | None]:
     """Record a STOP (in the database, or else the local journal) and say so; if neither took it, ask again."""
     if not number:
-        return Node("stop"), _confirmation("stop", body)
+        return Node("stop"), _confirmation("stop", body, language)
     try:
         services().store.opt_out(number)
     except JournalError:
         current_app.logger.error("a STOP could be recorded neither in the database nor in the journal; "
                                  "asked the person to send it again (message=%s)", request.form.get("MessageSid", "-"))
-        return Node("stop-failed"), services().line.sms.texts["stop_failed"]
-    return Node("stop"), _confirmation("stop", body)
+        return Node("stop-failed"), _texts(language).line.sms.texts["stop_failed"]
+    return Node("stop"), _confirmation("stop", body, language)
 
 
-def _start(number: str, body: str) -> tuple[Node, str | None] | None:
+def _start(number: str, body: str, language: str) -> tuple[Node, str | None] | None:
     """START from an opted-out number: restart it (or say it must be sent again); None when it is not opted out."""
     store = services().store
     try:
@@ -82,12 +93,12 @@ def _start(number: str, body: str) -> tuple[Node, str | None] | None:
         # The person asked for messages, so an answer is welcome; it must not pretend the restart worked.
         current_app.logger.warning("a START could not be recorded: %s (message=%s)", error,
                                    request.form.get("MessageSid", "-"))
-        return Node("start-failed"), services().line.sms.texts["start_failed"]
-    return Node("start"), _confirmation("start", body)
+        return Node("start-failed"), _texts(language).line.sms.texts["start_failed"]
+    return Node("start"), _confirmation("start", body, language)
 
 
-def _take(number: str) -> tuple[bool, tuple[str, int] | None, Verdict]:
-    """Count this text in the number's hour and read its opt-out and place, in one database round trip.
+def _take(number: str) -> tuple[Texter, Verdict]:
+    """Count this text in the number's hour and read its opt-out, place and language, in one database round trip.
 
     When that write cannot be made (the database locked, or away), the opt-out and place are read
     instead and this worker's memory counts (per worker, not for the whole line); when even the
@@ -99,35 +110,62 @@ def _take(number: str) -> tuple[bool, tuple[str, int] | None, Verdict]:
     except (StoreError, Unavailable) as error:
         current_app.logger.warning("the reply limit is counted in this worker's memory: %s (message=%s)", error,
                                    request.form.get("MessageSid", "-"))
-        opted_out, saved = store.texter(number)
-        return opted_out, saved, "silent" if opted_out else services().replies.take(store.number_key(number))
+        texter = store.texter(number)
+        return texter, "silent" if texter.opted_out else services().replies.take(store.number_key(number))
     if text.opted_out:
-        return True, None, "silent"
-    return False, text.place, verdict(text.texts, int(current_app.config["SMS_REPLIES_PER_HOUR"]))
+        return Texter(True, None, None), "silent"
+    return (Texter(False, text.place, text.language),
+            verdict(text.texts, int(current_app.config["SMS_REPLIES_PER_HOUR"])))
 
 
-def _answer(group: OptOutGroup | None, number: str, body: str) -> tuple[Node, str | None]:
-    """Anything but STOP and HELP: a restart, silence for an opted-out number, or the text flow's reply."""
-    if group == "start" and number and (restarted := _start(number, body)) is not None:
-        return restarted
-    opted_out, saved, limit = _take(number) if number else (False, None, "reply")
-    if opted_out:
-        return Node("opted-out"), None
+def _language_of(body: str, chosen: str | None, first: bool) -> str:
+    """The language to answer in: the number's choice; else, for a first message plainly in another
+    language than the default (and not a word of the default's), that language; else the default."""
+    built = services()
+    if chosen:
+        return built.language_for(chosen)
+    if first and not built.texts.knows_word(body):
+        return next((code for code, flow in built.text_flows.items()
+                     if code != built.default and flow.plainly_in_language(body)), built.default)
+    return built.default
+
+
+def _answer(group: OptOutGroup | None, number: str, body: str, said_in: str) -> tuple[Node, str | None, str]:
+    """Anything but STOP and HELP: a restart, silence for an opted-out number, a language switch, or the text
+    flow's reply; with the language it is in."""
+    built = services()
+    store = built.store
+    if group == "start" and number and (restarted := _start(number, body, said_in)) is not None:
+        return (*restarted, said_in)
+    texter, limit = _take(number) if number else (Texter(False, None, None), "reply")  # one round trip
+    if texter.opted_out:
+        return Node("opted-out"), None, said_in
+    switch = next((code for code, flow in built.text_flows.items() if flow.names_language(body)), None)
+    language = switch or _language_of(body, texter.language, texter.position is None)
     if _twilio_answers(body):  # INFO, or YES from someone who never stopped: Twilio has replied
-        return Node("answered-by-twilio"), None
+        return Node("answered-by-twilio"), None, language
     if limit == "silent":
-        return Node("limited"), None
+        return Node("limited"), None, language
     g.may_reply = True  # known not to be opted out: an apology may be sent if the rest fails
+    g.language = language
+    flow = built.text_flows[language]
     if limit == "notice":
-        return Node("limit-notice"), services().line.sms.texts["limit"]
-    answer = services().texts.reply(body, Position(*saved) if saved else None)
-    place = (answer.position.topic, answer.position.next_part) if answer.position else None
-    if number and place != saved:  # most messages that leave a texter where they were need no second write
-        services().store.set_position(number, place)
-    return answer.node, answer.body
+        return Node("limit-notice"), flow.line.sms.texts["limit"], language
+    saved = texter.position
+    if switch:
+        node, reply, place = Node("language", switch), flow.line.sms.texts["menu"], saved
+    else:
+        answer = flow.reply(body, Position(*saved) if saved else None)
+        node, reply = answer.node, answer.body
+        place = (answer.position.topic, answer.position.next_part) if answer.position else None
+    # A language is kept once chosen or found; an English texter's row stays as it always was.
+    keep = language if (texter.language or language != built.default) else None
+    if number and (place != saved or keep != texter.language):  # most messages need no write
+        store.set_position(number, place, keep)
+    return node, reply, language
 
 
-def _forget(number: str) -> tuple[Node, str | None]:
+def _forget(number: str, language: str) -> tuple[Node, str | None]:
     """FORGET: erase what the line keeps about the number (never its STOP), and say so unless it stopped."""
     store = services().store
     opted_out = bool(number) and store.is_opted_out(number)
@@ -136,27 +174,30 @@ def _forget(number: str) -> tuple[Node, str | None]:
     if opted_out:
         return Node("opted-out"), None
     g.may_reply = True
-    return Node("forget"), services().line.sms.texts["forgotten"]
+    return Node("forget"), _texts(language).line.sms.texts["forgotten"]
 
 
 @bp.post("/sms")
 def incoming() -> Response:
-    """A text message comes in. STOP is recorded before anything else; opted-out numbers get nothing."""
-    texts = services().texts
+    """A text message comes in. STOP (in any language served) is recorded before anything else; opted-out
+    numbers get nothing."""
+    built = services()
     number = request.form.get("From", "")
     body = request.form.get("Body", "")[:MAX_SMS_BODY]
-    group = texts.opt_out_group(body)
+    group, language = _keyword(body)
+    forgetting = next((code for code, flow in built.text_flows.items() if flow.is_forget(body)), None)
     if group == "stop":
-        node, reply = _stop(number, body)
+        node, reply = _stop(number, body, language)
     elif group == "help":  # carriers require HELP to be answered, opted out or not
-        node, reply = Node("help"), _confirmation("help", body)
-    elif texts.is_forget(body):
-        node, reply = _forget(number)
+        node, reply = Node("help"), _confirmation("help", body, language)
+    elif forgetting:
+        language = forgetting
+        node, reply = _forget(number, language)
     else:
-        node, reply = _answer(group, number, body)
+        node, reply, language = _answer(group, number, body, language)
     note("sms", node)
-    count("sms", Event("message"), *_events(node))
-    return _reply(reply)
+    count("sms", Event("message"), Event("language", language), *_events(node))
+    return _reply(reply, language)
 
 
 def _events(node: Node) -> tuple[Event, ...]:
@@ -181,6 +222,7 @@ def apologise(error: Exception) -> Response | HTTPException:
     if not g.get("may_reply"):
         return _reply(None)  # an opt-out we could not check: silence is the safe answer
     try:
-        return _reply(services().line.sms.texts["error"])
+        language = g.get("language", "")
+        return _reply(_texts(language).line.sms.texts["error"], language)
     except Exception:
         return _reply(None)

@@ -38,20 +38,30 @@ def twiml(response: VoiceResponse) -> Response:
 NUMBER_PROSODY_RATE = "slow"
 
 
-def _say(parent: VoiceResponse | Gather, turn: Turn, speed_step: int) -> None:
+def _speech_language(code: str) -> str:
+    """Twilio's <Say>/<Gather> language for a served language: VOICE_LANGUAGE for the default, else its own."""
+    built = services()
+    code = built.language_for(code)
+    configured = current_app.config.get("VOICE_LANGUAGE") if code == built.default else ""
+    return str(configured or built.language(code).speech_language)
+
+
+def _say(parent: VoiceResponse | Gather, turn: Turn, speed_step: int, language: str) -> None:
     """<Say> the turn with SSML pauses between segments and the pronunciation list applied, at the
     caller's speed (`speed_step`, steps from SPEECH_RATE).
 
     Phone numbers get a <Say> of their own at a slower prosody rate, rather than a nested <prosody>,
-    which not every Twilio voice accepts.
+    which not every Twilio voice accepts; so does a sentence in another language (the other
+    language's offer in the greeting), in that language's voice.
     """
     config = current_app.config
     prosody_rate = pace.prosody_rate(config["SPEECH_RATE"], speed_step)
-    prosody, kind = None, None
+    prosody, kind, spoken_in = None, None, None
     for segment in turn.segments:
-        if prosody is None or segment.kind != kind:
-            kind = segment.kind
-            say = parent.say(voice=config["TWILIO_VOICE"], language=config["VOICE_LANGUAGE"])
+        said_in = segment.language or language
+        if prosody is None or segment.kind != kind or said_in != spoken_in:
+            kind, spoken_in = segment.kind, said_in
+            say = parent.say(voice=services().voice(said_in), language=_speech_language(said_in))
             prosody = say.prosody(rate=NUMBER_PROSODY_RATE if kind == "phone_number" else prosody_rate)
         if kind == "phone_number":
             prosody.say_as(segment.text, interpret_as="telephone")
@@ -61,18 +71,28 @@ def _say(parent: VoiceResponse | Gather, turn: Turn, speed_step: int) -> None:
             prosody.break_(time=f"{segment.pause_ms}ms")
 
 
-def render(turn: Turn, speed_step: int = 0) -> VoiceResponse:
+def call_params(state: State, language: str) -> dict[str, Any]:
+    """A call's place as URL parameters, with its language ("lang") unless it is the line's default."""
+    params: dict[str, Any] = state.to_params()
+    if services().language_for(language) != services().default:
+        params["lang"] = language
+    return params
+
+
+def render(turn: Turn, speed_step: int = 0, language: str = "") -> VoiceResponse:
     """The TwiML for a turn: speak and listen (keys and speech), transfer, or say goodbye and hang up.
-    A goodbye, which has no state, is said at `speed_step`, the speed the call had."""
+    A goodbye, which has no state, is said at `speed_step`, the speed the call had. `language` is the call's
+    ("" for the default): its voice, its recogniser, and the URLs carry it."""
     config = current_app.config
+    language = services().language_for(language)
     response = VoiceResponse()
     if turn.hangup or turn.state is None:
-        _say(response, turn, speed_step)
+        _say(response, turn, speed_step, language)
         response.hangup()
         return response
-    params: dict[str, Any] = turn.state.to_params()
+    params = call_params(turn.state, language)
     if turn.transfer_to:
-        _say(response, turn, turn.state.speed_step)
+        _say(response, turn, turn.state.speed_step, language)
         response.dial(turn.transfer_to, action=url_for("voice.transfer_done", **params), timeout=30)
         return response
     gather = response.gather(
@@ -85,12 +105,12 @@ def render(turn: Turn, speed_step: int = 0) -> VoiceResponse:
         speech_timeout=config["SPEECH_TIMEOUT"],
         action=url_for("voice.turn", **params),
         method="POST",
-        language=config["VOICE_LANGUAGE"],
+        language=_speech_language(language),
         hints=", ".join(turn.hints[:MAX_HINTS]) or None,
         # Twilio's telephony model (README, "Notes on the design"); empty lets Twilio choose.
         speech_model=config["SPEECH_MODEL"] or None,
     )
-    _say(gather, turn, turn.state.speed_step)
+    _say(gather, turn, turn.state.speed_step, language)
     # Reached only when the caller gave no input before the timeout.
     response.redirect(url_for("voice.turn", event="silence", **params), method="POST")
     return response
@@ -135,26 +155,27 @@ def turns() -> TurnCache:
     return cache
 
 
-def made(key: Hashable, make: Callable[[], Turn], speed_step: int = 0) -> tuple[Turn, bytes | None]:
+def made(key: Hashable, make: Callable[[], Turn], speed_step: int = 0,
+         language: str = "") -> tuple[Turn, bytes | None]:
     """The call flow's turn for a key, and its TwiML, made once per worker. `key` must hold everything the
-    turn depends on besides the content and settings: the whole State (whatever fields it gains), the Input,
-    the speed. A turn that asks the adapters for something (texts, forgetting) is made every time, and its
-    TwiML is None: it depends on what came of the request."""
+    turn depends on besides the content and settings: the language, the whole State (whatever fields it
+    gains), the Input, the speed. A turn that asks the adapters for something (texts, forgetting, another
+    language) is made every time, and its TwiML is None: it depends on what came of the request."""
     found = turns().get(key)
     if found is not None:
         return found
     turn = make()
     if turn.request is not None:
         return turn, None
-    body = str(render(turn, speed_step if turn.state is None else 0)).encode()
+    body = str(render(turn, speed_step if turn.state is None else 0, language)).encode()
     turns().put(key, (turn, body))
     return turn, body
 
 
-def answer(turn: Turn, speed_step: int = 0, body: bytes | None = None) -> Response:
+def answer(turn: Turn, speed_step: int = 0, body: bytes | None = None, language: str = "") -> Response:
     """The TwiML response for a turn (`body` when already made). `speed_step` is the speed a goodbye (a turn
-    with no state) is said at."""
-    return Response(body if body is not None else str(render(turn, speed_step)), mimetype="text/xml")
+    with no state) is said at; `language` the call's."""
+    return Response(body if body is not None else str(render(turn, speed_step, language)), mimetype="text/xml")
 
 
 def _log(turn: Turn) -> None:
@@ -166,28 +187,39 @@ def _log(turn: Turn) -> None:
 def incoming() -> Response:
     """A call comes in: greet the caller and offer the main menu."""
     known = remember.recall(remember.caller_number(request.form.get("From", "")))
+    built = services()
+    # The caller's own choice first, then the language of the number they called, then the default.
+    language = built.language_for((known.language if known else None)
+                                  or built.number_languages.get(request.form.get("To", "").strip()))
     resume, speed_step = remember.resumable(known), known.speed_step if known else 0
-    turn, body = made(("start", resume, speed_step), lambda: services().calls.start(resume, speed_step))
+    turn, body = made(("start", language, resume, speed_step),
+                      lambda: built.call_flows[language].start(resume, speed_step), language=language)
     _log(turn)
-    count("voice", Event("call"))
-    return remember_place(answer(turn, body=body), turn.node)
+    count("voice", Event("call"), Event("language", language))
+    return remember_place(answer(turn, body=body, language=language), turn.node)
+
+
+def _language() -> str:
+    """The call's language, from its URL (the default when it names none the line serves)."""
+    return services().language_for(request.args.get("lang"))
 
 
 def _place(state: State | None) -> tuple[str, int] | None:
     """The topic part a call is in, to offer on the next call; none at a menu or at the offer itself."""
     resuming = state is not None and state.pending is not None and state.pending.kind == "resume"
-    if state is None or resuming or state.path[-1] not in services().line.topics:
+    if state is None or resuming or state.path[-1] not in services().call_flows[_language()].line.topics:
         return None
     return state.path[-1], state.part
 
 
 def _carry_out(result: Turn, number: str | None) -> Turn:
     """Do what the turn asks (queue texts, or forget the caller), then let the call flow say how it went."""
-    calls = services().calls
+    calls = services().call_flows[_language()]
     assert result.request is not None
     outcome: Outcome
     if result.request.kind == "text":
-        messages = [Message(kind, body) for kind, body in texts_for(services().line, result.request.topic)]
+        fold = calls.line.lang.sms.fold  # sent as the text line sends: accents GSM-7 lacks folded
+        messages = [Message(kind, fold(body)) for kind, body in texts_for(calls.line, result.request.topic)]
         asked = f"{request.form.get('CallSid', '')}:{result.request.topic or 'list'}"
         outcome = remember.request_texts(number, request.form.get("To", ""), messages, asked)
     else:
@@ -203,15 +235,19 @@ def turn() -> Response:
                               timed_out=request.args.get("event") == "silence",
                               confidence=request.form.get("Confidence", ""),
                               min_confidence=current_app.config["SPEECH_CONFIDENCE"])
+    language = _language()
+    calls = services().call_flows[language]
     before = state.speed_step if state else 0
-    first, body = made(("turn", state, heard), lambda: services().calls.respond(state, heard), before)
+    first, body = made(("turn", language, state, heard), lambda: calls.respond(state, heard), before, language)
     number = remember.caller_number(request.form.get("From", ""))
+    if first.request is not None and first.request.kind == "language":
+        return _switch(first, number, before)
     forgetting = first.request is not None and first.request.kind == "forget"
     result = _carry_out(first, number) if first.request is not None else first
     _log(result)
     # What the call flow says happened: on the turn, and on the one after a request was carried out.
     events = first.events + (result.events if result is not first else ())
-    response = record_turn(answer(result, before, body if result is first else None), heard, events)
+    response = record_turn(answer(result, before, body if result is first else None, language), heard, events)
     response = remember_place(response, result.node)
     if forgetting or result.state is None:
         return response  # nothing to remember: forgotten just now, or the call is ending where it was
@@ -221,15 +257,27 @@ def turn() -> Response:
     return remember.remember(response, number, place if place != _place(state) else False, new_speed_step)
 
 
+def _switch(result: Turn, number: str | None, speed_step: int) -> Response:
+    """The caller chose another language ("*", "español", "English"): its greeting and main menu, at the
+    same speed; the choice is remembered for the next call."""
+    assert result.request is not None
+    language = services().language_for(result.request.topic)
+    turn = services().call_flows[language].start(speed_step=speed_step)
+    _log(result)
+    count("voice", Event("language", language))
+    response = remember_place(answer(turn, language=language), turn.node)
+    return remember.remember(response, number, False, None, language)
+
+
 @bp.post("/transfer-done")
 def transfer_done() -> Response:
     """A transfer to a person ended: say goodbye if it was answered, else offer the menu again."""
     completed = request.form.get("DialCallStatus", "") in ("completed", "answered")
     state = State.from_params(request.args)
     speed_step = state.speed_step if state else 0
-    result = services().calls.after_transfer(completed, speed_step)
+    result = services().call_flows[_language()].after_transfer(completed, speed_step)
     _log(result)
-    return remember_place(answer(result, speed_step), result.node)
+    return remember_place(answer(result, speed_step, language=_language()), result.node)
 
 
 # Twilio's CallStatus values for a call that is over; only "completed" calls were answered by the line.
@@ -268,11 +316,11 @@ def apologise(error: Exception) -> Response | HTTPException:
     current_app.logger.exception("voice error on %s (call=%s)", request.path, request.form.get("CallSid", "-"))
     note("voice", "error")
     try:
-        return twiml(render(services().calls.error_turn()))
+        return twiml(render(services().call_flows[_language()].error_turn(), language=_language()))
     except Exception:
         current_app.logger.exception("could not even build the apology")
         response = VoiceResponse()
-        response.say(LAST_RESORT, voice=current_app.config.get("TWILIO_VOICE"),
-                     language=current_app.config.get("VOICE_LANGUAGE"))
+        response.say(LAST_RESORT, voice=current_app.config.get("TWILIO_VOICE") or None,
+                     language=current_app.config.get("VOICE_LANGUAGE") or "en-US")
         response.hangup()
         return twiml(response)

@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from app.core.checks.conversation import conversation_problems
 from app.core.checks.fields import plain_field, problem_at, speaking_seconds
+from app.core.checks.in_step import step_problems
 from app.core.checks.keys import phrase_collisions, promised_key_problems, sms_menu_number_problems
 from app.core.checks.language import (
     EXPLANATION_WINDOW,
@@ -34,9 +35,11 @@ from app.core.checks.voice import (
 )
 from app.core.checks.words import hard_word_problems
 from app.core.content import ContentError, Line, Problem, load_line
+from app.core.language import LANGUAGES
 
 __all__ = [
-    "EXPLANATION_WINDOW", "check_content", "check_files", "check_line", "explains", "file_summaries", "format_problem",
+    "EXPLANATION_WINDOW", "check_content", "languages_in_step", "other_lines",
+    "check_files", "check_line", "explains", "file_summaries", "format_problem",
     "in_report_order", "load_line", "months_before", "problem_at", "speaking_seconds", "summary", "term_pattern",
 ]
 
@@ -51,27 +54,57 @@ def check_content(content_dir: str | Path, language: str, today: dt.date, words_
     except ContentError as error:
         problems = [replace(p, field=plain_field(p.field)) for p in error.problems]
         line, whole = error.partial or error.pieces, error.partial is not None
+    others = other_lines(content_dir, language)
     if line is not None:
-        problems += check_line(line, today, words_per_minute) if whole else check_files(line, today, words_per_minute)
+        problems += check_line(line, today, words_per_minute, others) if whole \
+            else check_files(line, today, words_per_minute, others)
     return in_report_order(dict.fromkeys(problems))
 
 
-def check_line(line: Line, today: dt.date, words_per_minute: int) -> list[Problem]:
+def other_lines(content_dir: str | Path, language: str) -> list[Line]:
+    """The other languages' lines in the content folder that load (their greetings' offers are heard in this
+    one's); one that does not load is reported when it is checked itself."""
+    found = []
+    for code in sorted(LANGUAGES):
+        if code != language and (Path(content_dir) / code / "line.yaml").is_file():
+            try:
+                found.append(load_line(content_dir, code))
+            except ContentError:
+                continue
+    return found
+
+
+def check_line(line: Line, today: dt.date, words_per_minute: int, others: Sequence[Line] = ()) -> list[Problem]:
     """The editorial problems of content the loader built (whole, or partial despite its own refusals)."""
     return [
         *phrase_collisions(line), *promised_key_problems(line), *sms_menu_number_problems(line),
-        *check_files(line, today, words_per_minute), *conversation_problems(line, today, words_per_minute),
+        *check_files(line, today, words_per_minute, others),
+        *conversation_problems(line, today, words_per_minute, others),
     ]
 
 
-def check_files(line: Line, today: dt.date, words_per_minute: int) -> list[Problem]:
+def check_files(line: Line, today: dt.date, words_per_minute: int, others: Sequence[Line] = ()) -> list[Problem]:
     """The checks that look at each file on its own, so they work even when the menus cannot be followed."""
     return [
         *plain_language_problems(line), *jargon_problems(line),
-        *speaking_time_problems(line, words_per_minute), *greeting_time_problems(line, words_per_minute),
+        *speaking_time_problems(line, words_per_minute), *greeting_time_problems(line, words_per_minute, others),
         *unspeakable_problems(line), *abbreviation_warnings(line),
         *review_date_problems(line, today), *as_of_problems(line), *safety_problems(line), *hard_word_problems(line),
     ]
+
+
+def languages_in_step(content_dir: str | Path, codes: Sequence[str]) -> list[Problem]:
+    """The languages' topics, menus, keys and questions kept in step (see checks/in_step.py); a language whose
+    content the loader refuses counts by what it could build (its own check says what is wrong)."""
+    lines = {}
+    for code in codes:
+        try:
+            lines[code] = load_line(content_dir, code)
+        except ContentError as error:
+            built = error.partial or error.pieces
+            if built is not None:
+                lines[code] = built
+    return list(step_problems(lines)) if len(lines) > 1 else []
 
 
 def in_report_order(problems: Iterable[Problem]) -> list[Problem]:

@@ -8,39 +8,31 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Iterator
-
-import textstat
+from typing import Iterator, Sequence
 
 from app.core import gsm, speech
 from app.core.callflow import CallFlow, Input, Turn, normalize, spoken_names
 from app.core.checks.fields import line_problem, question_path, talk_problem
+from app.core.checks.language import reading_score
 from app.core.checks.listening import node_path, turn_length_problems, waiting_turns
 from app.core.checks.trust import review_problem
 from app.core.content import Line, Problem
+from app.core.language import fold_accents
 from app.core.textflow import TextFlow
 from app.core.turns import State
 
 MAX_CHOICE_WORDS = 25
-MAX_SENTENCE_WORDS = 20
-MAX_ANSWER_GRADE = 8.0
-EMERGENCY_WORDS = "call 911"
-PROMISED_KEY = re.compile(r"\bpress(?:ing)?\s+(?:the\s+)?([0-9*#])\b", re.IGNORECASE)
-UNSPEAKABLE = re.compile(r"https?:|\bwww\b|\.(?:com|gov|org|net)\b|[%&/@#+=]", re.IGNORECASE)
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-# Telling a caller what to do about their care; the line informs, the neurologist advises.
-ADVICE = re.compile(r"\b(you should|you must|you need to|we recommend|i recommend|we suggest|i suggest|"
-                    r"(?:stop|start|keep) taking|do not take|don't take|it is (?:right|safe) for you)\b",
-                    re.IGNORECASE)
 
 
 # ----- entry point ---------------------------------------------------------------------------------
 
-def conversation_problems(line: Line, today: dt.date, words_per_minute: int) -> list[Problem]:
-    """Every problem with how the line converses (see the module's docstring)."""
+def conversation_problems(line: Line, today: dt.date, words_per_minute: int,
+                          others: Sequence[Line] = ()) -> list[Problem]:
+    """Every problem with how the line converses (see the module's docstring); `others` are the languages
+    the greeting offers besides the line's own."""
     if not line.talk.say:  # conversation.yaml was refused: the loader said why
         return []
-    turns = waiting_turns(line)
+    turns = waiting_turns(line, others)
     return [
         *claimed_twice(line), *turn_length_problems(line, words_per_minute, turns), *choice_length_problems(line),
         *promised_key_problems(line, turns), *talk_language_problems(line), *advice_problems(line),
@@ -108,18 +100,20 @@ def choice_length_problems(line: Line) -> Iterator[Problem]:
 def promised_key_problems(line: Line, turns: list[tuple[CallFlow, Turn]] | None = None) -> Iterator[Problem]:
     """Every "press N" in a conversation sentence or answer names a key that works where it is said."""
     shared = set(line.phrases.values())
+    editorial = line.lang.editorial
     reported: set[tuple[str, str]] = set()
     for flow, turn in waiting_turns(line) if turns is None else turns:
         works = flow.keys_for(turn.state) if turn.state else set()
         for segment in turn.segments:
             if segment.text in shared or segment.kind != "text":
                 continue
-            for match in PROMISED_KEY.finditer(segment.text):
-                if match.group(1) not in works and (segment.text, match.group(1)) not in reported:
-                    reported.add((segment.text, match.group(1)))
+            for match in editorial.promised_key.finditer(segment.text):
+                key = editorial.key_names.get(match.group(1).lower(), match.group(1))
+                if re.fullmatch(r"[0-9*#]", key) and key not in works and (segment.text, key) not in reported:
+                    reported.add((segment.text, key))
                     path, ours = node_path(line, str(turn.node))
                     yield (talk_problem if ours else line_problem)(
-                        line, path, f"\"{segment.text}\" says '{match.group(0)}' but key {match.group(1)} does "
+                        line, path, f"\"{segment.text}\" says '{match.group(0)}' but key {key} does "
                                     f"nothing there (keys that work: {', '.join(sorted(works)) or 'none'})")
 
 
@@ -137,29 +131,26 @@ def talk_texts(line: Line) -> Iterator[tuple[str, str, bool]]:
         yield question_path(line, question.id, "text"), question.text, False
 
 
-def sentences(text: str) -> list[str]:
-    """A text split after each full stop, question or exclamation mark."""
-    return [s for s in SENTENCE_END.split(text.strip()) if s]
-
-
 def talk_language_problems(line: Line) -> Iterator[Problem]:
-    """Sentences under 20 words, answers at reading grade 8 at most, nothing the voice reads badly."""
+    """Short sentences, answers as easy to read as any part, nothing the voice reads badly."""
+    editorial, readability = line.lang.editorial, line.lang.readability
     for path, text, spoken in talk_texts(line):
-        for sentence in sentences(text):
+        for sentence in editorial.sentences(text):
             count = len(sentence.split())
-            if count > MAX_SENTENCE_WORDS:
+            if count > editorial.max_sentence_words:
                 yield talk_problem(line, path, f"sentence \"{' '.join(sentence.split()[:8])} ...\" has {count} "
-                                               f"words; the most is {MAX_SENTENCE_WORDS}")
+                                               f"words; the most is {editorial.max_sentence_words}")
         if spoken:
-            found = dict.fromkeys(m.group(0) for m in UNSPEAKABLE.finditer(line.pronounce(text)))
+            found = dict.fromkeys(m.group(0) for m in editorial.unspeakable.finditer(line.pronounce(text)))
             if found:
                 yield talk_problem(line, path, f"the voice would read {', '.join(map(repr, found))} badly; "
                                                f"write it in words, like \"clinical trials dot gov\"")
     for question in line.talk.questions.values():
-        grade = round(textstat.flesch_kincaid_grade(question.answer), 1)
-        if grade > MAX_ANSWER_GRADE:
+        score = reading_score(question.answer, line.lang)
+        if readability.too_hard(score, readability.part_limit):
             yield talk_problem(line, question_path(line, question.id, "answer"),
-                               f"reads at grade {grade}; the most for an answer is {MAX_ANSWER_GRADE:g}")
+                               f"reads at {score} ({readability.formula}); the limit for an answer is "
+                               f"{readability.part_limit:g}")
 
 
 def everything_said(line: Line) -> Iterator[tuple[str, str]]:
@@ -176,27 +167,32 @@ def everything_said(line: Line) -> Iterator[tuple[str, str]]:
 
 
 def advice_problems(line: Line) -> Iterator[Problem]:
-    """The line informs and never advises: no "you should", "stop taking"... anywhere it speaks or texts."""
+    """The line informs and never advises: no "you should", "stop taking"... in the conversation files. (The
+    same rule, Editorial.gives_advice, checks topics and line.yaml in checks/safety.py.)"""
+    editorial = line.lang.editorial
     for path, text in everything_said(line):
-        for match in ADVICE.finditer(text):
-            message = (f"'{match.group(0)}' tells a caller what to do about their care; the line informs, the "
-                       f"neurologist advises: say what is known instead")
-            ours = not path.startswith(("topics.", "phrases."))
-            yield (talk_problem if ours else line_problem)(line, path, message)
+        if path.startswith(("topics.", "phrases.")):
+            continue  # safety_problems reports these, once
+        for sentence in editorial.sentences(text):
+            said = editorial.gives_advice(sentence)
+            if said:
+                yield talk_problem(line, path, f"'{said}' tells a caller what to do about their care; the line "
+                                               f"informs, the neurologist advises: say what is known instead")
 
 
 def question_problems(line: Line, today: dt.date) -> Iterator[Problem]:
     """Each answer names the neurologist; an emergency answer starts with the emergency words; the
     answers have dated sources and a recent review."""
-    talk = line.talk
+    talk, editorial = line.talk, line.lang.editorial
     for question in talk.questions.values():
         for field, text in (("answer", question.answer), ("text", question.text)):
-            if "neurologist" not in text.lower():
+            if fold_accents(editorial.neurologist.lower()) not in fold_accents(text.lower()):
                 yield talk_problem(line, question_path(line, question.id, field),
-                                   "must name the neurologist, who is the one to advise")
-            if question.emergency and EMERGENCY_WORDS not in (sentences(text) or [""])[0].lower():
-                yield talk_problem(line, question_path(line, question.id, field),
-                                   f"an emergency answer must begin with the emergency words ('{EMERGENCY_WORDS}')")
+                                   f"must name the {editorial.neurologist}, who is the one to advise")
+            first = (editorial.sentences(text) or [""])[0].lower()
+            if question.emergency and editorial.emergency_words not in first:
+                yield talk_problem(line, question_path(line, question.id, field), f"an emergency answer must begin "
+                                   f"with the emergency words ('{editorial.emergency_words}')")
         if not question.phrases:
             yield talk_problem(line, question_path(line, question.id, "phrases"), "needs words that recognise it")
     for index, source in enumerate(talk.sources):
@@ -231,20 +227,23 @@ def key_fact_problems(line: Line) -> Iterator[Problem]:
 
 def text_replies(line: Line) -> Iterator[tuple[str, str, int]]:
     """Every reply the text flow can send that the conversation files shape: (field path, body, most segments)."""
-    texts = TextFlow(line)
-    yield "sms.thanks", texts.reply("thanks", None).body, 1
-    yield "sms.unknown", texts.reply("purple elephant umbrella", None).body, gsm.MAX_SEGMENTS
+    texts, alphabet = TextFlow(line), line.lang.sms
+    most = alphabet.max_segments
+    thanks = next(iter(line.talk.sms_words.get("thanks_words", ())), "thanks")
+    yield "sms.thanks", alphabet.fold(texts.reply(thanks, None).body), 1
+    yield "sms.unknown", alphabet.fold(texts.reply("purple elephant umbrella", None).body), most
     for question in line.talk.questions.values():
-        yield question_path(line, question.id, "text"), texts._answer(question.id, None).body, gsm.MAX_SEGMENTS
+        yield question_path(line, question.id, "text"), alphabet.fold(texts._answer(question.id, None).body), most
     for topic in line.topics.values():
         for index in range(len(topic.sms)):
-            yield "sms.part_mark", texts.topic_message(topic.id, index), gsm.MAX_SEGMENTS
+            yield "sms.part_mark", alphabet.fold(texts.topic_message(topic.id, index)), most
 
 
 def text_reply_problems(line: Line) -> Iterator[Problem]:
     """Every such reply is plain GSM-7 text in its most segments (thanks: one; the rest: two). A topic's
     own message the loader checks already: here only what the part mark adds to it."""
-    topic_messages = {TextFlow(line).topic_message(t.id, i): line.topic_sms(t, i)
+    fold = line.lang.sms.fold
+    topic_messages = {fold(TextFlow(line).topic_message(t.id, i)): fold(line.topic_sms(t, i))
                       for t in line.topics.values() for i in range(len(t.sms))}
     for path, body, most in text_replies(line):
         unmarked = topic_messages.get(body)

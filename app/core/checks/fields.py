@@ -10,9 +10,9 @@ from typing import Iterator, Literal
 from app.core import speech
 from app.core.content import Line, Problem
 from app.core.content.reader import sentence_line
+from app.core.language import ENGLISH, Language
 
 Channel = Literal["speech", "text"]
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 @dataclass(frozen=True)
@@ -68,9 +68,9 @@ def all_passages(line: Line) -> Iterator[Passage]:
     yield from text_passages(line)
 
 
-def sentences(text: str) -> list[str]:
-    """A text split after each full stop, question or exclamation mark."""
-    return [s for s in SENTENCE_END.split(text.strip()) if s]
+def sentences(text: str, language: Language = ENGLISH) -> list[str]:
+    """A text split after each full stop, question or exclamation mark (the language's own rule)."""
+    return language.editorial.sentences(text)
 
 
 def sentence_with(text: str, fragment: str) -> str | None:

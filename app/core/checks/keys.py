@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from app.core.callflow import DIGIT_WORDS, CallFlow, Input, Turn, normalize, spoken_names
+from app.core.callflow import CallFlow, Input, Turn, normalize, spoken_names
 from app.core.checks.fields import problem_at, sentence_with, spoken_texts
 from app.core.content import Line, Problem
 from app.core.explore import basic_inputs, every_turn
@@ -15,8 +15,6 @@ from app.core.textflow import TextFlow
 # Every key a caller can press, and a number to reach a person by, for exploring the call flow.
 ALL_KEYS = "0123456789*#"
 EXAMPLE_NUMBER = "555 0100"
-KEY_WORDS = {**DIGIT_WORDS, "star": "*", "pound": "#", "hash": "#"}
-PROMISED_KEY = re.compile(r"\bpress(?:ing)?\s+(?:the\s+)?([0-9*#]|[a-z]+)\b", re.IGNORECASE)
 SMS_NUMBER_RANGE = re.compile(r"\b(\d+)\s*(?:-|to|through)\s*(\d+)\b", re.IGNORECASE)
 SMS_NUMBERED_WORD = re.compile(r"\b(\d+) ([A-Z][A-Z0-9]+)\b")
 
@@ -95,11 +93,13 @@ def keys_that_work(flow: CallFlow, path: str, said_keys: dict[str, set[str]]) ->
 
 def promised_key_problems(line: Line) -> Iterator[Problem]:
     """A spoken "press 5" must name a key that works where it is said."""
-    promises = [(path, text, match) for path, text in spoken_texts(line) for match in PROMISED_KEY.finditer(text)]
+    editorial = line.lang.editorial
+    promises = [(path, text, match) for path, text in spoken_texts(line)
+                for match in editorial.promised_key.finditer(text)]
     said_keys = phrase_keys(line) if any(path.startswith("phrases.") for path, _, _ in promises) else {}
     flow = CallFlow(line)
     for path, text, match in promises:
-        key = KEY_WORDS.get(match.group(1).lower(), match.group(1))
+        key = editorial.key_names.get(match.group(1).lower(), match.group(1))
         works = keys_that_work(flow, path, said_keys)
         if re.fullmatch(r"[0-9*#]", key) and key not in works:
             yield problem_at(line, path, f"says '{match.group(0)}' but key {key} does nothing where this is said "

@@ -11,27 +11,28 @@ import textstat
 
 from app.core.checks.fields import all_passages, brief, part_path, problem_at, sentences
 from app.core.content import Line, Problem
-
-MAX_PART_GRADE = 8.0
-MAX_TOPIC_GRADE = 6.0
-MAX_SENTENCE_WORDS = 20
+from app.core.language import ENGLISH, Language
 
 # How far after a jargon word's first use its explanation may come: that sentence and the next two.
 EXPLANATION_WINDOW = 3
-# Words that show a sentence explains something ("Myelin is the coating...", "a marker called CD19").
-EXPLANATION_CUES = re.compile(
-    r"\b(is an?|is the|is when|is where|are|means|that is|called|call this|sold as|short for|kind of|like an?)\b",
-    re.IGNORECASE,
-)
-# A sentence that explains the one before it: "That is an immune reaction...", "It is a strong...".
-POINTER_START = re.compile(r"^(that|this|these|it)\b", re.IGNORECASE)
-# An explanation right after a term: ", a marker on...", " (research studies in people)", not " (CRS)".
-EXPLANATION_AFTER = re.compile(r",\s+an?\b|\s*\((?!\s*[A-Z0-9-]+\s*\))")
+# The English cues, for callers that check a sentence without a line (Editorial holds each language's).
+EXPLANATION_CUES = ENGLISH.editorial.explanation_cues
+POINTER_START = ENGLISH.editorial.pointer_start
+EXPLANATION_AFTER = ENGLISH.editorial.explanation_after
+
+
+def reading_score(text: str, language: Language = ENGLISH) -> float:
+    """A text's reading level by its language's formula (Flesch-Kincaid grade; Fernández Huerta ease).
+
+    textstat counts syllables by its current language, a global: set it each time."""
+    readability = language.readability
+    textstat.set_lang(readability.textstat_language)
+    return round(float(getattr(textstat, readability.formula)(text)), 1)
 
 
 def reading_grade(text: str) -> float:
-    """Flesch-Kincaid grade level of a text."""
-    return round(float(textstat.flesch_kincaid_grade(text)), 1)
+    """Flesch-Kincaid grade level of an English text."""
+    return reading_score(text, ENGLISH)
 
 
 def plain_language_problems(line: Line) -> Iterator[Problem]:
@@ -40,12 +41,13 @@ def plain_language_problems(line: Line) -> Iterator[Problem]:
     for topic in line.topics.values():
         yield from _grade_problems(line, topic.id, [part.text for part in topic.parts], "parts", "part")
         yield from _grade_problems(line, topic.id, list(topic.sms), "sms", "text message")
+    most = line.lang.editorial.max_sentence_words
     for passage in all_passages(line):
-        for sentence in sentences(passage.text):
+        for sentence in sentences(passage.text, line.lang):
             count = sentence_words(sentence)
-            if count > MAX_SENTENCE_WORDS:
+            if count > most:
                 yield problem_at(line, passage.path, f"the sentence \"{brief(sentence)}\" has {count} words; "
-                                                     f"the most is {MAX_SENTENCE_WORDS}: split it in two",
+                                                     f"the most is {most}: split it in two",
                                  sentence=sentence)
 
 
@@ -59,17 +61,23 @@ def sentence_words(sentence: str) -> int:
 
 
 def _grade_problems(line: Line, topic_id: str, texts: list[str], field: str, noun: str) -> Iterator[Problem]:
-    """Each text (a part, a message) at most grade 8, and all of them together at most grade 6."""
+    """Each text (a part, a message) within the language's limit for a part (English: grade 8), and all of
+    them together within its limit for a topic (grade 6)."""
+    rule = line.lang.readability
+    scale = "school grade" if rule.harder_when_higher else "reading ease"
+    bound = "most" if rule.harder_when_higher else "least"
     for index, text in enumerate(texts):
-        grade = reading_grade(text)
-        if grade > MAX_PART_GRADE:
+        grade = reading_score(text, line.lang)
+        if rule.too_hard(grade, rule.part_limit):
             yield problem_at(line, f"topics.{topic_id}.{field}[{index}]",
-                             f"reads at school grade {grade}; the most for a {noun} is {MAX_PART_GRADE:g}. "
+                             f"reads at {scale} {grade}; the {bound} for a {noun} is {rule.part_limit:g}. "
                              f"Use shorter sentences and shorter words", sentence=text)
-    grade = reading_grade(" ".join(texts)) if texts else 0.0
-    if grade > MAX_TOPIC_GRADE:
+    if not texts:
+        return
+    grade = reading_score(" ".join(texts), line.lang)
+    if rule.too_hard(grade, rule.topic_limit):
         found = problem_at(line, f"topics.{topic_id}.{field}[0]", f"the {noun}s of this topic together read at "
-                           f"school grade {grade}; the most is {MAX_TOPIC_GRADE:g}. Use shorter sentences and shorter "
+                           f"{scale} {grade}; the {bound} is {rule.topic_limit:g}. Use shorter sentences and shorter "
                            f"words", sentence=texts[0])
         yield dataclasses.replace(found, field="whole topic" if field == "parts" else "all text messages")
 
@@ -80,14 +88,15 @@ def term_pattern(term: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-]){body}s?(?![\w-])", re.IGNORECASE)
 
 
-def explains(sentence: str, term: re.Pattern[str]) -> bool:
+def explains(sentence: str, term: re.Pattern[str], language: Language = ENGLISH) -> bool:
     """True when a sentence explains the term: it names the term or points back ("That is..."), with a cue,
     or puts an explanation right after it ("BCMA, a marker on plasma cells"; "trials (research studies)")."""
-    if not (term.search(sentence) or POINTER_START.match(sentence)):
+    editorial = language.editorial
+    if not (term.search(sentence) or editorial.pointer_start.match(sentence)):
         return False
-    if EXPLANATION_CUES.search(sentence):
+    if editorial.explanation_cues.search(sentence):
         return True
-    return any(re.match(EXPLANATION_AFTER, sentence[m.end():]) for m in term.finditer(sentence))
+    return any(re.match(editorial.explanation_after, sentence[m.end():]) for m in term.finditer(sentence))
 
 
 def jargon_problems(line: Line) -> Iterator[Problem]:
@@ -96,13 +105,13 @@ def jargon_problems(line: Line) -> Iterator[Problem]:
         for term, explanation in line.jargon.items():
             pattern = term_pattern(term)
             for index, part in enumerate(topic.parts):
-                said = sentences(part.text)
+                said = sentences(part.text, line.lang)
                 found = next(((i, m) for i, s in enumerate(said) if (m := pattern.search(s))), None)
                 if found is None:
                     continue
                 first, match = found
                 window = said[first:first + EXPLANATION_WINDOW]
-                if not any(explains(s, pattern) for s in window):
+                if not any(explains(s, pattern, line.lang) for s in window):
                     written = match.group(0)
                     yield problem_at(line, part_path(topic.id, index),
                                      f"'{written}' is not explained where this topic first uses it "

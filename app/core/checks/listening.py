@@ -6,7 +6,7 @@ Pure. Run `python -m app.checks.listening` to print the longest turns a caller c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 from app.core import speech
 from app.core.callflow import CallFlow, Input, Turn, normalize, spoken_names
@@ -50,9 +50,11 @@ def explored_inputs(line: Line) -> list[Input]:
     return inputs
 
 
-def flows(line: Line) -> list[CallFlow]:
-    """The call flow with each way of reaching a person: none, a number read out, a transfer."""
-    return [CallFlow(line), CallFlow(line, contact_number=EXAMPLE_NUMBER), CallFlow(line, EXAMPLE_NUMBER)]
+def flows(line: Line, others: Sequence[Line] = ()) -> list[CallFlow]:
+    """The call flow with each way of reaching a person: none, a number read out, a transfer; the greeting
+    offers each of the `others` languages, as it does when they are served."""
+    return [CallFlow(line, others=others), CallFlow(line, contact_number=EXAMPLE_NUMBER, others=others),
+            CallFlow(line, EXAMPLE_NUMBER, others=others)]
 
 
 def conversation_turns(flow: CallFlow, inputs: list[Input]) -> Iterator[Turn]:
@@ -92,12 +94,12 @@ def line_repeat_words(flow: CallFlow) -> list[str]:
     return list(phrases[:1])
 
 
-def waiting_turns(line: Line) -> list[tuple[CallFlow, Turn]]:
+def waiting_turns(line: Line, others: Sequence[Line] = ()) -> list[tuple[CallFlow, Turn]]:
     """Every different turn after which the line waits for the caller, with each way of reaching a person
     (a turn counts once for each set of keys that work after it)."""
     inputs = explored_inputs(line)
     found: dict[tuple[str, str, frozenset[str]], tuple[CallFlow, Turn]] = {}
-    for flow in flows(line):
+    for flow in flows(line, others):
         for turn in conversation_turns(flow, inputs):
             if turn.state is not None and not turn.hangup and not turn.transfer_to:
                 found.setdefault((str(turn.node), turn.text, frozenset(flow.keys_for(turn.state))), (flow, turn))

@@ -8,43 +8,7 @@ from typing import Iterator
 
 from app.core.checks.fields import Passage, all_passages, problem_at, sentences
 from app.core.content import Line, Problem, Topic
-
-# Verbs of advice about a person's own treatment.
-TREATMENT_VERBS = (r"stop|start|switch|take|quit|skip|avoid|change|try|get|begin|continue|keep|join|enrol|enroll|"
-                   r"sign up for|come off|go off|give up|drop|reduce|increase|ask for|have")
-# "You should stop...", "Patients must start...", "You need to switch..."
-SHOULD = re.compile(rf"\b(?:you|patients|people|everyone|anyone|callers)\s+(?:really\s+)?"
-                    rf"(?:should|must|need to|have to|ought to|had better|'d better)\s+(?:not\s+|never\s+)?"
-                    rf"(?:{TREATMENT_VERBS})\b", re.IGNORECASE)
-# "Do not take...", "Never stop...", anywhere in a sentence.
-DO_NOT = re.compile(r"\b(?:do not|don't|dont|never)\s+(?:stop|start|take|switch|skip|quit|change)\b", re.IGNORECASE)
-# A sentence that starts with an order about a medicine: "Stop taking Ocrevus.", "Switch to CAR-T."
-ORDER = re.compile(rf"^(?:please\s+)?(?:{TREATMENT_VERBS})\b", re.IGNORECASE)
-TREATMENT_WORDS = re.compile(
-    r"\b(?:taking|using|medicines?|medications?|drugs?|treatments?|therapy|therapies|pills?|infusions?|doses?|"
-    r"car-?t|trials?|ocrevus|ocrelizumab|rituximab|steroids?)\b", re.IGNORECASE)
-ORDER_REACH = 5  # how many words after the verb an order's medicine may come
-
-# Claims no source allows, each with how to say what the sources do say.
-CLAIMS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\bcur(?:e|es|ed|ing)\b", re.IGNORECASE),
-     "no source says CAR-T cures MS; say what they say, like \"No study has shown that it cures MS.\""),
-    (re.compile(r"\bguarantee(?:s|d)?\b", re.IGNORECASE),
-     "no treatment is guaranteed to work; say what studies found, like \"Early results suggest it may help.\""),
-    (re.compile(r"\bapproved\s+(?:for|to treat|in)\s+(?:people\s+with\s+)?(?:MS|multiple sclerosis)\b",
-                re.IGNORECASE),
-     "CAR-T is not approved for MS; say so, like \"CAR-T is not approved for MS.\""),
-    (re.compile(r"\b(?:safe|harmless)\s+for\s+(?:everyone|everybody|anyone|all)\b|\b(?:completely|totally|"
-                r"perfectly|entirely|100 percent)\s+safe\b|\brisk-free\b|\bno\s+side\s+effects\b", re.IGNORECASE),
-     "no treatment is safe for everyone; say what studies found, like \"Early results suggest it may be safe.\""),
-)
-# Words that deny a claim in the same clause: "No study has shown that it cures MS", "not approved".
-NEGATION = re.compile(r"\b(?:not|no|never|nor|neither|none|nothing|without|cannot|nobody|isn't|aren't|wasn't|hasn't|"
-                      r"haven't|doesn't|don't|didn't|won't|can't|unlikely)\b|n't\b", re.IGNORECASE)
-CLAUSE_BREAK = re.compile(r"[,;:\u2014]|\bbut\b|\band\b", re.IGNORECASE)
-# "...before CAR-T could be approved for MS" talks about a possible future, not a fact.
-HYPOTHETICAL = re.compile(r"\b(?:could|would|might|may|can|must|will)\s+(?:\w+\s+)?(?:be|become|get)\s*$",
-                          re.IGNORECASE)
+from app.core.language import ENGLISH, Language
 
 # Years and counts: 2023; "12 people"; "five people". "One" is too common to be a count ("no one").
 NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -58,36 +22,26 @@ NAMING_WORDS = re.compile(r"\b(?:phase|press|key|option|part|step|number|reply|t
 
 
 def safety_problems(line: Line) -> Iterator[Problem]:
-    """Every safety problem: advice, unsupported claims, and years or counts without a source."""
+    """Every safety problem: advice, unsupported claims, and years or counts without a source, by the line's
+    language's patterns."""
     for passage in all_passages(line):
-        for sentence in sentences(passage.text):
+        for sentence in sentences(passage.text, line.lang):
             yield from _advice(line, passage, sentence)
             yield from _claims(line, passage, sentence)
     for topic in line.topics.values():
         yield from _unsourced_numbers(line, topic)
 
 
-def gives_advice(sentence: str) -> str | None:
+def gives_advice(sentence: str, language: Language = ENGLISH) -> str | None:
     """The words of a sentence that tell the listener what to do about their own treatment, if any.
 
     Questions ("Should I stop taking Ocrevus?") are what a caller asks their doctor, not advice.
     """
-    if sentence.rstrip().endswith("?"):
-        return None
-    for pattern in (SHOULD, DO_NOT):
-        match = pattern.search(sentence)
-        if match:
-            return match.group(0)
-    order = ORDER.match(sentence.strip())
-    if order:
-        reach = " ".join(sentence.strip()[order.end():].split()[:ORDER_REACH])
-        if TREATMENT_WORDS.search(reach) or TREATMENT_WORDS.search(order.group(0)):
-            return f"{order.group(0)} {reach}".strip()
-    return None
+    return language.editorial.gives_advice(sentence)
 
 
 def _advice(line: Line, passage: Passage, sentence: str) -> Iterator[Problem]:
-    said = gives_advice(sentence)
+    said = gives_advice(sentence, line.lang)
     if said:
         yield problem_at(line, passage.path, f"\"{said}\" tells the listener what to do about their own treatment. "
                                              f"The line gives facts; only their doctor advises. Say what is known "
@@ -95,20 +49,13 @@ def _advice(line: Line, passage: Passage, sentence: str) -> Iterator[Problem]:
                          sentence=sentence)
 
 
-def unsupported_claim(sentence: str) -> tuple[str, str] | None:
+def unsupported_claim(sentence: str, language: Language = ENGLISH) -> tuple[str, str] | None:
     """(the words, what to say instead) when a sentence claims what no source allows, unless it denies it."""
-    for pattern, advice in CLAIMS:
-        for match in pattern.finditer(sentence):
-            before = sentence[:match.start()]
-            clause = CLAUSE_BREAK.split(before)[-1]
-            if NEGATION.search(clause) or HYPOTHETICAL.search(before):
-                continue
-            return match.group(0), advice
-    return None
+    return language.editorial.unsupported_claim(sentence)
 
 
 def _claims(line: Line, passage: Passage, sentence: str) -> Iterator[Problem]:
-    found = unsupported_claim(sentence)
+    found = unsupported_claim(sentence, line.lang)
     if found:
         words, advice = found
         yield problem_at(line, passage.path, f"\"{words}\" is a claim the sources do not make: {advice}",

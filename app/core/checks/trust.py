@@ -23,7 +23,7 @@ def months_before(day: dt.date, months: int) -> dt.date:
 def as_of_problems(line: Line) -> Iterator[Problem]:
     """A topic says plainly how recent its research is ("As of late 2025") where it begins, by voice and text."""
     for topic in line.topics.values():
-        said = f"as of {topic.as_of}".lower()
+        said = line.lang.editorial.as_of.format(as_of=topic.as_of).lower()
         if said not in topic.parts[0].text.lower():
             yield problem_at(line, part_path(topic.id, 0), f"the first part must say '{said}' (the topic's as_of), "
                                                            f"so callers know how recent the research is")

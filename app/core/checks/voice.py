@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from app.core.checks.fields import part_path, problem_at, sentence_with, speaking_seconds, spoken_texts
 from app.core.content import Line, Problem
@@ -14,8 +14,6 @@ PART_SECONDS_ERROR = 45
 PART_SECONDS_WARNING = 40
 GREETING_SECONDS = 15
 
-# What a voice reads badly: web and e-mail addresses, and symbols.
-UNSPEAKABLE = re.compile(r"https?:|\bwww\b|\.(?:com|gov|org|net)\b|[%&/@#+=]", re.IGNORECASE)
 WORD_TOKEN = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
 
 
@@ -32,9 +30,11 @@ def speaking_time_problems(line: Line, words_per_minute: int) -> Iterator[Proble
                                  f"{said}; close to the most, {PART_SECONDS_ERROR}", "warning")
 
 
-def greeting_time_problems(line: Line, words_per_minute: int) -> Iterator[Problem]:
-    """The greeting must take at most 15 seconds, so a caller reaches the choices quickly."""
-    seconds = speaking_seconds(line, line.phrases.get("greeting", ""), words_per_minute)
+def greeting_time_problems(line: Line, words_per_minute: int, others: Sequence[Line] = ()) -> Iterator[Problem]:
+    """The greeting, with the other languages' offers after it, must take at most 15 seconds, so a caller
+    reaches the choices quickly."""
+    offers = " ".join(other.phrases.get("language_offer", "") for other in others)
+    seconds = speaking_seconds(line, f"{line.phrases.get('greeting', '')} {offers}", words_per_minute)
     if seconds > GREETING_SECONDS:
         yield problem_at(line, "phrases.greeting", f"takes about {seconds:.1f} seconds to say at {words_per_minute} "
                                                    f"words a minute; the most is {GREETING_SECONDS}")
@@ -43,7 +43,7 @@ def greeting_time_problems(line: Line, words_per_minute: int) -> Iterator[Proble
 def unspeakable_problems(line: Line) -> Iterator[Problem]:
     """Web addresses, e-mail addresses and symbols the voice would read badly, after pronunciations."""
     for path, text in spoken_texts(line):
-        found = dict.fromkeys(m.group(0) for m in UNSPEAKABLE.finditer(line.pronounce(text)))
+        found = dict.fromkeys(m.group(0) for m in line.lang.editorial.unspeakable.finditer(line.pronounce(text)))
         if found:
             shown = ", ".join(f"'{s}'" for s in found)
             first = next(iter(found))

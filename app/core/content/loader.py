@@ -15,6 +15,8 @@ from app.core.content.model import (
     ID_RULE,
     KEYED_ACTIONS,
     MAIN_MENU,
+    OPTIONAL_ACTIONS,
+    OPTIONAL_PHRASES,
     REQUIRED_PHRASES,
     RESERVED_ACTIONS,
     SMS_KEYWORD_GROUPS,
@@ -39,6 +41,7 @@ from app.core.content.model import (
 from app.core.content.reader import Collector, Problems, read_yaml, split_front_matter, yaml_problem, yaml_with_lines
 from app.core.content.rules import check_structure, sms_keyword_problems, sms_text_problems, template_problems
 from app.core.content.talk import TALK_FILES, Parsed, Talk, build_talk
+from app.core.language import LANGUAGES, SmsAlphabet
 
 SOURCE_DATE = re.compile(r"^(19|20)\d\d(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 
@@ -49,6 +52,10 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
     problems = Problems()
     if not folder.is_dir():
         raise ContentError([Problem(_shown(folder), 0, "(folder)", f"no content folder for language '{language}'")])
+    if language not in LANGUAGES:
+        raise ContentError([Problem(_shown(folder), 0, "(folder)", f"the line has no rules for language "
+                                                                   f"'{language}' (app/core/language.py)")])
+    alphabet = LANGUAGES[language].sms
     line_file = folder / "line.yaml"
     parsed = read_yaml(line_file, _shown(line_file), problems)
     data, lines = parsed if parsed else ({}, {})
@@ -63,9 +70,9 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
     phrases = _load_phrases(data, check, read)
     templates = _load_templates(data, check, read)
     reserved = _load_reserved(data, check, read)
-    sms = _load_sms(data, check, read)
+    sms = _load_sms(data, check, read, alphabet)
     menus = _load_menus(data.get("menus"), check) if read else {}
-    topics, topic_files = _load_topics(folder, sms, problems, locations)
+    topics, topic_files = _load_topics(folder, sms, problems, locations, alphabet)
     pronunciations = _load_pronunciations(folder / "pronunciations.yaml", problems, locations)
     jargon = _load_jargon(folder / "jargon.yaml", problems, locations)
 
@@ -119,7 +126,9 @@ def _load_phrases(data: dict[str, Any], check: Collector, read: bool) -> dict[st
     raw = _section(data, "phrases")
     if read and not raw:
         check.error("phrases", "is missing")
-    return {name: check.text(raw, name, "phrases") for name in REQUIRED_PHRASES} if raw else {}
+    phrases = {name: check.text(raw, name, "phrases") for name in REQUIRED_PHRASES} if raw else {}
+    phrases.update({name: check.text(raw, name, "phrases") for name in OPTIONAL_PHRASES if name in raw})
+    return phrases
 
 
 def _load_templates(data: dict[str, Any], check: Collector, read: bool) -> dict[str, str]:
@@ -141,7 +150,7 @@ def _load_reserved(data: dict[str, Any], check: Collector, read: bool) -> dict[s
         raw = raw_reserved.get(action)
         path = f"reserved.{action}"
         if not isinstance(raw, dict):
-            if read:
+            if read and action not in OPTIONAL_ACTIONS:
                 check.error(path, "is missing: every menu needs this command")
             continue
         key = str(raw.get("key", "")).strip() or None
@@ -155,7 +164,7 @@ def _load_reserved(data: dict[str, Any], check: Collector, read: bool) -> dict[s
     return reserved
 
 
-def _load_sms(data: dict[str, Any], check: Collector, read: bool) -> SmsContent:
+def _load_sms(data: dict[str, Any], check: Collector, read: bool, alphabet: SmsAlphabet) -> SmsContent:
     """The fixed text-message replies, each one a phone can carry, and the keywords that call them."""
     raw = _section(data, "sms")
     if read and not raw:
@@ -166,7 +175,7 @@ def _load_sms(data: dict[str, Any], check: Collector, read: bool) -> SmsContent:
                 for group in SMS_KEYWORD_GROUPS} if raw else {group: () for group in SMS_KEYWORD_GROUPS}
     for name, text in texts.items():
         if name not in ("more_footer", "last_footer"):
-            sms_text_problems(check, f"sms.{name}", text)
+            sms_text_problems(check, f"sms.{name}", text, alphabet)
     return SmsContent(texts, keywords)
 
 
@@ -209,8 +218,8 @@ def _load_menus(data: Any, check: Collector) -> dict[str, Menu]:
     return menus
 
 
-def _load_topics(folder: Path, sms: SmsContent, problems: Problems,
-                 locations: dict[str, Where]) -> tuple[dict[str, Topic], dict[str, str]]:
+def _load_topics(folder: Path, sms: SmsContent, problems: Problems, locations: dict[str, Where],
+                 alphabet: SmsAlphabet) -> tuple[dict[str, Topic], dict[str, str]]:
     """Each topic file that loads, by id, and every topic file's name as shown to editors, by stem."""
     topics: dict[str, Topic] = {}
     topic_files = {p.stem: _shown(p) for p in sorted((folder / "topics").glob("*.md"))}
@@ -223,7 +232,8 @@ def _load_topics(folder: Path, sms: SmsContent, problems: Problems,
             topic_check = Collector(topic.file, {k.split(".", 2)[2]: w.line_number for k, w in locations.items()
                                                  if k.startswith(f"topics.{topic.id}.")}, problems)
             for index in range(len(topic.sms)):
-                sms_text_problems(topic_check, f"sms[{index}]", line_sms_text(sms.texts, topic, index))
+                sms_text_problems(topic_check, f"sms[{index}]", line_sms_text(sms.texts, topic, index),
+                                  alphabet)
     return topics, topic_files
 
 

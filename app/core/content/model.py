@@ -9,9 +9,13 @@ from typing import Mapping, TypeVar
 
 from app.core.content.source import Source
 from app.core.content.talk import Talk
+from app.core.language import Language
+from app.core.language import language as language_named
 
 RESERVED_ACTIONS = ("next", "repeat", "back", "main", "person", "help", "goodbye",
-                    "text", "slower", "faster", "normal", "forget")
+                    "text", "slower", "faster", "normal", "forget", "language")
+# Commands a line may go without: "language" switches to the line's other language, when it has one.
+OPTIONAL_ACTIONS = ("language",)
 # Actions that must have a key, and the same key everywhere.
 KEYED_ACTIONS = ("next", "repeat", "back", "main", "person", "text", "slower")
 REQUIRED_PHRASES = (
@@ -22,6 +26,9 @@ REQUIRED_PHRASES = (
     "text_list", "text_already", "text_opted_out", "text_limit", "speed_slower", "speed_slowest", "speed_faster",
     "speed_fastest", "speed_normal", "forget_ask", "forgotten", "forget_failed", "forget_kept",
 )
+# Phrases a line may go without: "language_offer" is how the other language's greeting offers this one,
+# in this language ("Para español, oprima asterisco, o diga español.").
+OPTIONAL_PHRASES = ("language_offer",)
 # Sentence templates and the {placeholders} each must use, so that no sentence is built in code.
 TEMPLATES = {
     "option": {"label", "key"},
@@ -218,6 +225,11 @@ class Line:
     def where(self, path: str) -> Where:
         """The closest known location of a field path ("menus.main.options[1]")."""
         return closest(self.locations, path, Where("content", 0))
+
+    @property
+    def lang(self) -> Language:
+        """What the line's language is: its voice, recogniser, letters and editorial rules."""
+        return language_named(self.language)
 
     @property
     def command_keys(self) -> dict[str, str]:

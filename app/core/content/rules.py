@@ -19,10 +19,13 @@ from app.core.content.model import (
     command_key_actions,
 )
 from app.core.content.reader import Collector, Problems, sentence_line
+from app.core.language import SmsAlphabet
 
 
-def sms_text_problems(check: Collector, path: str, text: str) -> None:
-    """Refuse a text message that is not plain GSM-7 or too long for two segments."""
+def sms_text_problems(check: Collector, path: str, text: str, alphabet: SmsAlphabet) -> None:
+    """Refuse a text message that is not plain GSM-7 once the language's letters are folded (Spanish sends
+    "información" as "informacion"), or longer than the language's most segments."""
+    text = alphabet.fold(text)
     for position, ch, suggestion in gsm.non_gsm7_characters(text):
         before = text[:position - 1].split()[-4:]
         around = " ".join(before) or " ".join(text[position:].split()[:4])
@@ -32,10 +35,10 @@ def sms_text_problems(check: Collector, path: str, text: str) -> None:
                           f"{instead}", line_number=sentence_line(check.file, check.line_number_of(path), around),
                     blocking=False)
     segments = gsm.segment_count(text)
-    if segments > gsm.MAX_SEGMENTS:
+    if segments > alphabet.max_segments:
         check.error(path, f"with the line added at its end, this message is {gsm.septet_length(text)} characters: "
-                          f"too long for one message (the most is {gsm.MAX_CHARS}). Shorten it, or split it into "
-                          f"two messages", blocking=False)
+                          f"too long for one message (the most is {gsm.max_chars(alphabet.max_segments)}). Shorten "
+                          f"it, or split it into two messages", blocking=False)
 
 
 def template_problems(check: Collector, path: str, template: str, needed: set[str]) -> None:
