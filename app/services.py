@@ -12,6 +12,7 @@ from flask import Flask, current_app
 
 from app.core.callflow import CallFlow
 from app.core.content import Line, load_line
+from app.core.events import Event
 from app.core.language import LANGUAGES, Language
 from app.core.reply_limit import ReplyLimit
 from app.core.textflow import TextFlow
@@ -63,6 +64,10 @@ class Services:
     def language(self, code: str | None) -> Language:
         """The Language of a served code (else the default's)."""
         return self.lines[self.language_for(code)].lang
+
+    def language_events(self, code: str) -> tuple[Event, ...]:
+        """The count of a call or text thread in a language, once the line serves more than one."""
+        return (Event("language", self.language_for(code)),) if len(self.lines) > 1 else ()
 
     def call_in(self, phone: Phone, caller: str, language: str | None) -> Call:
         """A simulated call in a language (flask call --language, the simulator's switch): to a number

@@ -18,7 +18,7 @@ from app.core.checks.safety import gives_advice, unsupported_claim
 from app.core.content import load_line
 from app.core.hearing import spoken_digit
 from app.core.language import ENGLISH, SPANISH
-from app.phone import DEFAULT_LINE_NUMBER, Phone
+from app.phone import DEFAULT_LINE_PHONE_NUMBER, Phone
 from app.services import services
 
 BILINGUAL = Path(__file__).parent / "bilingual"
@@ -166,12 +166,12 @@ def test_inside_spanish_english_or_star_goes_back_and_is_remembered(bilingual):
 
 
 def test_a_number_mapped_to_spanish_greets_in_spanish_and_offers_english(bilingual):
-    phone = Phone(bilingual.test_client(), "http://localhost/", "t", line_number=SPANISH_NUMBER)
+    phone = Phone(bilingual.test_client(), "http://localhost/", "t", line_phone_number=SPANISH_NUMBER)
     reply = phone.call().last
     assert reply.text.startswith("Bienvenido")
     assert [s.text for s in reply.says if s.language == "en-US"] == ["For English, press star, or say English."]
     assert Phone.for_app(bilingual).call(caller="+15559876543").last.text.startswith("Welcome")
-    assert DEFAULT_LINE_NUMBER != SPANISH_NUMBER
+    assert DEFAULT_LINE_PHONE_NUMBER != SPANISH_NUMBER
 
 
 def test_forget_me_forgets_the_language(bilingual):

@@ -196,7 +196,7 @@ def incoming() -> Response:
     else:
         node, reply, language = _answer(group, number, body, language)
     note("sms", node)
-    count("sms", Event("message"), Event("language", language), *_events(node))
+    count("sms", Event("message"), *built.language_events(language), *_events(node))
     return _reply(reply, language)
 
 

@@ -195,7 +195,7 @@ def incoming() -> Response:
     turn, body = made(("start", language, resume, speed_step),
                       lambda: built.call_flows[language].start(resume, speed_step), language=language)
     _log(turn)
-    count("voice", Event("call"), Event("language", language))
+    count("voice", Event("call"), *built.language_events(language))
     return remember_place(answer(turn, body=body, language=language), turn.node)
 
 
@@ -264,7 +264,7 @@ def _switch(result: Turn, number: str | None, speed_step: int) -> Response:
     language = services().language_for(result.request.topic)
     turn = services().call_flows[language].start(speed_step=speed_step)
     _log(result)
-    count("voice", Event("language", language))
+    count("voice", *services().language_events(language))
     response = remember_place(answer(turn, language=language), turn.node)
     return remember.remember(response, number, False, None, language)
 
