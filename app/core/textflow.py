@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from app.core.content import MAIN_MENU, Line
-from app.core.hearing import Hearing, normalize
+from app.core.hearing import Hearing, Meaning, understood
 from app.core.node import Node
 
 OptOutGroup = Literal["stop", "start", "help"]
 OPT_OUT_GROUPS: tuple[OptOutGroup, ...] = ("stop", "start", "help")
+# The understanding's name for each group's meaning in plain words.
+SMS_GROUPS: dict[OptOutGroup, str] = {"stop": "opt_out", "start": "start", "help": "help"}
 FUZZY_CUTOFF = 0.75
 # Only a short message is read for topic words: a long one is a question, read whole for that.
 MAX_WORDS_READ = 8
-MAX_QUESTION_WORDS = 80
 # Keywords outweigh synonyms when a sentence holds words of two topics.
 KEYWORD_WEIGHT, SYNONYM_WEIGHT = 2, 1
 # A near miss of MORE ("MROE", "MOER") needs at least this many letters; "M" alone is a keyword.
@@ -38,6 +39,7 @@ class Reply:
     body: str
     position: Position | None
     node: Node
+    understood: str = ""  # what the line took the message to mean ("sms:more", "question:cost", "nothing")
 
 
 def normalize_sms(message: str) -> str:
@@ -73,25 +75,39 @@ class TextFlow:
         return list(dict.fromkeys(order))
 
     def opt_out_group(self, message: str) -> OptOutGroup | None:
-        """Whether a whole message is a STOP, START or HELP word (or phrase), and which."""
+        """Whether a message is a STOP, START or HELP, and which: a keyword (or listed phrase) as the whole
+        message, or the same meaning in plain words ("please take my number off", "what is this?"),
+        unless it tells of an emergency, which is answered first."""
         text = normalize_sms(message)
         for group in OPT_OUT_GROUPS:
             if text in self.line.sms.keywords[group]:
                 return group
-        return None
+        if not text:
+            return "help" if "?" in message else None  # "?" alone asks what this is
+        meaning = self.hearing.read(message)
+        return next((g for g in OPT_OUT_GROUPS if meaning == Meaning("sms", SMS_GROUPS[g])), None)
 
     def is_forget(self, message: str) -> bool:
-        """Whether a whole message asks the line to erase what it keeps about the number (FORGET)."""
-        return normalize_sms(message) in self.line.sms.keywords.get("forget", ())
+        """Whether a message asks the line to erase what it keeps about the number (FORGET, "delete my info")."""
+        if normalize_sms(message) in self.line.sms.keywords.get("forget", ()):
+            return True
+        return self.hearing.read(message) == Meaning("command", "forget")
 
     def reply(self, message: str, position: Position | None) -> Reply:
         """The reply to one inbound message that is not STOP, START or HELP."""
         text = normalize_sms(message)
-        words = text.split()[:MAX_WORDS_READ]
-        more = self.line.sms.keywords["more"]
         if not text:
             # Only emoji or symbols ("\U0001F44D", ":)") are a nod, not a request; an empty message gets the list.
             return self._thanks(position) if message.strip() else self._menu(position)
+        meaning = self.hearing.read(message)
+        said = understood(meaning)
+        if meaning.kind == "question" and self.line.talk.questions[meaning.name].emergency:
+            return self._answer(meaning.name, position)  # an emergency before anything else
+        return replace(self._reply(text, meaning, position), understood=said)
+
+    def _reply(self, text: str, meaning: Meaning, position: Position | None) -> Reply:
+        words = text.split()[:MAX_WORDS_READ]
+        more = self.line.sms.keywords["more"]
         if text in more or self._near_more(text):
             return self._more(position)
         if text in self.line.sms.keywords["menu"]:
@@ -100,15 +116,35 @@ class TextFlow:
             return self._thanks(position)
         if text in self.keywords or text in self.synonyms:
             return self._send(self.keywords.get(text) or self.synonyms[text], 0)
-        question = self.hearing.question_in(normalize(" ".join(message.split()[:MAX_QUESTION_WORDS])))
-        if question:
-            return self._answer(question, position)
+        if meaning.kind == "question":
+            return self._answer(meaning.name, position)
+        if meaning.kind == "node":
+            return self._send(meaning.name, 0) if meaning.name in self.line.topics else self._menu(position)
+        if meaning.kind in ("sms", "command"):
+            answered = self._request(meaning.name, position)
+            if answered:
+                return answered
         topic_id = self._find_topic(text, words)
         if topic_id:
             return self._send(topic_id, 0)
         if any(word in more for word in words):  # "tell me more", "more please"
             return self._more(position)
         return self._unknown(position)
+
+    def _request(self, name: str, position: Position | None) -> Reply | None:
+        """The reply to a request in plain words: more, the list, how to stop, a person, that again."""
+        texts = self.line.sms.texts
+        if name == "more":
+            return self._more(position)
+        if name == "menu":
+            return self._menu(position)
+        if name == "maybe_opt_out":
+            return Reply(texts["maybe_stop"], position, Node("maybe-stop"))
+        if name == "person":
+            return Reply(texts["person"], position, Node("person"))
+        if name == "repeat" and position is not None and position.topic in self.line.topics:
+            return self._send(position.topic, max(0, position.next_part - 1))
+        return None
 
     def _near_more(self, text: str) -> bool:
         """A one-word near miss of MORE or NEXT ("MROE", "MOER", "NEXY") that is no topic's word."""

@@ -37,6 +37,7 @@ class Remembered:
     place: tuple[str, int] | None  # (topic, part from 0)
     place_at: dt.datetime | None
     rate: int = 0
+    listening: int = 0  # steps of extra time to speak (app/core/listening.py)
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ class CallerMemory:
             place_at = aware(row.place_at) if row.place_at else None
             fresh = place_at is not None and place_at >= moment - self.retention
             place = (row.topic, row.part) if row.topic and row.part is not None and fresh else None
-            return Remembered(place, place_at if place else None, row.rate or 0)
+            return Remembered(place, place_at if place else None, row.rate or 0, row.listening or 0)
 
         return self.store.guarded(read)
 
@@ -108,6 +109,10 @@ class CallerMemory:
     def remember_rate(self, number: str, rate: int, at: dt.datetime | None = None) -> None:
         """The speaking rate (steps from normal) this caller chose."""
         self._upsert(number, {"rate": rate}, at)
+
+    def remember_listening(self, number: str, steps: int, at: dt.datetime | None = None) -> None:
+        """The steps of extra time to speak this caller has (asked for, or misheard twice in a row)."""
+        self._upsert(number, {"listening": steps}, at)
 
 
 def forget(store: Store, number: str) -> int:

@@ -71,9 +71,10 @@ def after_response(response: Response, write: Callable[[], None]) -> Response:
 
 
 def remember(response: Response, number: str | None, place: tuple[str, int] | None | Literal[False],
-             rate: int | None) -> Response:
-    """After the response: the call's place (None: it left the topic; False: unchanged) and a new rate."""
-    if not number or (place is False and rate is None):
+             rate: int | None, listening: int | None = None) -> Response:
+    """After the response: the call's place (None: it left the topic; False: unchanged), a new rate and
+    new steps of extra time to speak (None: unchanged)."""
+    if not number or (place is False and rate is None and listening is None):
         return response
 
     def write() -> None:
@@ -82,6 +83,8 @@ def remember(response: Response, number: str | None, place: tuple[str, int] | No
             caller.remember_place(number, place)
         if rate is not None:
             caller.remember_rate(number, rate)
+        if listening is not None:
+            caller.remember_listening(number, listening)
 
     return after_response(response, write)
 

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, current_app, request, url_for
 from twilio.twiml.voice_response import Gather, VoiceResponse
 from werkzeug.exceptions import HTTPException
 
-from app.core import pace
+from app.core import listening, pace
 from app.core.caller_requests import Outcome
 from app.core.callflow import Input, State, Turn
 from app.services import services
@@ -78,7 +78,7 @@ def render(turn: Turn, rate: int = 0) -> VoiceResponse:
         # and the caller would hear "I did not hear anything".
         finish_on_key="",
         timeout=config["GATHER_TIMEOUT"],
-        speech_timeout=config["SPEECH_TIMEOUT"],
+        speech_timeout=listening.speech_timeout(turn.state.listen, config["SPEECH_TIMEOUT"]),
         action=url_for("voice.turn", **params),
         method="POST",
         language=config["VOICE_LANGUAGE"],
@@ -120,7 +120,8 @@ def _log(turn: Turn) -> None:
 def incoming() -> Response:
     """A call comes in: greet the caller and offer the main menu."""
     known = remember.recall(remember.caller_number(request.form.get("From", "")))
-    turn = services().calls.start(remember.resumable(known), known.rate if known else 0)
+    turn = services().calls.start(remember.resumable(known), known.rate if known else 0,
+                                  known.listening if known else 0)
     _log(turn)
     count_usage("voice", "call")
     return answer(turn)
@@ -169,8 +170,9 @@ def turn() -> Response:
         return response  # nothing to remember: forgotten just now, or the call is ending where it was
     place = _place(result.state)
     rate = result.state.rate if result.state.rate != before else None
+    listen = result.state.listen if result.state.listen != (state.listen if state else 0) else None
     # Written once the response has gone: the caller never waits for it.
-    return remember.remember(response, number, place if place != _place(state) else False, rate)
+    return remember.remember(response, number, place if place != _place(state) else False, rate, listen)
 
 
 @bp.post("/transfer-done")

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from app.core.content.concepts import CONCEPTS_FILE, SMS_MEANINGS, Concepts, build_concepts
 from app.core.content.dates import parse_date
 from app.core.content.model import (
     ID_RULE,
@@ -72,6 +73,9 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
     paths = check_structure(menus, topics, reserved, check, topic_files, problems) if menus else {}
     sms_keyword_problems(sms, topics, check, problems)
     talk = _load_talk(folder, topics, problems)
+    known = {"command": (*RESERVED_ACTIONS, "previous", "more-time"), "topic": topics, "menu": menus,
+             "question": talk.questions, "sms": SMS_MEANINGS}
+    concepts = _load_concepts(folder, known, problems)
     if problems.blocking:
         # For the checks of single files only: menus keep just the choices that lead somewhere.
         kept = {menu.id: replace(menu, options=tuple(o for o in menu.options
@@ -80,13 +84,13 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
         pieces = Line(
             name=name, phrases=phrases, templates=templates, reserved=reserved, menus=kept, topics=topics,
             pronunciations=pronunciations, jargon=jargon, sms=sms, language=language, locations=locations,
-            paths=paths, talk=talk, _pronouncer=Pronouncer.build(pronunciations),
+            paths=paths, talk=talk, concepts=concepts, _pronouncer=Pronouncer.build(pronunciations),
         )
         raise ContentError(problems.found, pieces=pieces)
     line = Line(
         name=name, phrases=phrases, templates=templates, reserved=reserved, menus=menus, topics=topics,
         pronunciations=pronunciations, jargon=jargon, sms=sms, language=language, locations=locations, paths=paths,
-        talk=talk, _pronouncer=Pronouncer.build(pronunciations),
+        talk=talk, concepts=concepts, _pronouncer=Pronouncer.build(pronunciations),
     )
     if problems.found:
         raise ContentError(problems.found, partial=line)
@@ -106,6 +110,21 @@ def _load_talk(folder: Path, topics: dict[str, Topic], problems: Problems) -> Ta
 
     # A topic file that failed to load has its own errors already: an offer of it is not one more.
     return build_talk(parsed, set(topics) | {p.stem for p in (folder / "topics").glob("*.md")}, report)
+
+
+def _load_concepts(folder: Path, known: dict[str, Any], problems: Problems) -> Concepts:
+    """Word classes and intents; a language without concepts.yaml is understood by its listed phrases alone."""
+    path = folder / CONCEPTS_FILE
+    if not path.is_file():
+        return Concepts()
+    read = read_yaml(path, _shown(path), problems)
+    if read is None:
+        return Concepts()
+
+    def report(file: str, line: int, field: str, message: str, blocking: bool) -> None:
+        problems.add(Problem(file, line, field, message), blocking)
+
+    return build_concepts(_shown(path), read[0], read[1], known, report)
 
 
 def _section(data: dict[str, Any], name: str) -> dict[Any, Any]:
