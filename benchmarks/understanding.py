@@ -84,11 +84,8 @@ class Runner:
 
     def _voice(self, before: State, turn: Turn) -> tuple[str, bool]:
         node = turn.node
-        if before.pending and before.pending.kind == "confirm":
-            if node.kind == "topic" and node.id == CONFIRM_TARGET:
-                return "yes", False
-            if turn.understood == "" and node.kind in ("menu", "topic"):
-                return "no", False
+        if turn.understood in ("yes", "no"):
+            return turn.understood, False
         if node.kind == "question":
             return f"question:{node.id}", False
         if node.kind == "confirm":

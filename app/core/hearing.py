@@ -153,6 +153,6 @@ def examples(line: Line, names: dict[str, tuple[str, ...]]) -> list[tuple[str, s
     for node, said in names.items():
         kind = "topic" if node in line.topics else "menu"
         found += [(f"{kind}:{node}", p, "any") for p in said]
-    for group in ("menu", "more", "help"):
+    for group in ("menu", "more"):  # HELP and INFO count as the whole message only
         found += [(f"sms:{group}", w.lower(), "sms") for w in line.sms.keywords.get(group, ()) if len(w) > 1]
     return found

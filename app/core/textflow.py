@@ -84,14 +84,15 @@ class TextFlow:
                 return group
         if not text:
             return "help" if "?" in message else None  # "?" alone asks what this is
-        meaning = self.hearing.read(message)
-        return next((g for g in OPT_OUT_GROUPS if meaning == Meaning("sms", SMS_GROUPS[g])), None)
+        meaning = self.hearing.read(message)  # an opt-out even on a doubt: one missed is worse than one asked
+        return next((g for g in OPT_OUT_GROUPS if (meaning.kind, meaning.name) == ("sms", SMS_GROUPS[g])), None)
 
     def is_forget(self, message: str) -> bool:
         """Whether a message asks the line to erase what it keeps about the number (FORGET, "delete my info")."""
         if normalize_sms(message) in self.line.sms.keywords.get("forget", ()):
             return True
-        return self.hearing.read(message) == Meaning("command", "forget")
+        meaning = self.hearing.read(message)
+        return (meaning.kind, meaning.name) == ("command", "forget")
 
     def reply(self, message: str, position: Position | None) -> Reply:
         """The reply to one inbound message that is not STOP, START or HELP."""
@@ -124,6 +125,8 @@ class TextFlow:
             answered = self._request(meaning.name, position)
             if answered:
                 return answered
+        if meaning.kind != "nothing" or self.hearing.understanding.found(text, "sms"):
+            return self._unknown(position)  # words the line knows, but no request: never a guess past them
         topic_id = self._find_topic(text, words)
         if topic_id:
             return self._send(topic_id, 0)
@@ -163,7 +166,7 @@ class TextFlow:
         return not padded.strip()
 
     def _find_topic(self, text: str, words: list[str]) -> str | None:
-        """The topic a short message asks for: the best-supported topic in a sentence, then a typo.
+        """The topic a short message asks for by its text words: the best-supported topic in a sentence.
 
         Each topic's words (and word pairs, "SIDE EFFECTS") found count; on a tie the later word
         wins, since the subject comes after the question word. A topic word that is a question word
@@ -183,11 +186,7 @@ class TextFlow:
         for found in (scores, asked):
             if found:
                 return max(found, key=found.__getitem__)
-        for word in words:
-            close = difflib.get_close_matches(word, self.typo_targets, n=1, cutoff=FUZZY_CUTOFF)
-            if close:
-                return self.keywords.get(close[0]) or self.synonyms[close[0]]
-        return None
+        return None  # misspelt words were found by the understanding already
 
     def _thanks(self, position: Position | None) -> Reply:
         return Reply(self.line.talk.sms["thanks"], position, Node("thanks"))

@@ -62,6 +62,18 @@ class Scored:
     rank: int
 
 
+def real_words(line: Line) -> list[str]:
+    """The line's own texts: words spelt right, which are never taken for misspellings of others."""
+    texts = [part.text for topic in line.topics.values() for part in topic.parts]
+    texts += [q.answer for q in line.talk.questions.values()]
+    return texts + list(line.phrases.values())
+
+
+def _classes(intents: Iterable[Intent]) -> set[str]:
+    """The classes some of these intents use."""
+    return {e.name for intent in intents for p in intent.patterns for e in p.elements}
+
+
 class Understanding:
     """Understands one language's messages from its content's word classes, intents and listed phrases."""
 
@@ -86,24 +98,30 @@ class Understanding:
         self.emergencies = {f"question:{q.id}" for q in line.talk.questions.values() if q.emergency}
         vocabulary = [p for name, phrases in members.items() if name not in exact for p in phrases]
         never = [p for name in exact for p in members.get(name, ())]
-        self.sounds = SoundAlikes(self.normaliser, vocabulary, concepts.sounds, never)
+        self.sounds = SoundAlikes(self.normaliser, vocabulary, concepts.sounds, never, real_words(line))
         root = self.normaliser.phrase_roots
-        self.index = ClassIndex({name: [root(p) for p in phrases] for name, phrases in members.items()},
-                                [root(n) for n in concepts.negators], [root(b) for b in concepts.breaks])
+        roots = {name: [root(p) for p in phrases] for name, phrases in members.items()}
+        negators, breaks = [root(n) for n in concepts.negators], [root(b) for b in concepts.breaks]
+        # Each channel finds only its own classes: a voice command's phrase never hides a texter's words.
+        self.index = {channel: ClassIndex({name: roots[name] for name in _classes(self.intents[channel])},
+                                          negators, breaks) for channel in ("voice", "sms")}
+        self.normaliser.only_roots_like(r for phrases in roots.values() for p in phrases for r in p)
+        # A menu loses to a topic it leads to: "trials" is the trials topic, not only the menu before it.
+        self.menus_of = {f"topic:{t}": {f"menu:{m}" for m in line.paths.get(t, ())[:-1]} for t in line.topics}
         self.meaning = lru_cache(maxsize=UNDERSTOOD_CACHE)(self._meaning)  # type: ignore[method-assign]
 
     def meaning(self, text: str, channel: Channel = "voice", in_topic: bool = False) -> Meaning:
         """What a message means, by voice at a menu or in a topic, or by text (cached)."""
         return self._meaning(text, channel, in_topic)
 
-    def found(self, text: str) -> list[Found]:
-        """The classes found in a text, for explaining a decision (the benchmark and tests)."""
+    def found(self, text: str, channel: Channel = "voice") -> list[Found]:
+        """The classes found in a text (the benchmark and tests use it to explain a decision)."""
         words, guessed = self.sounds.find(self.normaliser.words(text[:MAX_TEXT]))
-        return self.index.find(self.normaliser.roots(words), guessed)
+        return self.index[channel].find(self.normaliser.roots(words), guessed)
 
     def scores(self, text: str, channel: Channel = "voice") -> list[Scored]:
         """Every intent found in a text, best first."""
-        found = self.found(text)
+        found = self.found(text, channel)
         best: dict[str, Scored] = {}
         for intent in self.intents[channel]:
             for pattern in intent.patterns:
@@ -120,9 +138,13 @@ class Understanding:
         if len(ranked) > 1:  # a goodbye only when nothing else was said
             ranked = [s for s in ranked if s.intent != GOODBYE]
         best = ranked[0]
+        if best.intent.startswith("menu:"):
+            inside = [s for s in ranked if best.intent in self.menus_of.get(s.intent, ()) and s.score >= best.score]
+            best = inside[0] if inside else best
+        others = [s for s in ranked if s is not best and s.intent not in self.menus_of.get(best.intent, ())]
         if best.intent in self.emergencies:
             return Meaning.of(best.intent)
-        runner_up = ranked[1] if len(ranked) > 1 else None
+        runner_up = others[0] if others else None
         close = runner_up is not None and runner_up.rank == best.rank and runner_up.score >= CLOSE * best.score
         return Meaning.of(best.intent, sure=best.score >= WEAK and not close)
 

@@ -13,6 +13,8 @@ from app.core.language import Language
 CLAUSE = "|"  # a comma, full stop or question mark: "not" reaches no further
 CLAUSE_MARKS = re.compile(r"[,.;:!?¿¡()\n]+")
 MAX_REWRITE_WORDS = 3
+ROOT_START = 3  # Snowball stemmers keep at least a word's first three letters
+MAX_REMEMBERED = 50000
 
 
 class Normaliser:
@@ -24,6 +26,7 @@ class Normaliser:
                         for k, v in rewrite.items()}
         self._stemmer = snowballstemmer.stemmer(language.stemmer)
         self._roots: dict[str, str] = {}
+        self._starts: set[str] | None = None
 
     def words(self, text: str) -> tuple[str, ...]:
         """The words of a text, clause marks as CLAUSE, contractions and shorthand rewritten."""
@@ -53,12 +56,22 @@ class Normaliser:
         return out
 
     def root(self, word: str) -> str:
-        """A word's root ("stopping" -> "stop"); CLAUSE and "*" stay as they are."""
+        """A word's root ("stopping" -> "stop"); CLAUSE and "*" stay as they are. Once `only_roots_like` is
+        set, a word whose root could be none of those roots is left as it is (stemming takes time)."""
         found = self._roots.get(word)
         if found is None:
-            found = word if word in (CLAUSE, "*") else self._stemmer.stemWord(word)
+            could = self._starts is None or word[:ROOT_START] in self._starts
+            found = self._stemmer.stemWord(word) if could and word not in (CLAUSE, "*") else word
+            if len(self._roots) >= MAX_REMEMBERED:
+                self._roots.clear()
             self._roots[word] = found
         return found
+
+    def only_roots_like(self, roots: Iterable[str]) -> None:
+        """Stem from now on only words that begin as one of these roots does (the roots the matcher knows).
+        A stemmer keeps a word's first letters, so no other word can have one of these roots."""
+        self._starts = {r[:ROOT_START] for r in roots}
+        self._roots = {w: r for w, r in self._roots.items() if r[:ROOT_START] in self._starts}
 
     def roots(self, words: Iterable[str]) -> tuple[str, ...]:
         """The roots of words, in order."""

@@ -8,13 +8,13 @@ from typing import Iterable, Mapping
 
 import jellyfish
 from rapidfuzz import process
-from rapidfuzz.distance import DamerauLevenshtein
+from rapidfuzz.distance import OSA
 
 from app.core.understanding.normalise import CLAUSE, Normaliser
 
 # A guess needs this much of the spelling in common, or the same sound and SOUND_SIMILARITY of it.
 SPELLING_SIMILARITY = 0.8
-SOUND_SIMILARITY = 0.6
+SOUND_SIMILARITY = 0.61  # "favor" is not "fever"
 MIN_GUESS_LETTERS = 4  # "by" is never guessed to be "bye"
 MAX_JOINED_WORDS = 3  # "represent a tive" -> representative
 MAX_HEARD_WORDS = 3
@@ -25,7 +25,8 @@ class SoundAlikes:
     """Replaces misheard and misspelt forms by the line's words; says which words were guesses."""
 
     def __init__(self, normaliser: Normaliser, vocabulary: Iterable[str], sounds: Mapping[str, tuple[str, ...]],
-                 never_guessed: Iterable[str] = ()):
+                 never_guessed: Iterable[str] = (), real_words: Iterable[str] = ()):
+        """`real_words` are spelt right (the line's own texts use them): they are never guessed to be others."""
         self.heard: dict[tuple[str, ...], tuple[str, ...]] = {}
         for word, forms in sounds.items():
             meant = tuple(normaliser.words(word))
@@ -40,10 +41,12 @@ class SoundAlikes:
             joined = "".join(words)
             if 0 < len(words) <= 2 and len(joined) >= MIN_GUESS_LETTERS and words not in blocked:
                 self.targets.setdefault(joined, words)
+        self.known.update(w for text in real_words for w in normaliser.words(text))
         self.by_sound: dict[str, list[str]] = {}
+        self.by_length: dict[int, list[str]] = {}
         for joined in self.targets:
             self.by_sound.setdefault(jellyfish.metaphone(joined), []).append(joined)
-        self._choices = list(self.targets)
+            self.by_length.setdefault(len(joined), []).append(joined)
         self._guesses: dict[str, str | None] = {}
 
     def find(self, words: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[bool, ...]]:
@@ -93,12 +96,16 @@ class SoundAlikes:
         found: str | None = None
         if len(joined) >= MIN_GUESS_LETTERS and not joined.isdigit():
             by_sound = self.by_sound.get(jellyfish.metaphone(joined), [])
-            scored = [(DamerauLevenshtein.normalized_similarity(joined, t), t) for t in by_sound]
+            scored = [(OSA.normalized_similarity(joined, t), t) for t in by_sound]
             best = max(scored, default=None)
             if best and best[0] >= SOUND_SIMILARITY:
                 found = best[1]
             else:
-                match = process.extractOne(joined, self._choices, scorer=DamerauLevenshtein.normalized_similarity,
+                # Only words of about the same length can be this alike: compare with those alone.
+                spread = int(len(joined) * (1 - SPELLING_SIMILARITY)) + 1
+                choices = [t for n in range(len(joined) - spread, len(joined) + spread + 1)
+                           for t in self.by_length.get(n, ())]
+                match = process.extractOne(joined, choices, scorer=OSA.normalized_similarity,
                                            score_cutoff=SPELLING_SIMILARITY)
                 found = match[0] if match else None
         if len(self._guesses) >= MAX_REMEMBERED:
