@@ -73,7 +73,9 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
     paths = check_structure(menus, topics, reserved, check, topic_files, problems) if menus else {}
     sms_keyword_problems(sms, topics, check, problems)
     talk = _load_talk(folder, topics, problems)
-    known = {"command": (*RESERVED_ACTIONS, "previous", "more-time"), "topic": topics, "menu": menus,
+    # A topic file that failed to load has its own errors already: an intent about it is not one more.
+    written = set(topics) | {p.stem for p in (folder / "topics").glob("*.md")}
+    known = {"command": (*RESERVED_ACTIONS, "previous", "more-time"), "topic": written, "menu": menus,
              "question": talk.questions, "sms": SMS_MEANINGS}
     concepts = _load_concepts(folder, known, problems)
     if problems.blocking:
