@@ -145,8 +145,12 @@ def test_a_weak_guess_is_asked_about_with_the_existing_confirm_step(flow):
 
 
 def test_common_words_are_not_taken_for_the_lines_words(hearing):
-    for text in ("my car needs a wash", "the trail by the lake", "i know"):
+    for text in ("my car needs a wash", "i know", "do me a favor"):
         assert hearing.hear(text, False).kind == "nothing", text
+
+
+def test_a_real_word_that_sounds_like_the_lines_is_only_asked_about(flow):
+    assert said(flow, "the trail by the lake").node.kind == "confirm"
 
 
 # ----- the resume offer and listening that adapts -----------------------------------------------------
@@ -186,7 +190,7 @@ def test_an_intent_with_an_unknown_class_names_file_line_and_field(tmp_path):
     with pytest.raises(ContentError) as caught:
         load_line(content)
     [problem] = [str(p) for p in caught.value.problems]
-    assert problem.startswith("content/en/concepts.yaml:") and "intents[" in problem and "price_word" in problem
+    assert "en/concepts.yaml:" in problem and "intents[3].when[0]" in problem and "price_word" in problem
 
 
 def test_a_second_language_needs_only_its_content_and_a_language_value():

@@ -9,6 +9,7 @@ about one's own care before a subject, nothing done that was said not to be, no 
 from __future__ import annotations
 
 import re
+import weakref
 from typing import Literal, TypeGuard, get_args
 
 from app.core.content import MAIN_MENU, Line, Menu, Topic
@@ -21,6 +22,8 @@ ACTIONS: frozenset[str] = frozenset(get_args(Action))
 # Commands a texter may ask for too ("have someone call me", "repeat that", "delete my info").
 BOTH_CHANNELS = {"person": "any", "repeat": "any", "forget": "any"}
 __all__ = ["Meaning", "MeaningKind", "NOTHING", "understood"]
+
+MAX_MADE = 4  # lines whose Hearing is kept (one per language in production; tests load more)
 
 DIGIT_WORDS = {
     "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
@@ -95,6 +98,21 @@ class Hearing:
         self.names = spoken_names(line)
         self.understanding = Understanding(line, language(line.language), examples(line, self.names))
 
+    @classmethod
+    def of(cls, line: Line) -> Hearing:
+        """The Hearing of a line, built once (building takes a few tenths of a second; the call and text
+        flows, the checks and previews all ask for it)."""
+        made = _MADE.get(id(line))
+        if made is not None and made[0]() is line:
+            return made[1]
+        hearing = cls(line)
+        for key in [k for k, (ref, _) in _MADE.items() if ref() is None][:]:
+            del _MADE[key]
+        if len(_MADE) >= MAX_MADE:
+            _MADE.pop(next(iter(_MADE)))
+        _MADE[id(line)] = (weakref.ref(line), hearing)
+        return hearing
+
     def without_fillers(self, words: str) -> str:
         """The words with filler phrases ("um", "please", "thanks") taken out; unchanged if nothing is left."""
         padded = f" {words} "
@@ -130,6 +148,9 @@ class Hearing:
     def read(self, message: str) -> Meaning:
         """What a text message means."""
         return self.understanding.meaning(message, "sms", False)
+
+
+_MADE: dict[int, tuple[weakref.ref[Line], Hearing]] = {}
 
 
 def understood(meaning: Meaning) -> str:

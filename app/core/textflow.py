@@ -58,7 +58,7 @@ class TextFlow:
             self.keywords.setdefault(str(index), topic_id)
         self.typo_targets = [w for w in (*self.keywords, *self.synonyms) if len(w) > 2 and " " not in w]
         talk = line.talk
-        self.hearing = Hearing(line)
+        self.hearing = Hearing.of(line)
         self.question_words = set(talk.sms_words.get("question_words", ()))
         self.thanks = sorted({normalize_sms(w) for w in talk.sms_words.get("thanks_words", ())} - {""},
                              key=lambda w: -len(w.split()))

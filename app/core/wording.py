@@ -21,7 +21,7 @@ class Wording:
         self.line, self.talk = line, line.talk
         self.transfer_number = transfer_number or None
         self.contact_number = contact_number or None
-        self.hearing = Hearing(line)
+        self.hearing = Hearing.of(line)
         # The keys a sentence may name ({repeat}, {yes}...), so that no key is written into code.
         self.keys: dict[str, str] = {a: r.key for a, r in line.reserved.items() if r.key}
         self.keys.update(self.talk.keys)

@@ -60,6 +60,7 @@ class Scored:
     intent: str
     score: float
     rank: int
+    guessed: bool = False
 
 
 def real_words(line: Line) -> list[str]:
@@ -125,9 +126,9 @@ class Understanding:
         best: dict[str, Scored] = {}
         for intent in self.intents[channel]:
             for pattern in intent.patterns:
-                score = self._score(pattern, found)
+                score, guessed = self._score(pattern, found)
                 if score > 0 and (intent.meaning not in best or score > best[intent.meaning].score):
-                    best[intent.meaning] = Scored(intent.meaning, score, self._rank(intent.meaning))
+                    best[intent.meaning] = Scored(intent.meaning, score, self._rank(intent.meaning), guessed)
         return sorted(best.values(), key=lambda s: (-s.rank, -s.score, s.intent))
 
     def _meaning(self, text: str, channel: Channel = "voice", in_topic: bool = False) -> Meaning:
@@ -146,7 +147,7 @@ class Understanding:
             return Meaning.of(best.intent)
         runner_up = others[0] if others else None
         close = runner_up is not None and runner_up.rank == best.rank and runner_up.score >= CLOSE * best.score
-        return Meaning.of(best.intent, sure=best.score >= WEAK and not close)
+        return Meaning.of(best.intent, sure=best.score >= WEAK and not best.guessed and not close)
 
     def _rank(self, intent: str) -> int:
         if intent in self.emergencies:
@@ -155,13 +156,15 @@ class Understanding:
             return 3
         return 2 if intent.startswith("question:") else 1
 
-    def _score(self, pattern: Pattern, found: list[Found]) -> float:
+    def _score(self, pattern: Pattern, found: list[Found]) -> tuple[float, bool]:
+        """A pattern's score in a message (0 when a class is missing), and whether only guesses made it."""
         used: dict[int, Found] = {}
         for element in pattern.elements:
             hits = [f for f in found if element.name in f.classes
                     and (f.first_negated if element.negated else not f.negated)
                     and not (f.guessed and element.name in self.exact_only)]
             if not hits:
-                return 0.0
+                return 0.0, False
             used.update((f.start, f) for f in hits)
-        return pattern.weight * sum(f.size * (GUESS_WEIGHT if f.guessed else 1.0) for f in used.values())
+        score = pattern.weight * sum(f.size * (GUESS_WEIGHT if f.guessed else 1.0) for f in used.values())
+        return score, all(f.guessed for f in used.values())
