@@ -38,6 +38,7 @@ TOPIC_CONTEXT = ("risks", 1)
 CONFIRM_TARGET = "risks"
 # Intents that do something a caller may have said not to do.
 ACTIONS = ("command:", "sms:opt_out", "sms:start", "language:")
+PASSES = 3
 
 
 @dataclass(frozen=True)
@@ -70,17 +71,22 @@ class Runner:
         }
         self.position = Position(topic, part + 1)
 
-    def run(self, case: dict[str, Any]) -> Result:
-        """What the line did with one labelled utterance."""
+    def run(self, case: dict[str, Any], passes: int = PASSES) -> Result:
+        """What the line did with one labelled utterance, and its quickest time over `passes` runs with
+        the remembered meanings forgotten before each (a shared machine's noise only ever adds time)."""
         text = str(case["text"])
-        started = time.perf_counter()
-        if case["channel"] == "sms":
-            got, asked = self._text(text), False
-        else:
-            state = self.states[case.get("context", "menu")]
-            turn = self.calls.respond(state, Input("speech", text))
-            got, asked = self._voice(state, turn)
-        return Result(case, got, asked, time.perf_counter() - started)
+        times = []
+        for _ in range(passes):
+            self.calls.hearing.understanding.meaning.cache_clear()  # type: ignore[attr-defined]
+            started = time.perf_counter()
+            if case["channel"] == "sms":
+                got, asked = self._text(text), False
+            else:
+                state = self.states[case.get("context", "menu")]
+                turn = self.calls.respond(state, Input("speech", text))
+                got, asked = self._voice(state, turn)
+            times.append(time.perf_counter() - started)
+        return Result(case, got, asked, min(times))
 
     def _voice(self, before: State, turn: Turn) -> tuple[str, bool]:
         node = turn.node

@@ -39,6 +39,8 @@ CONVERSATIONS = [
     "text-natural-words",
     # Remembering the caller: texts during a call, going on from the last call, speed, forgetting.
     "call-text-me-this", "call-resume-where-i-left-off", "call-slower-and-kept", "call-forget-me", "text-forget",
+    # Understanding by meaning, safety first.
+    "call-emergency-mid-topic", "call-negated-text-request", "text-plain-words-opt-out",
 ]
 HEADER = ("# A golden conversation (tests/test_transcripts.py). Inputs: settings and each step's caller.\n"
           "# Everything else is what the line answered; rewrite it with --update-golden and read the diff.\n")
