@@ -17,10 +17,16 @@ def services_of(app):
         return services()
 
 
-@pytest.mark.parametrize("body", ["MENU", "hi", "Info", "", "   "])
+@pytest.mark.parametrize("body", ["MENU", "hi", "", "   "])
 def test_menu_words_and_an_empty_message_get_the_list(make_app, line, body):
     client = make_app(SMS_OPT_OUT_BY_TWILIO=False).test_client()
     assert send(client, body) == [line.sms.texts["menu"]]
+
+
+@pytest.mark.parametrize("body", ["Info", "?", "what is this number?"])
+def test_info_and_what_is_this_get_the_help_as_twilio_would_send_it(make_app, line, body):
+    client = make_app(SMS_OPT_OUT_BY_TWILIO=False).test_client()
+    assert send(client, body) == [line.sms.texts["help"]]
 
 
 @pytest.mark.parametrize("body", ["huh?", "<Message>x", "purple elephant"])

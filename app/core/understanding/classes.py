@@ -19,14 +19,14 @@ WILDCARD_MAX = 2
 @dataclass(frozen=True)
 class Found:
     """A phrase found: the classes it belongs to, where it is, whether a "not" reaches it (and is the
-    first class the "not" reaches), and whether any of its words was a guess."""
+    first class the "not" reaches), and how many of its words were guesses."""
 
     classes: frozenset[str]
     start: int
     end: int
     negated: bool = False
     first_negated: bool = False
-    guessed: bool = False
+    guesses: int = 0
 
     @property
     def size(self) -> int:
@@ -73,7 +73,7 @@ class ClassIndex:
             first = negator >= 0 and negator not in seen_first
             if first:
                 seen_first.add(negator)
-            out.append(Found(frozenset(names), start, end, negator >= 0, first, any(guessed[start:end])))
+            out.append(Found(frozenset(names), start, end, negator >= 0, first, sum(guessed[start:end])))
         return out
 
     def _reached(self, roots: tuple[str, ...], taken: list[bool]) -> list[int]:

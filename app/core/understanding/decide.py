@@ -122,7 +122,9 @@ class Understanding:
 
     def scores(self, text: str, channel: Channel = "voice") -> list[Scored]:
         """Every intent found in a text, best first."""
-        found = self.found(text, channel)
+        return self._ranked(self.found(text, channel), channel)
+
+    def _ranked(self, found: list[Found], channel: Channel) -> list[Scored]:
         best: dict[str, Scored] = {}
         for intent in self.intents[channel]:
             for pattern in intent.patterns:
@@ -132,13 +134,16 @@ class Understanding:
         return sorted(best.values(), key=lambda s: (-s.rank, -s.score, s.intent))
 
     def _meaning(self, text: str, channel: Channel = "voice", in_topic: bool = False) -> Meaning:
-        ranked = [s for s in self.scores(text, channel)
+        found = self.found(text, channel)
+        ranked = [s for s in self._ranked(found, channel)
                   if in_topic or channel == "sms" or s.intent != "command:next"]  # at a menu, "more" is a subject's
         if not ranked:
             return NOTHING
         if len(ranked) > 1:  # a goodbye only when nothing else was said
             ranked = [s for s in ranked if s.intent != GOODBYE]
         best = ranked[0]
+        if best.intent == GOODBYE and not self._only_goodbye(found):
+            return NOTHING  # "goodbye to my old drug": more was said, and a call ends only when meant
         if best.intent.startswith("menu:"):
             inside = [s for s in ranked if best.intent in self.menus_of.get(s.intent, ()) and s.score >= best.score]
             best = inside[0] if inside else best
@@ -148,6 +153,11 @@ class Understanding:
         runner_up = others[0] if others else None
         close = runner_up is not None and runner_up.rank == best.rank and runner_up.score >= CLOSE * best.score
         return Meaning.of(best.intent, sure=best.score >= WEAK and not best.guessed and not close)
+
+    def _only_goodbye(self, found: list[Found]) -> bool:
+        """Whether nothing the line knows comes after the goodbye ("ok that's all, bye" but not "bye to my drug")."""
+        first = min((f.start for f in found if f.classes & self.exact_only), default=0)
+        return not any(f.start > first and not f.classes & self.exact_only for f in found)
 
     def _rank(self, intent: str) -> int:
         if intent in self.emergencies:
@@ -162,9 +172,9 @@ class Understanding:
         for element in pattern.elements:
             hits = [f for f in found if element.name in f.classes
                     and (f.first_negated if element.negated else not f.negated)
-                    and not (f.guessed and element.name in self.exact_only)]
+                    and not (f.guesses and element.name in self.exact_only)]
             if not hits:
                 return 0.0, False
             used.update((f.start, f) for f in hits)
-        score = pattern.weight * sum(f.size * (GUESS_WEIGHT if f.guessed else 1.0) for f in used.values())
-        return score, all(f.guessed for f in used.values())
+        score = pattern.weight * sum(f.size - f.guesses * (1 - GUESS_WEIGHT) for f in used.values())
+        return score, all(f.guesses == f.size for f in used.values())

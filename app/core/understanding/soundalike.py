@@ -84,8 +84,11 @@ class SoundAlikes:
                 return size
             target = self._guess(joined)
             if target is not None:
-                out += self.targets[target]
-                guessed += [True] * len(self.targets[target])
+                meant = self.targets[target]
+                out += meant
+                # Only the words that changed are guesses: in "side affects", "side" was heard right.
+                same = len(meant) == size
+                guessed += [not (same and w == span[i]) for i, w in enumerate(meant)]
                 return size
         return 0
 
