@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -77,7 +77,9 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
     written = set(topics) | {p.stem for p in (folder / "topics").glob("*.md")}
     known = {"command": (*RESERVED_ACTIONS, "previous", "more-time"), "topic": written, "menu": menus,
              "question": talk.questions, "sms": SMS_MEANINGS}
-    concepts = _load_concepts(folder, known, problems)
+    concepts_file = folder / CONCEPTS_FILE  # without one, a language is understood by its listed phrases alone
+    words = read_yaml(concepts_file, _shown(concepts_file), problems) if concepts_file.is_file() else None
+    concepts = build_concepts(_shown(concepts_file), *words, known, _reporter(problems)) if words else Concepts()
     if problems.blocking:
         # For the checks of single files only: menus keep just the choices that lead somewhere.
         kept = {menu.id: replace(menu, options=tuple(o for o in menu.options
@@ -107,26 +109,16 @@ def _load_talk(folder: Path, topics: dict[str, Topic], problems: Problems) -> Ta
         read = read_yaml(path, _shown(path), problems)
         parsed[name] = (_shown(path), read[0], read[1]) if read else None
 
-    def report(file: str, line: int, field: str, message: str, blocking: bool) -> None:
-        problems.add(Problem(file, line, field, message), blocking)
-
     # A topic file that failed to load has its own errors already: an offer of it is not one more.
-    return build_talk(parsed, set(topics) | {p.stem for p in (folder / "topics").glob("*.md")}, report)
+    return build_talk(parsed, set(topics) | {p.stem for p in (folder / "topics").glob("*.md")}, _reporter(problems))
 
 
-def _load_concepts(folder: Path, known: dict[str, Any], problems: Problems) -> Concepts:
-    """Word classes and intents; a language without concepts.yaml is understood by its listed phrases alone."""
-    path = folder / CONCEPTS_FILE
-    if not path.is_file():
-        return Concepts()
-    read = read_yaml(path, _shown(path), problems)
-    if read is None:
-        return Concepts()
-
+def _reporter(problems: Problems) -> Callable[[str, int, str, str, bool], None]:
+    """A function that adds a problem, for the builders that know nothing of Problems."""
     def report(file: str, line: int, field: str, message: str, blocking: bool) -> None:
         problems.add(Problem(file, line, field, message), blocking)
 
-    return build_concepts(_shown(path), read[0], read[1], known, report)
+    return report
 
 
 def _section(data: dict[str, Any], name: str) -> dict[Any, Any]:
