@@ -90,8 +90,9 @@ class Runner:
 
     def _voice(self, before: State, turn: Turn) -> tuple[str, bool]:
         node = turn.node
-        if turn.understood in ("yes", "no"):
-            return turn.understood, False
+        if before.pending and before.pending.kind == "confirm" and node.kind == "topic":
+            said_no = turn.text.startswith(self.line.talk.say["confirm_no"])
+            return ("no" if said_no else "yes") if node.id == CONFIRM_TARGET else f"topic:{node.id}", False
         if node.kind == "question":
             return f"question:{node.id}", False
         if node.kind == "confirm":

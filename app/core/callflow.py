@@ -161,10 +161,6 @@ class CallFlow(Wording):
                     return self._question_turn(replace(state, pending=None), pending.target)
                 return self._prompt_again(state)
             return None
-        return replace(self._answered(state, pending, answer), understood=answer)
-
-    def _answered(self, state: State, pending: Pending, answer: str) -> Turn:
-        """The turn after a yes or no to what the line asked."""
         base = replace(state, pending=None)
         if answer == "no":
             lead = self.talk.say["confirm_no"] if pending.kind == "confirm" else self.talk.say["end_no"]
