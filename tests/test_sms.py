@@ -121,6 +121,11 @@ def test_stop_survives_a_restart(make_app, line):
     assert send(restarted, "MENU", number="+15550000000") == [line.sms.texts["menu"]]
 
 
+def test_a_plain_words_opt_out_survives_a_restart_like_stop(make_app, line):
+    send(make_app().test_client(), "pls stop sending me these")
+    assert send(make_app().test_client(), "MENU") == []
+
+
 def test_stop_in_a_longer_message_is_not_an_opt_out_but_reads_as_menu(client, line):
     [reply] = send(client, "please don't stop")
     assert reply.endswith(line.sms.texts["menu"]) and reply != line.sms.texts["stop"]
@@ -203,7 +208,8 @@ def test_more_inside_a_short_message_and_the_menu_keeps_the_place(line):
     assert menu.node == Node.menu() and menu.position == first.position
 
 
-@pytest.mark.parametrize("body", ["opt out", "Stop please", "STOP ALL", "unsubscribe me", "stop texting me"])
+@pytest.mark.parametrize("body", ["opt out", "Stop please", "STOP ALL", "unsubscribe me", "stop texting me",
+                                  "please remove me from this list", "I'm done with these messages, thanks"])
 def test_other_ways_to_say_stop_are_honoured_and_confirmed_once(client, line, body):
     # Twilio answers only its own words, so the line confirms these itself, even with Twilio's handling on.
     assert send(client, body) == [line.sms.texts["stop"]]
