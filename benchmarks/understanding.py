@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.config import PROJECT_ROOT
 from app.core.callflow import CallFlow, Input, Pending, State, Turn
-from app.core.content import MAIN_MENU, Line, load_line
+from app.core.content import MAIN_MENU, ContentError, Line, load_line
 from app.core.textflow import Position, Reply, TextFlow
 
 HERE = Path(__file__).resolve().parent / "understanding"
@@ -219,7 +219,11 @@ def main() -> None:
         language = file.stem.rsplit("-", 1)[-1]
         if language not in runners:
             started = time.perf_counter()
-            line = load_line(PROJECT_ROOT / "content", language)
+            try:
+                line = load_line(PROJECT_ROOT / "content", language)
+            except ContentError as error:
+                print(f"\n== {file.name}: skipped, the content for '{language}' does not load: {error.problems[0]}")
+                continue
             runners[language] = (Runner(line), time.perf_counter() - started)
         runner, start_up = runners[language]
         cases = yaml.safe_load(file.read_text(encoding="utf-8"))

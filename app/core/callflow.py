@@ -146,7 +146,7 @@ class CallFlow(Wording):
         caller did something else, which then counts as it would anywhere."""
         pending = state.pending
         assert pending is not None
-        words = normalize(heard.value[:MAX_SPEECH_CHARS]) if heard.kind == "speech" else ""
+        words = self.hearing.normalize(heard.value[:MAX_SPEECH_CHARS]) if heard.kind == "speech" else ""
         key = heard.value.strip() if heard.kind == "digits" else ""
         if pending.kind == "forget":
             return self._answer_forget(state, words, key)
@@ -192,11 +192,11 @@ class CallFlow(Wording):
         return self._miss(state, "not_a_choice", misses)
 
     def _speech(self, state: State, heard: Input, misses: int) -> Turn:
-        words = normalize(heard.value[:MAX_SPEECH_CHARS])
+        words = self.hearing.normalize(heard.value[:MAX_SPEECH_CHARS])
         node = state.path[-1]
         if not words:
             return self._miss(state, "not_understood", misses)
-        digit = spoken_digit(words)
+        digit = spoken_digit(words, self.hearing.language)
         if digit is not None:
             if digit not in self.keys_at(node):
                 # Nothing was pressed, so "that key is not one of the choices" would puzzle the caller.
@@ -312,7 +312,7 @@ class CallFlow(Wording):
             again = self._resume_offer(state.path[-1], state.part, state.rate)
             return replace(again, understood="command:repeat" if meaning else "")
         go_on = key == self.keys["next"] or (heard.kind == "speech" and (
-            self.hearing.yes_or_no(normalize(heard.value[:MAX_SPEECH_CHARS])) == "yes"
+            self.hearing.yes_or_no(self.hearing.normalize(heard.value[:MAX_SPEECH_CHARS])) == "yes"
             or meaning == Meaning("command", "next")))
         if go_on:
             return self._part_turn(state.path, state.part, confirm=True)

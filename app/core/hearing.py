@@ -13,7 +13,7 @@ import weakref
 from typing import Literal, TypeGuard, get_args
 
 from app.core.content import MAIN_MENU, Line, Menu, Topic
-from app.core.language import language
+from app.core.language import ENGLISH, Language, language
 from app.core.understanding import Meaning, MeaningKind, Understanding
 
 Action = Literal["next", "previous", "repeat", "back", "main", "person", "help", "goodbye", "text", "slower", "faster",
@@ -25,16 +25,8 @@ __all__ = ["Meaning", "MeaningKind", "NOTHING", "understood"]
 
 MAX_MADE = 4  # lines whose Hearing is kept (one per language in production; tests load more)
 
-DIGIT_WORDS = {
-    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-    "eight": "8", "nine": "9",
-}
-# Words a recogniser hears for a number, but which mean something else when said alone ("Oh.").
-SOUNDS_LIKE_DIGITS = {"oh": "0", "won": "1", "to": "2", "too": "2", "tree": "3", "for": "4"}
-# Words that say the next word is a key: "press two", "number 4", "option for".
-KEY_WORDS = {"press", "number", "option", "choice", "key", "pressing"}
-# Words callers wrap around a number: "press two", "number 3", "option four please".
-NUMBER_FILLERS = KEY_WORDS | {"please", "the", "i", "want", "um", "uh", "ok", "okay"}
+# English digit words, for the English checks and learned phrases (the call flow reads its Language's).
+DIGIT_WORDS: dict[str, str] = dict(ENGLISH.digit_words)
 
 
 def is_action(name: str | None) -> TypeGuard[Action]:
@@ -59,18 +51,18 @@ def spoken_names(line: Line) -> dict[str, tuple[str, ...]]:
     return names
 
 
-def spoken_digit(words: str) -> str | None:
-    """A number said on its own or with filler words ("press two", "number 3")."""
+def spoken_digit(words: str, lang: Language = ENGLISH) -> str | None:
+    """A number said on its own or with filler words ("press two", "number 3"), in a language's words."""
     said = words.split()
-    tokens = [t for t in said if t not in NUMBER_FILLERS]
+    tokens = [t for t in said if t not in lang.number_fillers and t not in lang.key_words]
     if len(tokens) != 1:
         return None
     token = tokens[0]
     if re.fullmatch(r"[0-9]", token):
         return token
-    if token in SOUNDS_LIKE_DIGITS and KEY_WORDS & set(said):
-        return SOUNDS_LIKE_DIGITS[token]
-    return DIGIT_WORDS.get(token)
+    if token in lang.sounds_like_digits and lang.key_words & set(said):
+        return lang.sounds_like_digits[token]
+    return lang.digit_words.get(token)
 
 
 NOTHING = Meaning("nothing")
@@ -85,6 +77,8 @@ class Hearing:
     def __init__(self, line: Line):
         talk = line.talk
         self.line = line
+        self.language = language(line.language)
+        normalize = self.normalize = self.language.normalize
         self.fillers = sorted({normalize(f) for f in talk.fillers} - {""}, key=lambda f: -len(f.split()))
         self.yes = {normalize(w) for w in talk.yes}
         self.no = {normalize(w) for w in talk.no}
@@ -96,7 +90,7 @@ class Hearing:
             for phrase in phrases:
                 self.alone.setdefault(normalize(phrase), meaning)
         self.names = spoken_names(line)
-        self.understanding = Understanding(line, language(line.language), examples(line, self.names))
+        self.understanding = Understanding(line, self.language, examples(line, self.names))
 
     @classmethod
     def of(cls, line: Line) -> Hearing:
@@ -136,7 +130,7 @@ class Hearing:
 
     def hear(self, said: str, in_topic: bool) -> Meaning:
         """What a caller's words mean, at a topic or at a menu: a whole answer first, then their meaning."""
-        words = normalize(said)
+        words = self.normalize(said)
         if not words:
             return NOTHING
         return self.alone_meaning(words) or self.understanding.meaning(said, "voice", in_topic)
