@@ -137,6 +137,25 @@ def test_the_speed_travels_in_the_state(line):
     assert State.from_params({"at": "main", "ask": "nonsense"}) is None
 
 
+# ----- more time to speak ----------------------------------------------------------------------------
+
+def test_more_time_holds_for_the_call_and_the_next_call_from_the_number(app, phone):
+    call = phone.call(CALLER)
+    assert call.press("3").gather.speech_timeout == "3"
+    reply = call.say("please wait, I need more time to answer")
+    assert "I will wait longer for you to speak" in reply.text and reply.gather.speech_timeout == "5"
+    assert call.press("1").gather.speech_timeout == "5"  # the rest of the call
+    assert phone.call(CALLER).gather.speech_timeout == "5"  # kept for the next call
+    assert phone.call("+15559998888").gather.speech_timeout == "3"  # another number: the usual time
+
+
+def test_misheard_twice_in_a_row_gives_more_time_on_this_and_later_calls(app, phone):
+    call = phone.call(CALLER)
+    call.say("blue elephant tuesday")
+    assert call.say("purple giraffe").gather.speech_timeout == "5"
+    assert phone.call(CALLER).gather.speech_timeout == "5"
+
+
 # ----- pick up where I left off ----------------------------------------------------------------------
 
 def test_a_caller_back_within_resume_days_is_offered_the_part_they_left(app, phone, line):

@@ -18,10 +18,16 @@ def services_of(app):
         return services()
 
 
-@pytest.mark.parametrize("body", ["MENU", "hi", "Info", "", "   "])
+@pytest.mark.parametrize("body", ["MENU", "hi", "", "   "])
 def test_menu_words_and_an_empty_message_get_the_list(make_app, line, body):
     client = make_app(SMS_OPT_OUT_BY_TWILIO=False).test_client()
     assert send(client, body) == [line.sms.texts["menu"]]
+
+
+@pytest.mark.parametrize("body", ["Info", "?", "what is this number?"])
+def test_info_and_what_is_this_get_the_help_as_twilio_would_send_it(make_app, line, body):
+    client = make_app(SMS_OPT_OUT_BY_TWILIO=False).test_client()
+    assert send(client, body) == [line.sms.texts["help"]]
 
 
 @pytest.mark.parametrize("body", ["huh?", "<Message>x", "purple elephant"])
@@ -114,6 +120,11 @@ def test_stop_survives_a_restart(make_app, line):
     restarted = make_app().test_client()  # a new app on the same database file
     assert send(restarted, "MENU") == []
     assert send(restarted, "MENU", number="+15550000000") == [line.sms.texts["menu"]]
+
+
+def test_a_plain_words_opt_out_survives_a_restart_like_stop(make_app, line):
+    send(make_app().test_client(), "pls stop sending me these")
+    assert send(make_app().test_client(), "MENU") == []
 
 
 def test_stop_in_a_longer_message_is_not_an_opt_out_but_reads_as_menu(client, line):
@@ -218,7 +229,8 @@ def test_more_inside_a_short_message_and_the_menu_keeps_the_place(line):
     assert menu.node == Node.menu() and menu.position == first.position
 
 
-@pytest.mark.parametrize("body", ["opt out", "Stop please", "STOP ALL", "unsubscribe me", "stop texting me"])
+@pytest.mark.parametrize("body", ["opt out", "Stop please", "STOP ALL", "unsubscribe me", "stop texting me",
+                                  "please remove me from this list", "I'm done with these messages, thanks"])
 def test_other_ways_to_say_stop_are_honoured_and_confirmed_once(client, line, body):
     # Twilio answers only its own words, so the line confirms these itself, even with Twilio's handling on.
     assert send(client, body) == [line.sms.texts["stop"]]

@@ -42,6 +42,8 @@ CONVERSATIONS = [
     "call-text-me-this", "call-resume-where-i-left-off", "call-slower-and-kept", "call-forget-me", "text-forget",
     # Spanish: by key and by voice, remembered, and back to English; a text thread, and PARAR.
     "call-spanish-keys-and-speech", "call-spanish-remembered-and-back", "text-spanish-thread",
+    # Understanding by meaning, safety first.
+    "call-emergency-mid-topic", "call-negated-text-request", "text-plain-words-opt-out",
 ]
 HEADER = ("# A golden conversation (tests/test_transcripts.py). Inputs: settings and each step's caller.\n"
           "# Everything else is what the line answered; rewrite it with --update-golden and read the diff.\n")

@@ -9,14 +9,14 @@ from dataclasses import replace
 from typing import Sequence
 
 from app.core import caller_requests as caller
-from app.core import pace
+from app.core import listening, pace
 from app.core.caller_requests import Outcome, Request
 from app.core.content import MAIN_MENU, Line
 from app.core.events import Event
-from app.core.hearing import DIGIT_WORDS, Action, is_action, normalize, spoken_digit, spoken_names
+from app.core.hearing import DIGIT_WORDS, Action, Meaning, is_action, normalize, spoken_digit, spoken_names, understood
 from app.core.limits import MAX_SPEECH_CHARS
 from app.core.node import Node
-from app.core.turns import MAX_MISSES, MAX_SILENCES, PAUSE_LONG, Input, Pending, Segment, State, TargetKind, Turn
+from app.core.turns import PAUSE_LONG, Input, Pending, Segment, State, TargetKind, Turn
 from app.core.wording import Wording
 
 __all__ = ["CallFlow", "DIGIT_WORDS", "Input", "Pending", "Segment", "State", "Turn", "normalize", "spoken_names"]
@@ -35,20 +35,26 @@ class CallFlow(Wording):
 
     # ----- entry points -------------------------------------------------------------------
 
-    def start(self, resume: tuple[str, int] | None = None, speed_step: int = 0) -> Turn:
-        """The first turn of a call: greeting, then the main menu; or, for a caller who hung up inside
-        a topic (topic, part from 0), the offer to go on from there, at the caller's `speed_step`."""
+    def start(self, resume: tuple[str, int] | None = None, speed_step: int = 0, listen: int = 0) -> Turn:
+        """The first turn of a call: greeting (and the offer of the line's other languages), then the main
+        menu; or, for a caller who hung up inside a topic (topic, part from 0), the offer to go on from
+        there. `speed_step` is the caller's speed, `listen` their steps of extra time to speak."""
         greetings = (self._say(self.line.phrases["greeting"], PAUSE_LONG), *self._offers)
         speed_step = pace.clamp(speed_step)
         if resume and resume[0] in self.line.paths and resume[0] in self.line.topics \
                 and 0 <= resume[1] < len(self.line.topics[resume[0]].parts):
-            offer = caller.resume_offer(self.line, resume[0], resume[1], self.keys["next"])
-            state = State(self.line.paths[resume[0]], resume[1], pending=Pending("resume", "topic", resume[0]),
-                          speed_step=speed_step)
-            hints = tuple(dict.fromkeys(self._hints[resume[0]] + self._hints[MAIN_MENU]))
-            return Turn((*greetings, self._say(offer, PAUSE_LONG)), state, Node("resume", resume[0], resume[1] + 1),
-                        hints=hints)
-        return self._at_speed_step(self._menu_turn((MAIN_MENU,), lead=greetings, announce_title=False), speed_step)
+            turn = self._resume_offer(resume[0], resume[1], speed_step, lead=greetings)
+        else:
+            turn = self._at_speed_step(self._menu_turn((MAIN_MENU,), lead=greetings, announce_title=False),
+                                       speed_step)
+        return listening.keep(turn, listening.clamp(listen))
+
+    def _resume_offer(self, topic: str, part: int, speed_step: int, lead: tuple[Segment, ...] = ()) -> Turn:
+        """"Last time you were listening to ...": the call waits at that part for go on, or anything else."""
+        offer = caller.resume_offer(self.line, topic, part, self.keys["next"])
+        state = State(self.line.paths[topic], part, pending=Pending("resume", "topic", topic), speed_step=speed_step)
+        hints = tuple(dict.fromkeys(self._hints[topic] + self._hints[MAIN_MENU]))
+        return Turn(lead + (self._say(offer, PAUSE_LONG),), state, Node("resume", topic, part + 1), hints=hints)
 
     def respond(self, state: State | None, heard: Input) -> Turn:
         """The next turn, given where the call was and what the caller did."""
@@ -56,8 +62,10 @@ class CallFlow(Wording):
             lead = (self._say(self.line.phrases["lost_place"]),)
             return self._at_speed_step(self._menu_turn((MAIN_MENU,), lead=lead), state.speed_step if state else 0)
         turn = self._respond(state, heard)
-        # The caller's speed holds for the whole call; only a speed command changes it.
-        return turn if turn.node.kind == "speed" else self._at_speed_step(turn, state.speed_step)
+        # The caller's speed holds for the whole call; only a speed command changes it. Extra time to
+        # speak only grows on a call (more time asked for, or misheard twice), until the caller is forgotten.
+        turn = turn if turn.node.kind == "speed" else self._at_speed_step(turn, state.speed_step)
+        return turn if turn.node.kind == "forget" else listening.keep(turn, state.listen)
 
     def after(self, turn: Turn, outcome: Outcome) -> Turn:
         """The turn once the web layer did what `turn.request` asked: say how it went, then carry on."""
@@ -186,22 +194,31 @@ class CallFlow(Wording):
                 kind: TargetKind = "topic" if option.kind == "topic" else "menu"
                 return self._confirm(state, Pending("confirm", kind, option.target))
             return self._digits(state, digit, misses)
-        in_topic = node in self.line.topics
-        here = frozenset() if in_topic else frozenset(o.target for o in self.line.menus[node].options)
-        meaning = self.hearing.understand(words, in_topic, here)
-        if meaning.kind == "maybe_end" or (meaning.kind == "command" and meaning.name == "goodbye" and heard.unsure):
+        meaning = self.hearing.hear(heard.value[:MAX_SPEECH_CHARS], node in self.line.topics)
+        return replace(self._meant(state, meaning, heard.unsure, misses), understood=understood(meaning))
+
+    def _meant(self, state: State, meaning: Meaning, unsure: bool, misses: int) -> Turn:
+        """Act on what the caller meant: an emergency at once; anything else the recogniser or the
+        understanding was unsure of is asked about first; a goodbye on a doubt is a question too."""
+        doubt = unsure or not meaning.sure
+        if meaning.kind == "question" and meaning.name in self.talk.questions:
+            if doubt and not self.talk.questions[meaning.name].emergency:
+                return self._confirm(state, Pending("confirm", "question", meaning.name))
+            return self._question_turn(state, meaning.name)
+        if meaning.kind == "maybe_end" or (meaning.kind == "command" and meaning.name == "goodbye" and doubt):
             return self._confirm(state, Pending("end"))
         if meaning.kind == "command" and is_action(meaning.name):
             return self._action(state, meaning.name)
         if meaning.kind == "node" and meaning.name in self.line.paths:
-            if heard.unsure:
+            if doubt:
                 target: TargetKind = "topic" if meaning.name in self.line.topics else "menu"
                 return self._confirm(state, Pending("confirm", target, meaning.name))
             return self._choose(self.line.paths[meaning.name])
-        if meaning.kind == "question":
-            if heard.unsure:
-                return self._confirm(state, Pending("confirm", "question", meaning.name))
-            return self._question_turn(state, meaning.name)
+        if meaning.kind == "language":
+            if any(other.language == meaning.name for other in self.others):  # its own greeting and menus
+                return Turn((), state, Node("language", meaning.name), request=Request("language", meaning.name))
+            # Already in that language, or one the line does not serve: where the caller is, again.
+            return replace(self._prompt_again(state), node=Node("language", meaning.name))
         return self._miss(state, "not_understood", misses)
 
     # ----- actions --------------------------------------------------------------------------
@@ -223,6 +240,9 @@ class CallFlow(Wording):
                 return self._miss(state, "not_a_choice" if by_key else "not_understood", state.misses)
             code = self.others[0].language
             return Turn((), state, Node("language", code), request=Request("language", code))
+        if action == "more-time":
+            turn = self._prompt_again(replace(state, listen=listening.more(state.listen)), phrases["more_time"])
+            return replace(turn, node=Node("more-time", str(turn.state.listen if turn.state else 0)))
         if action == "repeat":
             return self._part_turn(state.path, state.part, confirm=False) if in_topic else self._menu_turn(state.path)
         if action == "back" or (action == "previous" and not in_topic):
@@ -280,12 +300,14 @@ class CallFlow(Wording):
         at_menu = State(speed_step=state.speed_step)
         if heard.kind == "silence" or not heard.value.strip():
             return self._menu_turn((MAIN_MENU,))
-        go_on = heard.kind == "digits" and heard.value.strip() == self.keys["next"]
-        if heard.kind == "speech":
-            words = self.hearing.normalize(heard.value[:MAX_SPEECH_CHARS])
-            meaning = self.hearing.understand(words, True)
-            go_on = self.hearing.yes_or_no(words) == "yes" or (
-                meaning.kind == "command" and meaning.name in ("next", "repeat"))
+        key = heard.value.strip() if heard.kind == "digits" else ""
+        meaning = self.hearing.hear(heard.value[:MAX_SPEECH_CHARS], True) if heard.kind == "speech" else None
+        if key == self.keys["repeat"] or (meaning and meaning == Meaning("command", "repeat")):
+            again = self._resume_offer(state.path[-1], state.part, state.speed_step)
+            return replace(again, understood="command:repeat" if meaning else "")
+        go_on = key == self.keys["next"] or (heard.kind == "speech" and (
+            self.hearing.yes_or_no(self.hearing.normalize(heard.value[:MAX_SPEECH_CHARS])) == "yes"
+            or meaning == Meaning("command", "next")))
         if go_on:
             return self._part_turn(state.path, state.part, confirm=True)
         return self._respond(at_menu, heard)
@@ -307,85 +329,3 @@ class CallFlow(Wording):
         if path[-1] in self.line.topics:
             return self._part_turn(path, 0, confirm=True)
         return self._menu_turn(path)
-
-    def _silence(self, state: State) -> Turn:
-        silences = state.silences + 1
-        if silences >= MAX_SILENCES:
-            goodbye = self._say(self.line.phrases["goodbye_after_silence"])
-            return Turn((goodbye,), None, Node("silence-goodbye"), hangup=True)
-        lead = [self._say(self.line.phrases["silence"]), self._say(self.line.phrases["silence_more_help"])]
-        if silences == MAX_SILENCES - 1:
-            lead.append(self._say(self.line.phrases["silence_last_warning"]))
-        return self._prompt_again(replace(state, silences=silences), None, lead=tuple(lead))
-
-    def _miss(self, state: State, apology: str, before: int) -> Turn:
-        """Help that grows with each miss in a row (`before` were in a row already): what the line does, then
-        the choices one short sentence each, then a person or texting; each reply differs from the last."""
-        misses = before + 1 if before < MAX_MISSES else MAX_MISSES - 1
-        state = replace(state, misses=misses, pending=None)
-        node, say = state.path[-1], self.talk.say
-        where = Node.topic(node, state.part + 1) if node in self.line.topics else Node.menu(node)
-        missed = (Event("miss", str(where)),)  # counted every time, where it happened
-        if misses == 1:
-            lead = [self._say(self.line.phrases[apology])]
-            if node not in self.line.topics:
-                lead.append(self._say(self._fill(say["miss_menu"])))
-                return Turn(tuple(lead), state, Node.menu(node), hints=self._hints[node], events=missed)
-            lead.append(self._say(self._fill(say["miss_topic"], label=self.line.topics[node].label)))
-        elif misses == 2:
-            lead = [self._say(self._fill(say["miss_choices"]))]
-        else:
-            lead = [self._say(self._fill(say["miss_person" if self.person_reachable else "miss_text"]))]
-        if node in self.line.topics:
-            return replace(self._waiting_turn(state, tuple(lead)), events=missed)
-        options = tuple(self._say(self._fill(say["option_short"], label=self._label(o.kind, o.target), key=o.key))
-                        for o in self.line.menus[node].options)
-        return Turn(tuple(lead) + options, state, Node.menu(node), hints=self._hints[node], events=missed)
-
-    def _confirm(self, state: State, pending: Pending) -> Turn:
-        """Ask before acting on speech the recogniser was unsure of, or before ending the call."""
-        asked = Event("confirm", pending.target or "end")
-        return replace(self._waiting_turn(replace(state, pending=pending, misses=0), ()), events=(asked,))
-
-    def _question_turn(self, state: State, question_id: str) -> Turn:
-        """A personal question's plain answer, then the topic it offers."""
-        question = self.talk.questions[question_id]
-        state = replace(state, misses=0, pending=Pending("answer", "question", question_id))
-        answered = Event("emergency" if question.emergency else "question", question_id)
-        return replace(self._waiting_turn(state, (self._say(question.answer, PAUSE_LONG),)), events=(answered,))
-
-    def _prompt_again(self, state: State, message: str | None = None, lead: tuple[Segment, ...] = (),
-                      with_commands: bool = False, extra: tuple[Segment, ...] = ()) -> Turn:
-        """Say a short message, then what the caller can do here again (not the whole part)."""
-        lead = lead + ((self._say(message),) if message else ()) + extra
-        if with_commands:
-            lead = lead + (self._say(self._spoken_commands()),)
-        if state.pending or state.path[-1] in self.line.topics:
-            return self._waiting_turn(state, lead)
-        return self._menu_turn(state.path, lead=lead, announce_title=False, silences=state.silences)
-
-    def _waiting_turn(self, state: State, lead: tuple[Segment, ...]) -> Turn:
-        """Lead, then the question the line waits on, or a topic part's choices."""
-        node, pending, say = state.path[-1], state.pending, self.talk.say
-        if pending and pending.kind == "answer":
-            offer = self.line.topics[self.talk.questions[pending.target].offer]
-            prompt: tuple[Segment, ...] = (self._say(self._fill(say["offer"], label=offer.label)),)
-            return Turn(lead + prompt, state, Node("question", pending.target), hints=self._hints[node])
-        if pending and pending.kind == "forget":
-            prompt = (self._say(self.line.phrases["forget_ask"]), self._say(self._fill(say["yes_no"])))
-            hints = tuple(dict.fromkeys((*self.talk.yes, *self.talk.no, *self._hints[node])))
-            return Turn(lead + prompt, state, Node("forget-ask"), hints=hints)
-        if pending:
-            if pending.kind == "end":
-                asked = self._fill(say["end_ask"])
-            elif pending.target_kind == "question":
-                asked = self._fill(say["confirm_question"], heard=self.talk.questions[pending.target].name)
-            else:
-                asked = self._fill(say["confirm_topic"], heard=self._label(pending.target_kind or "topic",
-                                                                           pending.target))
-            prompt = (self._say(asked), self._say(self._fill(say["yes_no"])))
-            hints = tuple(dict.fromkeys((*self.talk.yes, *self.talk.no, *self._hints[node])))
-            return Turn(lead + prompt, state, Node("confirm", pending.target or "end"), hints=hints)
-        topic = self.line.topics[node]
-        return Turn(lead + self._part_choices(topic, state.part), state, Node.topic(node, state.part + 1),
-                    hints=self._hints[node])

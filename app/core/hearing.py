@@ -1,40 +1,32 @@
-"""What a caller's words mean: a command, a topic or menu, a personal question, yes or no. Pure.
+"""What a caller's words mean: whole answers, yes or no, spoken keys, then their meaning. Pure.
 
-Three rules keep a caller from being misunderstood in the way that hurts most:
-- goodbye words end the call only as the whole answer ("bye, thanks"); a word that may mean two
-  things ("stop") is a question for the caller, and a sentence with other words in it ("I want to
-  stop Ocrevus") is never a goodbye;
-- the longest phrase found wins, and personal questions win a tie, so "should I stop Ocrevus" is
-  a question about one's own care, not the topic that names Ocrevus;
-- words that mean something else inside a sentence ("what?", "okay") count only alone.
+Words that mean something else inside a sentence ("what?", "okay", "stop") count only as the whole
+answer; everything else is understood by meaning (app/core/understanding/), where the rules that keep
+a caller from being misunderstood in the way that hurts most live: an emergency first, a question
+about one's own care before a subject, nothing done that was said not to be, no goodbye on a guess.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import Iterable, Literal, TypeGuard, get_args
+import weakref
+from typing import Literal, TypeGuard, get_args
 
 from app.core.content import MAIN_MENU, Line, Menu, Topic
 from app.core.language import ENGLISH, Language
+from app.core.understanding import Meaning, MeaningKind, Understanding
 
 Action = Literal["next", "previous", "repeat", "back", "main", "person", "help", "goodbye", "text", "slower", "faster",
-                 "normal", "forget", "language"]
+                 "normal", "forget", "more-time", "language"]
 ACTIONS: frozenset[str] = frozenset(get_args(Action))
-MeaningKind = Literal["command", "node", "question", "maybe_end", "nothing"]
+# Commands a texter may ask for too ("have someone call me", "repeat that", "delete my info").
+BOTH_CHANNELS = {"person": "any", "repeat": "any", "forget": "any"}
+__all__ = ["Meaning", "MeaningKind", "NOTHING", "understood"]
 
-# English's, for callers that explore keys; each line's own come from its Language.
-DIGIT_WORDS = dict(ENGLISH.digit_words)
-FUZZY_CUTOFF = 0.8
-# A personal question's phrase may have this many other words between two of its words.
-QUESTION_GAP = 2
-# Recent answers kept: the same few words come again and again (and the checks explore them all).
-UNDERSTOOD_CACHE = 2048
-# How phrases of each kind rank when two of the same length are found: questions first, then a
-# choice offered where the caller is, then commands, then topics elsewhere.
-PRIORITY = {"question": 3, "here": 2, "command": 1, "node": 0}
+MAX_MADE = 4  # lines whose Hearing is kept (one per language in production; tests load more)
+
+# English digit words, for the English checks and learned phrases (the call flow reads its Language's).
+DIGIT_WORDS: dict[str, str] = dict(ENGLISH.digit_words)
 
 
 def is_action(name: str | None) -> TypeGuard[Action]:
@@ -57,60 +49,28 @@ def spoken_names(line: Line) -> dict[str, tuple[str, ...]]:
     return names
 
 
-def spoken_digit(words: str, language: Language = ENGLISH) -> str | None:
-    """A number said on its own or with filler words ("press two", "number 3", "oprima dos")."""
+def spoken_digit(words: str, lang: Language = ENGLISH) -> str | None:
+    """A number said on its own or with filler words ("press two", "number 3"), in a language's words."""
     said = words.split()
-    tokens = [t for t in said if t not in language.number_fillers and t not in language.key_words]
+    tokens = [t for t in said if t not in lang.number_fillers and t not in lang.key_words]
     if len(tokens) != 1:
         return None
     token = tokens[0]
     if re.fullmatch(r"[0-9]", token):
         return token
-    if token in language.sounds_like_digits and language.key_words & set(said):
-        return language.sounds_like_digits[token]
-    return language.digit_words.get(token)
-
-
-def in_order(phrase: tuple[str, ...], words: tuple[str, ...], gap: int) -> bool:
-    """Whether the phrase's words come in order in `words`, at most `gap` other words between two."""
-    if not phrase or len(phrase) > len(words):
-        return False
-    for start, word in enumerate(words):
-        if word != phrase[0]:
-            continue
-        at, found = start, 1
-        while found < len(phrase):
-            window = words[at + 1:at + 2 + gap]
-            if phrase[found] not in window:
-                break
-            at += 1 + window.index(phrase[found])
-            found += 1
-        if found == len(phrase):
-            return True
-    return False
-
-
-@dataclass(frozen=True)
-class Meaning:
-    """What words mean: a command, a node (topic or menu), a personal question, a possible goodbye
-    ("stop" alone), or nothing the line knows. `name` is the command, node or question."""
-
-    kind: MeaningKind
-    name: str = ""
-
-
-@dataclass(frozen=True)
-class _Candidate:
-    meaning: Meaning
-    words: tuple[str, ...]
-    gaps: bool  # personal questions' words may have other words between them
+    if token in lang.sounds_like_digits and lang.key_words & set(said):
+        return lang.sounds_like_digits[token]
+    return lang.digit_words.get(token)
 
 
 NOTHING = Meaning("nothing")
 
 
 class Hearing:
-    """Understands what callers say and texters write, from the content's words; keeps no state."""
+    """Understands what callers say and texters write, from the content's words; keeps no state.
+
+    Whole answers ("okay", "stop", "what?") and yes or no are read here; everything else goes to the
+    understanding (app/core/understanding/), which the listed phrases feed as examples."""
 
     def __init__(self, line: Line):
         talk = line.talk
@@ -127,26 +87,23 @@ class Hearing:
             meaning = Meaning("maybe_end") if group == "maybe_end" else Meaning("command", group)
             for phrase in phrases:
                 self.alone.setdefault(normalize(phrase), meaning)
-        commands: list[_Candidate] = []
-        for action, reserved in line.reserved.items():
-            if is_action(action) and action != "goodbye":
-                commands += self._candidates(Meaning("command", action), reserved.phrases, gaps=False)
-        for group, phrases in talk.anywhere.items():
-            commands += self._candidates(Meaning("command", group), phrases, gaps=False)
         self.names = spoken_names(line)
-        nodes = [c for node, names in self.names.items()
-                 for c in self._candidates(Meaning("node", node), names, gaps=False)]
-        questions = [c for question in talk.questions.values()
-                     for c in self._candidates(Meaning("question", question.id), question.phrases, gaps=True)]
-        # "next" means something only in a topic: at a menu, "tell me more about trials" is about trials.
-        self.anywhere = {in_topic: tuple(c for c in (*commands, *nodes, *questions)
-                                         if in_topic or c.meaning != Meaning("command", "next"))
-                         for in_topic in (False, True)}
-        self.understand = lru_cache(maxsize=UNDERSTOOD_CACHE)(self._understand)  # type: ignore[method-assign]
+        self.understanding = Understanding(line, self.language, examples(line, self.names))
 
-    def _candidates(self, meaning: Meaning, phrases: Iterable[str], gaps: bool) -> list[_Candidate]:
-        said = dict.fromkeys(self.normalize(p) for p in phrases)
-        return [_Candidate(meaning, tuple(p.split()), gaps) for p in said if p]
+    @classmethod
+    def of(cls, line: Line) -> Hearing:
+        """The Hearing of a line, built once (building takes a few tenths of a second; the call and text
+        flows, the checks and previews all ask for it)."""
+        made = _MADE.get(id(line))
+        if made is not None and made[0]() is line:
+            return made[1]
+        hearing = cls(line)
+        for key in [k for k, (ref, _) in _MADE.items() if ref() is None][:]:
+            del _MADE[key]
+        if len(_MADE) >= MAX_MADE:
+            _MADE.pop(next(iter(_MADE)))
+        _MADE[id(line)] = (weakref.ref(line), hearing)
+        return hearing
 
     def without_fillers(self, words: str) -> str:
         """The words with filler phrases ("um", "please", "thanks") taken out; unchanged if nothing is left."""
@@ -169,51 +126,46 @@ class Hearing:
         """The meaning of words that count only as the whole answer, filler words aside."""
         return self.alone.get(words) or self.alone.get(self.without_fillers(words))
 
-    def understand(self, words: str, in_topic: bool, here: frozenset[str] = frozenset()) -> Meaning:
-        """What normalized words mean at a topic or at a menu offering the nodes `here` (cached)."""
-        return self._understand(words, in_topic, here)
-
-    def _understand(self, words: str, in_topic: bool, here: frozenset[str] = frozenset()) -> Meaning:
+    def hear(self, said: str, in_topic: bool) -> Meaning:
+        """What a caller's words mean, at a topic or at a menu: a whole answer first, then their meaning."""
+        words = self.normalize(said)
         if not words:
             return NOTHING
-        alone = self.alone_meaning(words)
-        if alone:
-            return alone
-        found = self.best_phrase(words, in_topic, here)
-        if found is not NOTHING:
-            return found
-        # A near miss of a whole phrase ("side affects"); never of a goodbye, which must be clear.
-        candidates = [c for c in self.anywhere[in_topic] if not c.gaps]
-        close = difflib.get_close_matches(words, [" ".join(c.words) for c in candidates], n=1, cutoff=FUZZY_CUTOFF)
-        if close:
-            return next(c.meaning for c in candidates if " ".join(c.words) == close[0])
-        return NOTHING
+        return self.alone_meaning(words) or self.understanding.meaning(said, "voice", in_topic)
 
-    def best_phrase(self, words: str, in_topic: bool, here: frozenset[str] = frozenset()) -> Meaning:
-        """The meaning of the longest phrase found in the words (see PRIORITY for ties)."""
-        tokens = tuple(words.split())
-        padded = f" {words} "
-        best: tuple[int, int] | None = None
-        chosen = NOTHING
-        for candidate in self.anywhere[in_topic]:
-            if candidate.gaps:
-                if not in_order(candidate.words, tokens, QUESTION_GAP):
-                    continue
-            elif f" {' '.join(candidate.words)} " not in padded:
-                continue
-            kind = candidate.meaning.kind
-            priority = PRIORITY["here" if candidate.meaning.name in here and kind == "node" else kind]
-            rank = (len(candidate.words), priority)
-            if best is None or rank > best:
-                best, chosen = rank, candidate.meaning
-        return chosen
+    def understand(self, words: str, in_topic: bool, here: frozenset[str] = frozenset()) -> Meaning:
+        """What words mean at a topic or at a menu (`here`, the choices offered, is kept for callers of old)."""
+        return self.hear(words, in_topic)
 
-    def question_in(self, words: str) -> str | None:
-        """The personal question a message asks, when it asks one (texts use this)."""
-        tokens = tuple(words.split())
-        best: tuple[int, str] | None = None
-        for candidate in self.anywhere[False]:
-            found = candidate.gaps and in_order(candidate.words, tokens, QUESTION_GAP)
-            if found and (best is None or len(candidate.words) > best[0]):
-                best = (len(candidate.words), candidate.meaning.name)
-        return best[1] if best else None
+    def read(self, message: str) -> Meaning:
+        """What a text message means."""
+        return self.understanding.meaning(message, "sms", False)
+
+
+_MADE: dict[int, tuple[weakref.ref[Line], Hearing]] = {}
+
+
+def understood(meaning: Meaning) -> str:
+    """The intent a meaning stands for, as counted and benchmarked: "command:repeat", "topic:risks", "nothing"."""
+    if meaning.kind in ("nothing", "maybe_end"):
+        return meaning.kind
+    kind = "topic" if meaning.kind == "node" else meaning.kind
+    return f"{kind}:{meaning.name}"
+
+
+def examples(line: Line, names: dict[str, tuple[str, ...]]) -> list[tuple[str, str, str]]:
+    """The listed phrases as examples for the understanding: (intent, phrase, channel)."""
+    found: list[tuple[str, str, str]] = []
+    for action, reserved in line.reserved.items():
+        if is_action(action):
+            found += [(f"command:{action}", p, BOTH_CHANNELS.get(action, "voice")) for p in reserved.phrases]
+    for group, phrases in line.talk.anywhere.items():
+        found += [(f"command:{group}", p, BOTH_CHANNELS.get(group, "voice")) for p in phrases]
+    for question in line.talk.questions.values():
+        found += [(f"question:{question.id}", p, "any") for p in question.phrases]
+    for node, said in names.items():
+        kind = "topic" if node in line.topics else "menu"
+        found += [(f"{kind}:{node}", p, "any") for p in said]
+    for group in ("menu", "more"):  # HELP and INFO count as the whole message only
+        found += [(f"sms:{group}", w.lower(), "sms") for w in line.sms.keywords.get(group, ()) if len(w) > 1]
+    return found

@@ -11,12 +11,15 @@ from typing import Literal
 # text: a topic (or "list") texted during a call; speed: the caller's new speed, by its step's name;
 # language: the caller or texter chose another language (its code is the id);
 # resume: the offer to go on from where the last call ended; forget-ask, forget: "forget me";
+# language: a caller asked for another language (by its code); more-time: more time to speak;
+# maybe-stop: a text that may mean "stop texting me" was told how to stop; person: asked by text for a person;
 # the rest are single moments with no id (stop-failed/start-failed: neither the database nor the journal
 # could take it; limit-notice/limited: a texter past SMS_REPLIES_PER_HOUR, told once, then not answered).
 NodeKind = Literal["menu", "topic", "topic-end", "question", "confirm", "thanks", "transfer", "goodbye",
                    "silence-goodbye", "stop", "start", "help", "opted-out", "answered-by-twilio",
                    "stop-failed", "start-failed", "limit-notice", "limited", "error",
-                   "text", "speed", "resume", "forget-ask", "forget", "language"]
+                   "text", "speed", "resume", "forget-ask", "forget", "language", "more-time", "maybe-stop",
+                   "person"]
 
 
 @dataclass(frozen=True)

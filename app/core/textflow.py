@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from app.core.content import MAIN_MENU, Line
-from app.core.hearing import Hearing
+from app.core.hearing import Hearing, Meaning, understood
 from app.core.language import fold_accents
 from app.core.node import Node
 
 OptOutGroup = Literal["stop", "start", "help"]
 OPT_OUT_GROUPS: tuple[OptOutGroup, ...] = ("stop", "start", "help")
+# The understanding's name for each group's meaning in plain words.
+SMS_GROUPS: dict[OptOutGroup, str] = {"stop": "opt_out", "start": "start", "help": "help"}
 FUZZY_CUTOFF = 0.75
 # Only a short message is read for topic words: a long one is a question, read whole for that.
 MAX_WORDS_READ = 8
-MAX_QUESTION_WORDS = 80
 # Keywords outweigh synonyms when a sentence holds words of two topics.
 KEYWORD_WEIGHT, SYNONYM_WEIGHT = 2, 1
 # A near miss of MORE ("MROE", "MOER") needs at least this many letters; "M" alone is a keyword.
@@ -39,6 +40,7 @@ class Reply:
     body: str
     position: Position | None
     node: Node
+    understood: str = ""  # what the line took the message to mean ("sms:more", "question:cost", "nothing")
 
 
 def normalize_sms(message: str) -> str:
@@ -57,7 +59,7 @@ class TextFlow:
             self.keywords.setdefault(str(index), topic_id)
         self.typo_targets = [w for w in (*self.keywords, *self.synonyms) if len(w) > 2 and " " not in w]
         talk = line.talk
-        self.hearing = Hearing(line)
+        self.hearing = Hearing.of(line)
         self.question_words = set(talk.sms_words.get("question_words", ()))
         self.thanks = sorted({normalize_sms(w) for w in talk.sms_words.get("thanks_words", ())} - {""},
                              key=lambda w: -len(w.split()))
@@ -74,12 +76,17 @@ class TextFlow:
         return list(dict.fromkeys(order))
 
     def opt_out_group(self, message: str) -> OptOutGroup | None:
-        """Whether a whole message is a STOP, START or HELP word (or phrase), and which."""
+        """Whether a message is a STOP, START or HELP, and which: a keyword (or listed phrase) as the whole
+        message, or the same meaning in plain words ("please take my number off", "what is this?"),
+        unless it tells of an emergency, which is answered first."""
         text = normalize_sms(message)
         for group in OPT_OUT_GROUPS:
             if text in self.line.sms.keywords[group]:
                 return group
-        return None
+        if not text:
+            return "help" if "?" in message else None  # "?" alone asks what this is
+        meaning = self.hearing.read(message)  # an opt-out even on a doubt: one missed is worse than one asked
+        return next((g for g in OPT_OUT_GROUPS if (meaning.kind, meaning.name) == ("sms", SMS_GROUPS[g])), None)
 
     def names_language(self, message: str) -> bool:
         """Whether a whole message names this line's language ("ESPAÑOL", "SPANISH"): a switch to it."""
@@ -104,17 +111,27 @@ class TextFlow:
         return 2 * sum(word in own for word in words) > len(words)
 
     def is_forget(self, message: str) -> bool:
-        """Whether a whole message asks the line to erase what it keeps about the number (FORGET)."""
-        return normalize_sms(message) in self.line.sms.keywords.get("forget", ())
+        """Whether a message asks the line to erase what it keeps about the number (FORGET, "delete my info")."""
+        if normalize_sms(message) in self.line.sms.keywords.get("forget", ()):
+            return True
+        meaning = self.hearing.read(message)
+        return (meaning.kind, meaning.name) == ("command", "forget")
 
     def reply(self, message: str, position: Position | None) -> Reply:
         """The reply to one inbound message that is not STOP, START or HELP."""
         text = normalize_sms(message)
-        words = text.split()[:MAX_WORDS_READ]
-        more = self.line.sms.keywords["more"]
         if not text:
             # Only emoji or symbols ("\U0001F44D", ":)") are a nod, not a request; an empty message gets the list.
             return self._thanks(position) if message.strip() else self._menu(position)
+        meaning = self.hearing.read(message)
+        said = understood(meaning)
+        if meaning.kind == "question" and self.line.talk.questions[meaning.name].emergency:
+            return self._answer(meaning.name, position)  # an emergency before anything else
+        return replace(self._reply(text, meaning, position), understood=said)
+
+    def _reply(self, text: str, meaning: Meaning, position: Position | None) -> Reply:
+        words = text.split()[:MAX_WORDS_READ]
+        more = self.line.sms.keywords["more"]
         if text in more or self._near_more(text):
             return self._more(position)
         if text in self.line.sms.keywords["menu"]:
@@ -123,15 +140,37 @@ class TextFlow:
             return self._thanks(position)
         if text in self.keywords or text in self.synonyms:
             return self._send(self.keywords.get(text) or self.synonyms[text], 0)
-        question = self.hearing.question_in(self.hearing.normalize(" ".join(message.split()[:MAX_QUESTION_WORDS])))
-        if question:
-            return self._answer(question, position)
+        if meaning.kind == "question":
+            return self._answer(meaning.name, position)
+        if meaning.kind == "node":
+            return self._send(meaning.name, 0) if meaning.name in self.line.topics else self._menu(position)
+        if meaning.kind in ("sms", "command"):
+            answered = self._request(meaning.name, position)
+            if answered:
+                return answered
+        if meaning.kind != "nothing" or self.hearing.understanding.found(text, "sms"):
+            return self._unknown(position)  # words the line knows, but no request: never a guess past them
         topic_id = self._find_topic(text, words)
         if topic_id:
             return self._send(topic_id, 0)
         if any(word in more for word in words):  # "tell me more", "more please"
             return self._more(position)
         return self._unknown(position)
+
+    def _request(self, name: str, position: Position | None) -> Reply | None:
+        """The reply to a request in plain words: more, the list, how to stop, a person, that again."""
+        texts = self.line.sms.texts
+        if name == "more":
+            return self._more(position)
+        if name == "menu":
+            return self._menu(position)
+        if name == "maybe_opt_out":
+            return Reply(texts["maybe_stop"], position, Node("maybe-stop"))
+        if name == "person":
+            return Reply(texts["person"], position, Node("person"))
+        if name == "repeat" and position is not None and position.topic in self.line.topics:
+            return self._send(position.topic, max(0, position.next_part - 1))
+        return None
 
     def _near_more(self, text: str) -> bool:
         """A one-word near miss of MORE or NEXT ("MROE", "MOER", "NEXY") that is no topic's word."""
@@ -150,7 +189,7 @@ class TextFlow:
         return not padded.strip()
 
     def _find_topic(self, text: str, words: list[str]) -> str | None:
-        """The topic a short message asks for: the best-supported topic in a sentence, then a typo.
+        """The topic a short message asks for by its text words: the best-supported topic in a sentence.
 
         Each topic's words (and word pairs, "SIDE EFFECTS") found count; on a tie the later word
         wins, since the subject comes after the question word. A topic word that is a question word
@@ -170,11 +209,7 @@ class TextFlow:
         for found in (scores, asked):
             if found:
                 return max(found, key=found.__getitem__)
-        for word in words:
-            close = difflib.get_close_matches(word, self.typo_targets, n=1, cutoff=FUZZY_CUTOFF)
-            if close:
-                return self.keywords.get(close[0]) or self.synonyms[close[0]]
-        return None
+        return None  # misspelt words were found by the understanding already
 
     def _thanks(self, position: Position | None) -> Reply:
         return Reply(self.line.talk.sms["thanks"], position, Node("thanks"))

@@ -27,6 +27,8 @@ TARGET_KINDS: tuple[TargetKind, ...] = get_args(TargetKind)
 MAX_SILENCES = 3
 # Misses in a row count 1, 2, 3, then 2, 3, 2...: help grows, and never repeats the reply just heard.
 MAX_MISSES = 3
+# Steps of extra time to speak a caller may have (see app/core/listening.py).
+MAX_LISTEN = 3
 # Pauses, in milliseconds, that give a tired listener time between ideas.
 PAUSE_SHORT = 400
 PAUSE_LONG = 800
@@ -45,8 +47,8 @@ class Pending:
 @dataclass(frozen=True)
 class State:
     """Where a call is: the menu path to the current node, the part heard, silences and misses in a
-    row, a question the line is waiting to have answered, and the speed the caller chose (steps
-    from the usual speed, see app/core/pace.py)."""
+    row, a question the line is waiting to have answered, the speed the caller chose (steps
+    from the usual speed, see app/core/pace.py) and the steps of extra time they have to speak."""
 
     path: tuple[str, ...] = (MAIN_MENU,)
     part: int = 0
@@ -54,6 +56,7 @@ class State:
     misses: int = 0
     pending: Pending | None = None
     speed_step: int = 0
+    listen: int = 0
 
     def to_params(self) -> dict[str, str]:
         """The state as URL query parameters."""
@@ -66,6 +69,8 @@ class State:
             params["miss"] = str(self.misses)
         if self.speed_step:
             params["pace"] = str(self.speed_step)
+        if self.listen:
+            params["wait"] = str(self.listen)
         if self.pending:
             params["ask"] = self.pending.kind
             if self.pending.target_kind:
@@ -86,15 +91,16 @@ class State:
             silences = int(params.get("quiet", "0") or 0)
             misses = int(params.get("miss", "0") or 0)
             speed_step = int(params.get("pace", "0") or 0)
+            listen = int(params.get("wait", "0") or 0)
         except ValueError:
             return None
         if not (0 <= part < 100 and 0 <= silences <= MAX_SILENCES and 0 <= misses <= MAX_MISSES
-                and pace.SLOWEST <= speed_step <= pace.FASTEST):
+                and pace.SLOWEST <= speed_step <= pace.FASTEST and 0 <= listen <= MAX_LISTEN):
             return None
         pending = _pending_from(params.get("ask", ""), params.get("to", ""))
         if pending is False:
             return None
-        return cls(path, part, silences, misses, pending or None, speed_step)
+        return cls(path, part, silences, misses, pending or None, speed_step, listen)
 
 
 def _pending_from(ask: str, to: str) -> Pending | None | Literal[False]:
@@ -169,6 +175,9 @@ class Turn:
     transfer_to: str | None = None
     request: Request | None = None  # texts to queue, or a caller to forget: the web layer does it
     events: tuple[Event, ...] = ()  # what to count besides the node reached: a miss, a confirmation, ...
+    # What the line took the caller to mean ("command:repeat", "question:cost", "nothing"): for counts
+    # and the understanding benchmark; "" when the caller did not speak or press a key.
+    understood: str = ""
 
     @property
     def text(self) -> str:

@@ -4,12 +4,15 @@ spoken form. The base of CallFlow (app/core/callflow.py), which decides which of
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 
 from app.core.content import MAIN_MENU, Line, Menu, Topic
+from app.core.events import Event
 from app.core.hearing import Action, Hearing, is_action
+from app.core.listening import MISHEARD_IN_A_ROW, more
 from app.core.node import Node
 from app.core.speech import phone_number_words
-from app.core.turns import PAUSE_LONG, PAUSE_SHORT, Segment, SegmentKind, State, Turn
+from app.core.turns import MAX_MISSES, MAX_SILENCES, PAUSE_LONG, PAUSE_SHORT, Pending, Segment, SegmentKind, State, Turn
 
 
 class Wording:
@@ -19,7 +22,7 @@ class Wording:
         self.line, self.talk = line, line.talk
         self.transfer_number = transfer_number or None
         self.contact_number = contact_number or None
-        self.hearing = Hearing(line)
+        self.hearing = Hearing.of(line)
         # The keys a sentence may name ({repeat}, {yes}...), so that no key is written into code.
         self.keys: dict[str, str] = {a: r.key for a, r in line.reserved.items() if r.key}
         self.keys.update(self.talk.keys)
@@ -150,3 +153,90 @@ class Wording:
         if node in self.line.topics:
             hints += [self.hearing.normalize(p) for p in self.talk.anywhere.get("previous", ())]
         return tuple(dict.fromkeys(h for h in hints if h))
+
+    # ----- turns that wait: silence, misses, questions the line asks --------------------------
+
+    def _silence(self, state: State) -> Turn:
+        silences = state.silences + 1
+        if silences >= MAX_SILENCES:
+            goodbye = self._say(self.line.phrases["goodbye_after_silence"])
+            return Turn((goodbye,), None, Node("silence-goodbye"), hangup=True)
+        lead = [self._say(self.line.phrases["silence"]), self._say(self.line.phrases["silence_more_help"])]
+        if silences == MAX_SILENCES - 1:
+            lead.append(self._say(self.line.phrases["silence_last_warning"]))
+        return self._prompt_again(replace(state, silences=silences), None, lead=tuple(lead))
+
+    def _miss(self, state: State, apology: str, before: int) -> Turn:
+        """Help that grows with each miss in a row (`before` were in a row already): what the line does,
+        then the choices one short sentence each, then a person or texting. Each reply differs from
+        the one before it."""
+        misses = before + 1 if before < MAX_MISSES else MAX_MISSES - 1
+        state = replace(state, misses=misses, pending=None)
+        if before + 1 == MISHEARD_IN_A_ROW:  # misheard twice in a row: more time to speak from now on
+            state = replace(state, listen=more(state.listen))
+        node, say = state.path[-1], self.talk.say
+        where = Node.topic(node, state.part + 1) if node in self.line.topics else Node.menu(node)
+        missed = (Event("miss", str(where)),)  # counted every time, where it happened
+        if misses == 1:
+            lead = [self._say(self.line.phrases[apology])]
+            if node not in self.line.topics:
+                lead.append(self._say(self._fill(say["miss_menu"])))
+                return Turn(tuple(lead), state, Node.menu(node), hints=self._hints[node], events=missed)
+            lead.append(self._say(self._fill(say["miss_topic"], label=self.line.topics[node].label)))
+        elif misses == 2:
+            lead = [self._say(self._fill(say["miss_choices"]))]
+        else:
+            lead = [self._say(self._fill(say["miss_person" if self.person_reachable else "miss_text"]))]
+        if node in self.line.topics:
+            return replace(self._waiting_turn(state, tuple(lead)), events=missed)
+        options = tuple(self._say(self._fill(say["option_short"], label=self._label(o.kind, o.target), key=o.key))
+                        for o in self.line.menus[node].options)
+        return Turn(tuple(lead) + options, state, Node.menu(node), hints=self._hints[node], events=missed)
+
+    def _confirm(self, state: State, pending: Pending) -> Turn:
+        """Ask before acting on speech the recogniser was unsure of, or before ending the call."""
+        asked = Event("confirm", pending.target or "end")
+        return replace(self._waiting_turn(replace(state, pending=pending, misses=0), ()), events=(asked,))
+
+    def _question_turn(self, state: State, question_id: str) -> Turn:
+        """A personal question's plain answer, then the topic it offers."""
+        question = self.talk.questions[question_id]
+        state = replace(state, misses=0, pending=Pending("answer", "question", question_id))
+        answered = Event("emergency" if question.emergency else "question", question_id)
+        return replace(self._waiting_turn(state, (self._say(question.answer, PAUSE_LONG),)), events=(answered,))
+
+    def _prompt_again(self, state: State, message: str | None = None, lead: tuple[Segment, ...] = (),
+                      with_commands: bool = False, extra: tuple[Segment, ...] = ()) -> Turn:
+        """Say a short message, then what the caller can do here again (not the whole part)."""
+        lead = lead + ((self._say(message),) if message else ()) + extra
+        if with_commands:
+            lead = lead + (self._say(self._spoken_commands()),)
+        if state.pending or state.path[-1] in self.line.topics:
+            return self._waiting_turn(state, lead)
+        return self._menu_turn(state.path, lead=lead, announce_title=False, silences=state.silences)
+
+    def _waiting_turn(self, state: State, lead: tuple[Segment, ...]) -> Turn:
+        """Lead, then the question the line waits on, or a topic part's choices."""
+        node, pending, say = state.path[-1], state.pending, self.talk.say
+        if pending and pending.kind == "answer":
+            offer = self.line.topics[self.talk.questions[pending.target].offer]
+            prompt: tuple[Segment, ...] = (self._say(self._fill(say["offer"], label=offer.label)),)
+            return Turn(lead + prompt, state, Node("question", pending.target), hints=self._hints[node])
+        if pending and pending.kind == "forget":
+            prompt = (self._say(self.line.phrases["forget_ask"]), self._say(self._fill(say["yes_no"])))
+            hints = tuple(dict.fromkeys((*self.talk.yes, *self.talk.no, *self._hints[node])))
+            return Turn(lead + prompt, state, Node("forget-ask"), hints=hints)
+        if pending:
+            if pending.kind == "end":
+                asked = self._fill(say["end_ask"])
+            elif pending.target_kind == "question":
+                asked = self._fill(say["confirm_question"], heard=self.talk.questions[pending.target].name)
+            else:
+                asked = self._fill(say["confirm_topic"], heard=self._label(pending.target_kind or "topic",
+                                                                           pending.target))
+            prompt = (self._say(asked), self._say(self._fill(say["yes_no"])))
+            hints = tuple(dict.fromkeys((*self.talk.yes, *self.talk.no, *self._hints[node])))
+            return Turn(lead + prompt, state, Node("confirm", pending.target or "end"), hints=hints)
+        topic = self.line.topics[node]
+        return Turn(lead + self._part_choices(topic, state.part), state, Node.topic(node, state.part + 1),
+                    hints=self._hints[node])

@@ -30,6 +30,7 @@ def spoken_segments(flow: CallFlow) -> dict[Segment, Node]:
     nodes: list[Topic | Menu] = [*line.topics.values(), *line.menus.values()]
     for node in nodes:
         phrases += [node.label, node.title, *node.phrases]
+    phrases += [words[0] for words in line.talk.anywhere.values() if words]  # one way to say each everyday command
     inputs = basic_inputs() + [Input("speech", phrase) for phrase in dict.fromkeys(p for p in phrases if p)]
     found: dict[Segment, Node] = {}
     for turn in every_turn(flow, inputs):

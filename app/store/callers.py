@@ -57,6 +57,7 @@ class Remembered:
     place_at: dt.datetime | None
     speed_step: int = 0
     language: str | None = None  # the language the caller chose; None: never chose one
+    listening: int = 0  # steps of extra time to speak (app/core/listening.py)
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ class CallerMemory:
             fresh = place_at is not None and place_at >= moment - self.retention
             place = (row["topic"], row["part"]) if row["topic"] and row["part"] is not None and fresh else None
             return Remembered(place, place_at if place else None, row["rate"] or 0,  # column "rate": the speed step
-                              row["language"])
+                              row["language"], row["listening"] or 0)
 
         return self.store.guarded(read)
 
@@ -131,6 +132,10 @@ class CallerMemory:
     def remember_language(self, number: str, language: str, at: dt.datetime | None = None) -> None:
         """The language this caller chose ("es"), for the next call's greeting."""
         self._upsert(number, {"language": language}, at)
+
+    def remember_listening(self, number: str, steps: int, at: dt.datetime | None = None) -> None:
+        """The steps of extra time to speak this caller has (asked for, or misheard twice in a row)."""
+        self._upsert(number, {"listening": steps}, at)
 
 
 def forget(store: Store, number: str) -> int:

@@ -71,10 +71,10 @@ def after_response(response: Response, write: Callable[[], None]) -> Response:
 
 
 def remember(response: Response, number: str | None, place: tuple[str, int] | None | Literal[False],
-             speed_step: int | None, language: str | None = None) -> Response:
+             speed_step: int | None, language: str | None = None, listening: int | None = None) -> Response:
     """After the response: the call's place (None: it left the topic; False: unchanged), a new speed step,
-    and a language the caller just chose."""
-    if not number or (place is False and speed_step is None and language is None):
+    a language the caller just chose, and new steps of extra time to speak (None: unchanged)."""
+    if not number or (place is False and speed_step is None and language is None and listening is None):
         return response
 
     def write() -> None:
@@ -85,6 +85,8 @@ def remember(response: Response, number: str | None, place: tuple[str, int] | No
             caller.remember_speed_step(number, speed_step)
         if language is not None:
             caller.remember_language(number, language)
+        if listening is not None:
+            caller.remember_listening(number, listening)
 
     return after_response(response, write)
 

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, request, url_for
 from twilio.twiml.voice_response import Gather, VoiceResponse
 from werkzeug.exceptions import HTTPException
 
-from app.core import pace
+from app.core import listening, pace
 from app.core.caller_requests import Outcome, texts_for
 from app.core.callflow import Input, State, Turn
 from app.core.events import Event, duration_bucket
@@ -102,7 +102,7 @@ def render(turn: Turn, speed_step: int = 0, language: str = "") -> VoiceResponse
         # and the caller would hear "I did not hear anything".
         finish_on_key="",
         timeout=config["GATHER_TIMEOUT"],
-        speech_timeout=config["SPEECH_TIMEOUT"],
+        speech_timeout=listening.speech_timeout(turn.state.listen, config["SPEECH_TIMEOUT"]),
         action=url_for("voice.turn", **params),
         method="POST",
         language=_speech_language(language),
@@ -192,8 +192,9 @@ def incoming() -> Response:
     language = built.language_for((known.language if known else None)
                                   or built.number_languages.get(request.form.get("To", "").strip()))
     resume, speed_step = remember.resumable(known), known.speed_step if known else 0
-    turn, body = made(("start", language, resume, speed_step),
-                      lambda: built.call_flows[language].start(resume, speed_step), language=language)
+    listen = known.listening if known else 0
+    turn, body = made(("start", language, resume, speed_step, listen),
+                      lambda: built.call_flows[language].start(resume, speed_step, listen), language=language)
     _log(turn)
     count("voice", Event("call"), *built.language_events(language))
     return remember_place(answer(turn, body=body, language=language), turn.node)
@@ -253,8 +254,10 @@ def turn() -> Response:
         return response  # nothing to remember: forgotten just now, or the call is ending where it was
     place = _place(result.state)
     new_speed_step = result.state.speed_step if result.state.speed_step != before else None
+    listen = result.state.listen if result.state.listen != (state.listen if state else 0) else None
     # Written once the response has gone: the caller never waits for it.
-    return remember.remember(response, number, place if place != _place(state) else False, new_speed_step)
+    return remember.remember(response, number, place if place != _place(state) else False, new_speed_step,
+                             listening=listen)
 
 
 def _switch(result: Turn, number: str | None, speed_step: int) -> Response:
@@ -262,7 +265,8 @@ def _switch(result: Turn, number: str | None, speed_step: int) -> Response:
     same speed; the choice is remembered for the next call."""
     assert result.request is not None
     language = services().language_for(result.request.topic)
-    turn = services().call_flows[language].start(speed_step=speed_step)
+    listen = result.state.listen if result.state else 0
+    turn = services().call_flows[language].start(speed_step=speed_step, listen=listen)
     _log(result)
     count("voice", *services().language_events(language))
     response = remember_place(answer(turn, language=language), turn.node)

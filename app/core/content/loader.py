@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
+from app.core.content.concepts import CONCEPTS_FILE, SMS_MEANINGS, Concepts, build_concepts
 from app.core.content.dates import parse_date
 from app.core.content.model import (
     ID_RULE,
@@ -79,6 +80,13 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
     paths = check_structure(menus, topics, reserved, check, topic_files, problems) if menus else {}
     sms_keyword_problems(sms, topics, check, problems)
     talk = _load_talk(folder, topics, problems)
+    # A topic file that failed to load has its own errors already: an intent about it is not one more.
+    written = set(topics) | {p.stem for p in (folder / "topics").glob("*.md")}
+    known = {"command": (*RESERVED_ACTIONS, "previous", "more-time"), "topic": written, "menu": menus,
+             "question": talk.questions, "sms": SMS_MEANINGS}
+    concepts_file = folder / CONCEPTS_FILE  # without one, a language is understood by its listed phrases alone
+    words = read_yaml(concepts_file, _shown(concepts_file), problems) if concepts_file.is_file() else None
+    concepts = build_concepts(_shown(concepts_file), *words, known, _reporter(problems)) if words else Concepts()
     if problems.blocking:
         # For the checks of single files only: menus keep just the choices that lead somewhere.
         kept = {menu.id: replace(menu, options=tuple(o for o in menu.options
@@ -87,13 +95,13 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
         pieces = Line(
             name=name, phrases=phrases, templates=templates, reserved=reserved, menus=kept, topics=topics,
             pronunciations=pronunciations, jargon=jargon, sms=sms, language=language, locations=locations,
-            paths=paths, talk=talk, _pronouncer=Pronouncer.build(pronunciations),
+            paths=paths, talk=talk, concepts=concepts, _pronouncer=Pronouncer.build(pronunciations),
         )
         raise ContentError(problems.found, pieces=pieces)
     line = Line(
         name=name, phrases=phrases, templates=templates, reserved=reserved, menus=menus, topics=topics,
         pronunciations=pronunciations, jargon=jargon, sms=sms, language=language, locations=locations, paths=paths,
-        talk=talk, _pronouncer=Pronouncer.build(pronunciations),
+        talk=talk, concepts=concepts, _pronouncer=Pronouncer.build(pronunciations),
     )
     if problems.found:
         raise ContentError(problems.found, partial=line)
@@ -108,11 +116,16 @@ def _load_talk(folder: Path, topics: dict[str, Topic], problems: Problems) -> Ta
         read = read_yaml(path, _shown(path), problems)
         parsed[name] = (_shown(path), read[0], read[1]) if read else None
 
+    # A topic file that failed to load has its own errors already: an offer of it is not one more.
+    return build_talk(parsed, set(topics) | {p.stem for p in (folder / "topics").glob("*.md")}, _reporter(problems))
+
+
+def _reporter(problems: Problems) -> Callable[[str, int, str, str, bool], None]:
+    """A function that adds a problem, for the builders that know nothing of Problems."""
     def report(file: str, line_number: int, field: str, message: str, blocking: bool) -> None:
         problems.add(Problem(file, line_number, field, message), blocking)
 
-    # A topic file that failed to load has its own errors already: an offer of it is not one more.
-    return build_talk(parsed, set(topics) | {p.stem for p in (folder / "topics").glob("*.md")}, report)
+    return report
 
 
 def _section(data: dict[str, Any], name: str) -> dict[Any, Any]:

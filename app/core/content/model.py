@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping, TypeVar
 
+from app.core.content.concepts import Concepts
 from app.core.content.source import Source
 from app.core.content.talk import Talk
 from app.core.language import Language
@@ -24,7 +25,7 @@ REQUIRED_PHRASES = (
     "contact_number", "contact_number_again", "contact_number_repeat", "no_person", "error", "goodbye",
     # Remembering the caller: texts, speed, forgetting.
     "text_list", "text_already", "text_opted_out", "text_limit", "speed_slower", "speed_slowest", "speed_faster",
-    "speed_fastest", "speed_normal", "forget_ask", "forgotten", "forget_failed", "forget_kept",
+    "speed_fastest", "speed_normal", "forget_ask", "forgotten", "forget_failed", "forget_kept", "more_time",
 )
 # Phrases a line may go without: "language_offer" is how the other language's greeting offers this one,
 # in this language ("Para español, oprima asterisco, o diga español.").
@@ -46,7 +47,7 @@ TEMPLATES = {
     "resume_one_part": {"title", "key"},
 }
 SMS_TEXTS = ("menu", "more_footer", "last_footer", "no_more", "help", "stop", "start", "error", "stop_failed",
-             "start_failed", "limit", "forgotten")
+             "start_failed", "limit", "forgotten", "maybe_stop", "person")
 SMS_KEYWORD_GROUPS = ("menu", "more", "help", "stop", "start", "forget")
 MAX_TOPIC_CHOICES = 4
 MAX_DEPTH = 3
@@ -220,6 +221,8 @@ class Line:
     paths: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Everyday words, conversation sentences and personal questions (content/talk.py).
     talk: Talk = field(default_factory=Talk.empty)
+    # Word classes and intents (content/concepts.py): how callers' own words are understood.
+    concepts: Concepts = field(default_factory=Concepts)
     _pronouncer: Pronouncer | None = field(default=None, repr=False, compare=False)
 
     def where(self, path: str) -> Where:

@@ -21,7 +21,7 @@ TALK_FILES = (CONVERSATION_FILE, QUESTIONS_FILE)
 # Words that count only when they are the whole answer ("what" alone asks to repeat; "what are the
 # risks" asks for a topic), and words found anywhere in a sentence.
 ALONE_GROUPS = ("next", "repeat", "goodbye", "maybe_end")
-ANYWHERE_GROUPS = ("next", "repeat", "back", "previous", "main", "person", "help")
+ANYWHERE_GROUPS = ("next", "repeat", "back", "previous", "main", "person", "help", "more-time")
 KEY_NAMES = ("previous", "yes", "no")
 # The keys a sentence may name, by the command they belong to.
 KEY_PLACEHOLDERS = {"next", "previous", "repeat", "back", "main", "person", "yes", "no"}

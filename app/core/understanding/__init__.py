@@ -1,0 +1,10 @@
+"""Understanding callers' and texters' own words: normalise, find the line's words by sound and spelling,
+match word classes, then decide on a meaning with a margin, safety first. Pure.
+
+normalise: words as the matcher sees them; soundalike: misheard and misspelt forms of the line's words;
+classes: word classes found in a message, and what "not" reaches; decide: the ranked meaning.
+"""
+
+from app.core.understanding.decide import Meaning, MeaningKind, Understanding
+
+__all__ = ["Meaning", "MeaningKind", "Understanding"]

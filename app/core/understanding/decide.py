@@ -1,0 +1,180 @@
+"""The meaning of a message, decided with a margin and safety first.
+
+Every intent whose classes are all found (and not negated) gets a score: the words its classes cover,
+a guessed word counting less. Then, in this order: an emergency beats everything; a plain-words opt-out
+beats all but an emergency; a question about one's own care beats a subject named beside it; a
+goodbye counts only when nothing else was said, and never on a guess. A clear winner is `sure`; a
+weak one, or two close ones, are not, and the call flow asks before acting on them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable, Literal
+
+from app.core.content import Line
+from app.core.content.concepts import Element, Intent, Pattern
+from app.core.language import Language
+from app.core.understanding.classes import ClassIndex, Found
+from app.core.understanding.normalise import Normaliser
+from app.core.understanding.soundalike import SoundAlikes
+
+MeaningKind = Literal["command", "node", "question", "maybe_end", "nothing", "sms", "language"]
+Channel = Literal["voice", "sms"]
+GUESS_WEIGHT = 0.7  # a word found by sound or spelling counts this much
+WEAK = 0.75  # a best score below this is asked about
+CLOSE = 0.75  # a runner-up of the same rank within this share of the best is asked about
+MAX_TEXT = 600
+UNDERSTOOD_CACHE = 4096
+GOODBYE = "command:goodbye"
+OPT_OUT = "sms:opt_out"
+KINDS: dict[str, MeaningKind] = {"command": "command", "topic": "node", "menu": "node", "question": "question",
+                                 "sms": "sms", "language": "language"}
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """What words mean: a command, a node (topic or menu), a personal question, a possible goodbye, a
+    text-message request (sms: opt_out, maybe_opt_out, start, help, more, menu), another language, or
+    nothing. `sure` is False when the line should ask before acting on it."""
+
+    kind: MeaningKind
+    name: str = ""
+    sure: bool = True
+
+    @classmethod
+    def of(cls, intent: str, sure: bool = True) -> Meaning:
+        """The Meaning an intent's name ("question:cost", "maybe_end") stands for."""
+        kind, _, name = intent.partition(":")
+        return cls(KINDS.get(kind, "maybe_end"), name, sure)
+
+
+NOTHING = Meaning("nothing")
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One intent's best score in a message, and whether only guessed words made it."""
+
+    intent: str
+    score: float
+    rank: int
+    guessed: bool = False
+
+
+def real_words(line: Line) -> list[str]:
+    """The line's own texts: words spelt right, which are never taken for misspellings of others."""
+    texts = [part.text for topic in line.topics.values() for part in topic.parts]
+    texts += [q.answer for q in line.talk.questions.values()]
+    return texts + list(line.phrases.values())
+
+
+def _classes(intents: Iterable[Intent]) -> set[str]:
+    """The classes some of these intents use."""
+    return {e.name for intent in intents for p in intent.patterns for e in p.elements}
+
+
+class Understanding:
+    """Understands one language's messages from its content's word classes, intents and listed phrases."""
+
+    def __init__(self, line: Line, language: Language, examples: Iterable[tuple[str, str, str]] = ()):
+        """`examples` are listed phrases as (intent, phrase, channel): they feed the same matcher."""
+        concepts = line.concepts
+        self.normaliser = Normaliser(language, concepts.rewrite)
+        members: dict[str, list[str]] = {name: list(phrases) for name, phrases in concepts.classes.items()}
+        intents: list[Intent] = list(concepts.intents)
+        for intent, phrase, channel in examples:
+            name = f"={intent}:{channel}"
+            if name not in members:
+                members[name] = []
+                intents.append(Intent(intent, (Pattern((Element(name),)),), "any" if channel == "any" else
+                                      "sms" if channel == "sms" else "voice"))
+            members[name].append(phrase)
+        exact = set(concepts.exact_only) | {e.name for i in intents if i.meaning == GOODBYE
+                                            for p in i.patterns for e in p.elements}
+        self.exact_only = frozenset(exact)
+        self.intents = {channel: tuple(i for i in intents if i.channel in (channel, "any"))
+                        for channel in ("voice", "sms")}
+        self.emergencies = {f"question:{q.id}" for q in line.talk.questions.values() if q.emergency}
+        vocabulary = [p for name, phrases in members.items() if name not in exact for p in phrases]
+        never = [p for name in exact for p in members.get(name, ())]
+        self.sounds = SoundAlikes(self.normaliser, vocabulary, concepts.sounds, never, real_words(line))
+        root = self.normaliser.phrase_roots
+        roots = {name: [root(p) for p in phrases] for name, phrases in members.items()}
+        negators, breaks = [root(n) for n in concepts.negators], [root(b) for b in concepts.breaks]
+        # Each channel finds only its own classes: a voice command's phrase never hides a texter's words.
+        self.index = {channel: ClassIndex({name: roots[name] for name in _classes(self.intents[channel])},
+                                          negators, breaks) for channel in ("voice", "sms")}
+        self.normaliser.only_roots_like(r for phrases in roots.values() for p in phrases for r in p)
+        # A menu loses to a topic it leads to: "trials" is the trials topic, not only the menu before it.
+        self.menus_of = {f"topic:{t}": {f"menu:{m}" for m in line.paths.get(t, ())[:-1]} for t in line.topics}
+        self.meaning = lru_cache(maxsize=UNDERSTOOD_CACHE)(self._meaning)  # type: ignore[method-assign]
+
+    def meaning(self, text: str, channel: Channel = "voice", in_topic: bool = False) -> Meaning:
+        """What a message means, by voice at a menu or in a topic, or by text (cached)."""
+        return self._meaning(text, channel, in_topic)
+
+    def found(self, text: str, channel: Channel = "voice") -> list[Found]:
+        """The classes found in a text (the benchmark and tests use it to explain a decision)."""
+        words, guessed = self.sounds.find(self.normaliser.words(text[:MAX_TEXT]))
+        return self.index[channel].find(self.normaliser.roots(words), guessed)
+
+    def scores(self, text: str, channel: Channel = "voice") -> list[Scored]:
+        """Every intent found in a text, best first."""
+        return self._ranked(self.found(text, channel), channel)
+
+    def _ranked(self, found: list[Found], channel: Channel) -> list[Scored]:
+        best: dict[str, Scored] = {}
+        for intent in self.intents[channel]:
+            for pattern in intent.patterns:
+                score, guessed = self._score(pattern, found)
+                if score > 0 and (intent.meaning not in best or score > best[intent.meaning].score):
+                    best[intent.meaning] = Scored(intent.meaning, score, self._rank(intent.meaning), guessed)
+        return sorted(best.values(), key=lambda s: (-s.rank, -s.score, s.intent))
+
+    def _meaning(self, text: str, channel: Channel = "voice", in_topic: bool = False) -> Meaning:
+        found = self.found(text, channel)
+        ranked = [s for s in self._ranked(found, channel)
+                  if in_topic or channel == "sms" or s.intent != "command:next"]  # at a menu, "more" is a subject's
+        if not ranked:
+            return NOTHING
+        if len(ranked) > 1:  # a goodbye only when nothing else was said
+            ranked = [s for s in ranked if s.intent != GOODBYE]
+        best = ranked[0]
+        if best.intent == GOODBYE and not self._only_goodbye(found):
+            return NOTHING  # "goodbye to my old drug": more was said, and a call ends only when meant
+        if best.intent.startswith("menu:"):
+            inside = [s for s in ranked if best.intent in self.menus_of.get(s.intent, ()) and s.score >= best.score]
+            best = inside[0] if inside else best
+        others = [s for s in ranked if s is not best and s.intent not in self.menus_of.get(best.intent, ())]
+        if best.intent in self.emergencies:
+            return Meaning.of(best.intent)
+        runner_up = others[0] if others else None
+        close = runner_up is not None and runner_up.rank == best.rank and runner_up.score >= CLOSE * best.score
+        return Meaning.of(best.intent, sure=best.score >= WEAK and not best.guessed and not close)
+
+    def _only_goodbye(self, found: list[Found]) -> bool:
+        """Whether nothing the line knows comes after the goodbye ("ok that's all, bye" but not "bye to my drug")."""
+        first = min((f.start for f in found if f.classes & self.exact_only), default=0)
+        return not any(f.start > first and not f.classes & self.exact_only for f in found)
+
+    def _rank(self, intent: str) -> int:
+        if intent in self.emergencies:
+            return 4
+        if intent == OPT_OUT:
+            return 3
+        return 2 if intent.startswith("question:") else 1
+
+    def _score(self, pattern: Pattern, found: list[Found]) -> tuple[float, bool]:
+        """A pattern's score in a message (0 when a class is missing), and whether only guesses made it."""
+        used: dict[int, Found] = {}
+        for element in pattern.elements:
+            hits = [f for f in found if element.name in f.classes
+                    and (f.first_negated if element.negated else not f.negated)
+                    and not (f.guesses and element.name in self.exact_only)]
+            if not hits:
+                return 0.0, False
+            used.update((f.start, f) for f in hits)
+        score = pattern.weight * sum(f.size - f.guesses * (1 - GUESS_WEIGHT) for f in used.values())
+        return score, all(f.guesses == f.size for f in used.values())

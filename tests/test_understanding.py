@@ -1,0 +1,215 @@
+"""Understanding by meaning: safety first, negation, sound-alikes, shorthand, the margin, a second language.
+
+Examples are this file's own (not the benchmark corpus's). Word classes come from content/en/concepts.yaml;
+the second-language test builds its own tiny content.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from helpers import CONTENT_DIR
+
+from app.core.callflow import CallFlow, Input, State
+from app.core.content import ContentError, Line, SmsContent, load_line
+from app.core.content.concepts import Concepts, Element, Intent, Pattern
+from app.core.hearing import Hearing, Meaning
+from app.core.language import ENGLISH, Language, Readability, SmsAlphabet
+from app.core.listening import speech_timeout
+from app.core.textflow import Position, TextFlow
+from app.core.understanding import Understanding
+
+
+@pytest.fixture(scope="module")
+def hearing(line):
+    return Hearing(line)
+
+
+@pytest.fixture(scope="module")
+def flow(line):
+    return CallFlow(line)
+
+
+@pytest.fixture(scope="module")
+def texts(line):
+    return TextFlow(line)
+
+
+def said(flow, text, state=None):
+    return flow.respond(state or State(), Input("speech", text))
+
+
+# ----- safety first ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "what are the side effects, because my chest hurts since the infusion",
+    "tell me about trials, my father got very drowsy after his cells went back in",
+    "I'm having a hard time breathing since the treatment",
+    "she fell down the stairs after the car tee",
+])
+def test_an_emergency_is_answered_first_even_beside_a_subject(flow, text):
+    turn = said(flow, text)
+    assert turn.node.kind == "question" and turn.node.id == "unwell"
+    assert turn.text.startswith("If this is an emergency, hang up and call 911")
+
+
+def test_an_emergency_by_text_is_answered_before_any_keyword(texts):
+    reply = texts.reply("RISKS? i have a temperature of 104", None)
+    assert reply.node.id == "unwell" and reply.body.startswith("If this is an emergency, call 911")
+
+
+def test_an_emergency_is_never_asked_about_even_when_the_recogniser_doubts(flow):
+    turn = flow.respond(State(), Input("speech", "my chest pain is bad", unsure=True))
+    assert turn.node.id == "unwell"
+
+
+def test_a_question_about_ones_own_care_beats_the_subject_named_beside_it(hearing):
+    assert hearing.hear("is the trial risky and should i skip my kesimpta shots", False) == \
+        Meaning("question", "change-treatment")
+    assert hearing.hear("i want to give up my tecfidera", False) == Meaning("question", "change-treatment")
+    assert hearing.hear("is it ok to taper off my pills", False) == Meaning("question", "change-treatment")
+
+
+@pytest.mark.parametrize("text", ["please don't send me a text", "no need to text me that",
+                                  "I never asked you to text me"])
+def test_a_negated_text_request_is_never_carried_out(flow, line, text):
+    turn = said(flow, text, State(line.paths["risks"], 0))
+    assert turn.request is None
+
+
+@pytest.mark.parametrize("text", ["I don't want to hang up", "I'm not going to say goodbye yet",
+                                  "bye bye, wait, what about the trials", "bye to the old pills?"])
+def test_a_call_never_ends_unless_clearly_meant(flow, text):
+    assert not said(flow, text).hangup
+
+
+def test_a_goodbye_is_never_a_guess(hearing):
+    assert hearing.understanding.meaning("goodbey", "voice") != Meaning("command", "goodbye")
+    assert hearing.hear("goodbye", False) == Meaning("command", "goodbye")
+
+
+def test_not_reaches_only_up_to_a_break(hearing):
+    assert hearing.hear("don't slow down, just say it again", True) == Meaning("command", "repeat")
+    assert hearing.hear("I don't need a person", False).kind == "nothing"
+
+
+# ----- texts: opting out in plain words -------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["please quit messaging me", "I want no more of these texts",
+                                  "take me off this list", "stop sending me stuff, wrong person"])
+def test_a_plain_words_opt_out_is_a_stop(texts, text):
+    assert texts.opt_out_group(text) == "stop"
+
+
+@pytest.mark.parametrize("text", ["don't stop messaging me", "i'm not unsubscribing, what are the risks"])
+def test_a_negated_opt_out_is_not_a_stop(texts, text):
+    assert texts.opt_out_group(text) is None
+
+
+def test_a_message_that_might_be_an_opt_out_is_told_how_to_stop(texts):
+    reply = texts.reply("you send way too many messages", None)
+    assert reply.node.kind == "maybe-stop" and "reply STOP" in reply.body
+
+
+def test_plain_words_help_start_and_forget(texts):
+    assert texts.opt_out_group("what is this number?") == "help"
+    assert texts.opt_out_group("please resubscribe me") == "start"
+    assert texts.is_forget("wipe my data please")
+
+
+def test_shorthand_is_read(texts, hearing):
+    assert hearing.read("r u able 2 tell me abt the risks") == Meaning("node", "risks")
+    assert texts.reply("wat r the side fx", None).node.id == "risks"
+    assert texts.reply("nxt pls", Position("risks", 1)).node.part == 2
+
+
+# ----- sound-alikes and typos -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, meaning", [
+    ("tell me about the side defects", Meaning("node", "risks")),
+    ("how do clinical trails work", Meaning("node", "find-a-trial")),
+    ("what is carty", Meaning("node", "what-is-car-t")),
+    ("should i stop tie sabri", Meaning("question", "change-treatment")),
+])
+def test_misheard_forms_of_the_lines_own_words_are_found_inside_a_sentence(hearing, text, meaning):
+    found = hearing.hear(text, False)
+    assert (found.kind, found.name) == (meaning.kind, meaning.name)
+
+
+def test_a_weak_guess_is_asked_about_with_the_existing_confirm_step(flow):
+    turn = said(flow, "the trails")
+    assert turn.node.kind == "confirm" and turn.node.id == "find-a-trial"
+    assert said(flow, "yes", turn.state).node.id == "find-a-trial"
+
+
+def test_a_misheard_word_beside_a_heard_one_acts_at_once(flow):
+    assert said(flow, "side defects").node.id == "risks"
+
+
+def test_common_words_are_not_taken_for_the_lines_words(hearing):
+    for text in ("my car needs a wash", "i know", "do me a favor"):
+        assert hearing.hear(text, False).kind == "nothing", text
+
+
+def test_a_real_word_that_sounds_like_the_lines_is_only_asked_about(flow):
+    assert said(flow, "the trail by the lake").node.kind == "confirm"
+
+
+# ----- the resume offer and listening that adapts -----------------------------------------------------
+
+def test_the_resume_offer_repeats_on_9_and_say_that_again(flow):
+    offer = flow.start(resume=("risks", 1))
+    for heard in (Input("digits", "9"), Input("speech", "can you say that again")):
+        again = flow.respond(offer.state, heard)
+        assert again.node == offer.node and "Last time you were listening to" in again.text
+    assert flow.respond(offer.state, Input("digits", "7")).node.id == "main"
+
+
+def test_asking_for_more_time_gives_a_longer_speech_timeout(flow, line):
+    turn = said(flow, "hold on, I need more time to talk", State(line.paths["risks"], 0))
+    assert turn.state.listen == 1 and turn.state.to_params()["wait"] == "1"
+    assert State.from_params(turn.state.to_params()) == turn.state
+    assert speech_timeout(turn.state.listen, "3") == "5" and speech_timeout(0, "3") == "3"
+    assert said(flow, "okay", turn.state).state.listen == 1  # kept for the rest of the call
+
+
+def test_misheard_twice_in_a_row_gives_more_time(flow):
+    first = said(flow, "blue elephant tuesday")
+    assert first.state.listen == 0
+    assert said(flow, "purple giraffe", first.state).state.listen == 1
+
+
+def test_a_caller_remembered_with_more_time_starts_with_it(flow):
+    assert flow.start(listen=2).state.listen == 2
+
+
+# ----- content: concepts.yaml, and a second language with only content and a Language --------------
+
+def test_an_intent_with_an_unknown_class_names_file_line_and_field(tmp_path):
+    content = Path(shutil.copytree(CONTENT_DIR, tmp_path / "content"))
+    concepts = content / "en/concepts.yaml"
+    concepts.write_text(concepts.read_text().replace("when: [cost_word]", "when: [price_word]", 1))
+    with pytest.raises(ContentError) as caught:
+        load_line(content)
+    [problem] = [str(p) for p in caught.value.problems]
+    assert "en/concepts.yaml:" in problem and "intents[3].when[0]" in problem and "price_word" in problem
+
+
+def test_a_second_language_needs_only_its_content_and_a_language_value():
+    spanish_like = Language(
+        code="xx", name="prueba", speech_language="es-US", voice="Polly.Lupe", letters="ñ", digit_words={},
+        sounds_like_digits={}, key_words=frozenset(), number_fillers=frozenset(), list_word="MENU",
+        stemmer="spanish", wordfreq="es", readability=Readability("fernandez_huerta", "es", 0, 0, False),
+        sms=SmsAlphabet(max_segments=3))
+    concepts = Concepts(
+        rewrite={"q": "que"}, negators=("no",), breaks=("pero",),
+        classes={"dejar": ("dejar", "parar", "suspender"), "medicina": ("medicina", "ocrevus", "inyecciones")},
+        intents=(Intent("question:cambiar", (Pattern((Element("dejar"), Element("medicina"))),)),))
+    line = Line(name="prueba", phrases={}, templates={}, reserved={}, menus={}, topics={}, pronunciations=(),
+                jargon={}, sms=SmsContent({}, {}), language="xx", concepts=concepts)
+    understanding = Understanding(line, spanish_like)
+    assert understanding.meaning("¿Debo dejando mis inyecciones?") == Meaning("question", "cambiar")
+    assert understanding.meaning("no quiero parar la medicina").kind == "nothing"
+    assert ENGLISH.stemmer != spanish_like.stemmer
