@@ -6,20 +6,28 @@ the second-language test builds its own tiny content.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
 import pytest
-from helpers import CONTENT_DIR
+from helpers import REAL_CONTENT_DIR as CONTENT_DIR
 
 from app.core.callflow import CallFlow, Input, State
 from app.core.content import ContentError, Line, SmsContent, load_line
 from app.core.content.concepts import Concepts, Element, Intent, Pattern
 from app.core.hearing import Hearing, Meaning
-from app.core.language import ENGLISH, Language, Readability, SmsAlphabet
+from app.core.language import ENGLISH, SPANISH
 from app.core.listening import speech_timeout
 from app.core.textflow import Position, TextFlow
 from app.core.understanding import Understanding
+
+
+@pytest.fixture(scope="module")
+def line(real_line):
+    """The real content: its word classes (content/en/concepts.yaml) are what the understanding is made of,
+    and these tests check the safety rules on them, as the golden conversations check whole calls."""
+    return real_line
 
 
 @pytest.fixture(scope="module")
@@ -198,11 +206,7 @@ def test_an_intent_with_an_unknown_class_names_file_line_and_field(tmp_path):
 
 
 def test_a_second_language_needs_only_its_content_and_a_language_value():
-    spanish_like = Language(
-        code="xx", name="prueba", speech_language="es-US", voice="Polly.Lupe", letters="ñ", digit_words={},
-        sounds_like_digits={}, key_words=frozenset(), number_fillers=frozenset(), list_word="MENU",
-        stemmer="spanish", wordfreq="es", readability=Readability("fernandez_huerta", "es", 0, 0, False),
-        sms=SmsAlphabet(max_segments=3))
+    spanish_like = dataclasses.replace(SPANISH, code="xx", name="prueba", digit_words={}, sounds_like_digits={})
     concepts = Concepts(
         rewrite={"q": "que"}, negators=("no",), breaks=("pero",),
         classes={"dejar": ("dejar", "parar", "suspender"), "medicina": ("medicina", "ocrevus", "inyecciones")},
