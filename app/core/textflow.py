@@ -145,6 +145,10 @@ class TextFlow:
         if meaning.kind == "node":
             return self._send(meaning.name, 0) if meaning.name in self.line.topics else self._menu(position)
         if meaning.kind in ("sms", "command"):
+            # A greeting is a word of the list's ("Hi", "Hola"), but "hi, what are the risks?" asks for a topic.
+            greeted = self._find_topic(text, words) if meaning.name == "menu" else None
+            if greeted:
+                return self._send(greeted, 0)
             answered = self._request(meaning.name, position)
             if answered:
                 return answered
