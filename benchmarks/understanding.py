@@ -20,7 +20,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import yaml
 
@@ -37,6 +37,8 @@ TARGETS = {"accuracy %": 95.0, "dangerous": 0, "p95 ms": 1.0, "start-up s": 2.0}
 TOPIC_CONTEXT = ("risks", 1)
 CONFIRM_TARGET = "risks"
 # Intents that do something a caller may have said not to do.
+# What a switch to each language stands for in the corpus.
+LANGUAGE_COMMANDS = {"es": "command:spanish", "en": "command:english"}
 ACTIONS = ("command:", "sms:opt_out", "sms:start", "language:")
 PASSES = 3
 
@@ -59,10 +61,12 @@ class Result:
 class Runner:
     """Runs utterances through one language's call and text flows."""
 
-    def __init__(self, line: Line):
+    def __init__(self, line: Line, others: Sequence[Line] = ()):
         self.line = line
-        self.calls = CallFlow(line, transfer_number="+15550100")
+        # Built as the app builds them: each language's flow knows the others, so "español" switches.
+        self.calls = CallFlow(line, transfer_number="+15550100", others=others)
         self.texts = TextFlow(line)
+        self.switches = [TextFlow(other) for other in others]
         topic, part = TOPIC_CONTEXT
         self.states = {
             "menu": State(),
@@ -105,13 +109,15 @@ class Runner:
             return "command:goodbye", False
         if node.kind == "transfer":
             return "command:person", False
+        if turn.request is not None and turn.request.kind == "language":
+            return LANGUAGE_COMMANDS.get(turn.request.topic, "nothing"), False
         if turn.request is not None:
             return f"command:{turn.request.kind}", False
         if node.kind == "speed":
             return {"slower": "command:slower", "faster": "command:faster"}.get(
                 turn.understood.partition(":")[2], turn.understood or "command:normal"), False
         if node.kind == "language":
-            return {"es": "command:spanish", "en": "command:english"}.get(node.id, "nothing"), False
+            return LANGUAGE_COMMANDS.get(node.id, "nothing"), False
         if node.kind == "more-time":
             return "command:more-time", False
         if node.kind == "topic" and node.id != before.path[-1]:
@@ -121,6 +127,10 @@ class Runner:
         return turn.understood or "nothing", False
 
     def _text(self, text: str) -> str:
+        # A whole message naming another language ("ESPAÑOL") switches the texter to it (app/web/sms.py).
+        switch = next((flow.line.language for flow in self.switches if flow.names_language(text)), None)
+        if switch:
+            return LANGUAGE_COMMANDS.get(switch, "nothing")
         group = self.texts.opt_out_group(text)
         if group is not None:
             return {"stop": "sms:opt_out", "start": "sms:start", "help": "sms:help"}[group]
@@ -215,16 +225,20 @@ def main() -> None:
     args = parser.parse_args()
     files = args.corpus or sorted(HERE.glob("*.yaml"))
     runners: dict[str, tuple[Runner, float]] = {}
+    served = sorted(p.name for p in (PROJECT_ROOT / "content").iterdir() if (p / "line.yaml").exists())
     for file in files:
         language = file.stem.rsplit("-", 1)[-1]
         if language not in runners:
             started = time.perf_counter()
             try:
                 line = load_line(PROJECT_ROOT / "content", language)
+                others = [load_line(PROJECT_ROOT / "content", code) for code in served if code != language]
             except ContentError as error:
                 print(f"\n== {file.name}: skipped, the content for '{language}' does not load: {error.problems[0]}")
                 continue
-            runners[language] = (Runner(line), time.perf_counter() - started)
+            # Start-up: every language's content loaded and this one's flows built, as the app starts.
+            runner = Runner(line, others)
+            runners[language] = (runner, time.perf_counter() - started)
         runner, start_up = runners[language]
         cases = yaml.safe_load(file.read_text(encoding="utf-8"))
         emergencies = {f"question:{q.id}" for q in runner.line.talk.questions.values() if q.emergency}
