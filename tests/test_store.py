@@ -190,6 +190,15 @@ def test_a_worker_on_a_database_without_tables_starts_and_says_what_to_do(databa
     assert not store.journal.pending() and store.is_opted_out(NUMBER)
 
 
+def run_in_threads(target, workers, threads):
+    """Run `target` in `threads` threads, each on one of the two workers' stores in turn, and wait for them."""
+    pool = [threading.Thread(target=target, args=(workers[i % 2],)) for i in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join(timeout=60)
+
+
 def test_the_migrations_make_exactly_the_tables_the_code_uses(database_url):
     # Every module that defines a table, as the running line has them (tables live next to their code).
     import_module("app.factory")
@@ -323,11 +332,7 @@ def test_concurrent_counts_lose_no_increments_on_postgresql(postgres_url, tmp_pa
         except Exception as error:  # pragma: no cover - reported below
             errors.append(error)
 
-    pool = [threading.Thread(target=hammer, args=(workers[i % 2],)) for i in range(threads)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join(timeout=60)
+    run_in_threads(hammer, workers, threads)
     assert not errors
     workers[1].flush_counts()
     [(_, _, _, total)] = workers[0].counts()
@@ -460,10 +465,6 @@ def test_texts_at_once_through_two_stores_are_each_counted_once(new_store):
         except Exception as error:  # pragma: no cover - reported below
             errors.append(error)
 
-    pool = [threading.Thread(target=text, args=(workers[i % 2],)) for i in range(threads)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join(timeout=60)
+    run_in_threads(text, workers, threads)
     assert not errors, errors[:3]
     assert sorted(counts) == list(range(1, threads * per_thread + 1))

@@ -12,6 +12,7 @@ import yaml
 
 from app.core.content.concepts import CONCEPTS_FILE, SMS_MEANINGS, Concepts, build_concepts
 from app.core.content.dates import parse_date
+from app.core.content.glossary import load_jargon, load_pronunciations
 from app.core.content.model import (
     ID_RULE,
     KEYED_ACTIONS,
@@ -39,7 +40,15 @@ from app.core.content.model import (
     is_valid_id,
     line_sms_text,
 )
-from app.core.content.reader import Collector, Problems, read_yaml, split_front_matter, yaml_problem, yaml_with_lines
+from app.core.content.reader import (
+    Collector,
+    Problems,
+    read_yaml,
+    shown_name,
+    split_front_matter,
+    yaml_problem,
+    yaml_with_lines,
+)
 from app.core.content.rules import check_structure, sms_keyword_problems, sms_text_problems, template_problems
 from app.core.content.talk import TALK_FILES, Parsed, Talk, build_talk
 from app.core.language import LANGUAGES, SmsAlphabet
@@ -52,20 +61,20 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
     folder = Path(content_dir) / language
     problems = Problems()
     if not folder.is_dir():
-        raise ContentError([Problem(_shown(folder), 0, "(folder)", f"no content folder for language '{language}'")])
+        raise ContentError([Problem(shown_name(folder), 0, "(folder)", f"no content folder for language '{language}'")])
     if language not in LANGUAGES:
-        raise ContentError([Problem(_shown(folder), 0, "(folder)", f"the line has no rules for language "
+        raise ContentError([Problem(shown_name(folder), 0, "(folder)", f"the line has no rules for language "
                                                                    f"'{language}' (app/core/language.py)")])
     alphabet = LANGUAGES[language].sms
     line_file = folder / "line.yaml"
-    parsed = read_yaml(line_file, _shown(line_file), problems)
+    parsed = read_yaml(line_file, shown_name(line_file), problems)
     data, lines = parsed if parsed else ({}, {})
-    check = Collector(_shown(line_file), lines, problems)
+    check = Collector(shown_name(line_file), lines, problems)
     if parsed and not isinstance(data, dict):
         check.error("(file)", "must be 'name: value' lines")
         data = {}
     read = parsed is not None  # an unreadable line.yaml is one problem, not one per missing section
-    locations: dict[str, Where] = {key: Where(_shown(line_file), value) for key, value in lines.items()}
+    locations: dict[str, Where] = {key: Where(shown_name(line_file), value) for key, value in lines.items()}
 
     name = check.text(data, "name", "") if read else ""
     phrases = _load_phrases(data, check, read)
@@ -74,8 +83,8 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
     sms = _load_sms(data, check, read, alphabet)
     menus = _load_menus(data.get("menus"), check) if read else {}
     topics, topic_files = _load_topics(folder, sms, problems, locations, alphabet)
-    pronunciations = _load_pronunciations(folder / "pronunciations.yaml", problems, locations)
-    jargon = _load_jargon(folder / "jargon.yaml", problems, locations)
+    pronunciations = load_pronunciations(folder / "pronunciations.yaml", problems, locations)
+    jargon = load_jargon(folder / "jargon.yaml", problems, locations)
 
     paths = check_structure(menus, topics, reserved, check, topic_files, problems) if menus else {}
     sms_keyword_problems(sms, topics, check, problems)
@@ -85,8 +94,8 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
     known = {"command": (*RESERVED_ACTIONS, "previous", "more-time"), "topic": written, "menu": menus,
              "question": talk.questions, "sms": SMS_MEANINGS}
     concepts_file = folder / CONCEPTS_FILE  # without one, a language is understood by its listed phrases alone
-    words = read_yaml(concepts_file, _shown(concepts_file), problems) if concepts_file.is_file() else None
-    concepts = build_concepts(_shown(concepts_file), *words, known, _reporter(problems)) if words else Concepts()
+    words = read_yaml(concepts_file, shown_name(concepts_file), problems) if concepts_file.is_file() else None
+    concepts = build_concepts(shown_name(concepts_file), *words, known, _reporter(problems)) if words else Concepts()
     if problems.blocking:
         # For the checks of single files only: menus keep just the choices that lead somewhere.
         kept = {menu.id: replace(menu, options=tuple(o for o in menu.options
@@ -113,8 +122,8 @@ def _load_talk(folder: Path, topics: dict[str, Topic], problems: Problems) -> Ta
     parsed: dict[str, Parsed | None] = {}
     for name in TALK_FILES:
         path = folder / name
-        read = read_yaml(path, _shown(path), problems)
-        parsed[name] = (_shown(path), read[0], read[1]) if read else None
+        read = read_yaml(path, shown_name(path), problems)
+        parsed[name] = (shown_name(path), read[0], read[1]) if read else None
 
     # A topic file that failed to load has its own errors already: an offer of it is not one more.
     return build_talk(parsed, set(topics) | {p.stem for p in (folder / "topics").glob("*.md")}, _reporter(problems))
@@ -235,9 +244,9 @@ def _load_topics(folder: Path, sms: SmsContent, problems: Problems, locations: d
                  alphabet: SmsAlphabet) -> tuple[dict[str, Topic], dict[str, str]]:
     """Each topic file that loads, by id, and every topic file's name as shown to editors, by stem."""
     topics: dict[str, Topic] = {}
-    topic_files = {p.stem: _shown(p) for p in sorted((folder / "topics").glob("*.md"))}
+    topic_files = {p.stem: shown_name(p) for p in sorted((folder / "topics").glob("*.md"))}
     if not topic_files:
-        problems.add(Problem(_shown(folder / "topics"), 0, "(folder)", "has no topic files (*.md)"))
+        problems.add(Problem(shown_name(folder / "topics"), 0, "(folder)", "has no topic files (*.md)"))
     for stem, file_shown in topic_files.items():
         topic = _load_topic(folder / "topics" / f"{stem}.md", file_shown, problems, locations)
         if topic:
@@ -355,52 +364,3 @@ def _parse_parts(body: str, first_line: int, check: Collector) -> tuple[Part, ..
     if not parts:
         check.error("body", "has no parts: start each spoken part with a '## Title' line", first_line)
     return tuple(parts)
-
-
-
-def _load_pronunciations(file: Path, problems: Problems, locations: dict[str, Where]) -> tuple[tuple[str, str], ...]:
-    """The optional pronunciation list: (term, how the voice should say it) pairs."""
-    pronunciations: list[tuple[str, str]] = []
-    if not file.exists():
-        return ()
-    parsed = read_yaml(file, _shown(file), problems)
-    if not parsed:
-        return ()
-    data, lines = parsed
-    check = Collector(_shown(file), lines, problems)
-    if not isinstance(data, dict):
-        check.error("(file)", "must be 'term: how to say it' lines")
-        return ()
-    for term, spoken in data.items():
-        if not isinstance(spoken, (str, int)) or not str(spoken).strip():
-            check.error(str(term), "must say how to pronounce it", blocking=False)
-        else:
-            pronunciations.append((str(term), str(spoken)))
-            locations[f"pronunciations.{term}"] = Where(_shown(file), lines.get(str(term), 1))
-    return tuple(pronunciations)
-
-
-def _load_jargon(file: Path, problems: Problems, locations: dict[str, Where]) -> dict[str, str]:
-    """The optional jargon list: each term (lower case) and what it means."""
-    if not file.exists():
-        return {}
-    parsed = read_yaml(file, _shown(file), problems)
-    if not parsed:
-        return {}
-    data, lines = parsed
-    if isinstance(data, dict):
-        for term in data:
-            locations[f"jargon.{str(term).lower()}"] = Where(_shown(file), lines.get(str(term), 1))
-        return {str(k).lower(): str(v) for k, v in data.items()}
-    if data is not None:
-        Collector(_shown(file), lines, problems).error("(file)", "must be 'term: explanation' lines")
-    return {}
-
-
-def _shown(path: Path) -> str:
-    """A file's name as editors can open it: relative to the current folder when inside it, else absolute."""
-    full = path.resolve()
-    try:
-        return str(full.relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(full)

@@ -198,3 +198,12 @@ def _read_words(file: str, _mtime: int, _size: int) -> tuple[tuple[int, str], ..
         return ()
     return tuple((number, word) for number, row in enumerate(text.splitlines(), start=1)
                  for word in _WORD.findall(row.lower()))
+
+
+def shown_name(path: Path) -> str:
+    """A file's name as editors can open it: relative to the current folder when inside it, else absolute."""
+    full = path.resolve()
+    try:
+        return str(full.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(full)
