@@ -54,10 +54,12 @@ def every_turn(flow: CallFlow, inputs: Iterable[Input]) -> Iterator[Turn]:
             yield from settled(flow, turn)
             if plain == state and turn.state is not None and (turn.state.silences or turn.state.misses):
                 counting.setdefault(state, []).append(heard)
-            # A faster or slower voice says the same words: the call is not explored again at each speed.
-            if turn.state is not None and turn.state not in seen and turn.state.speed_step == 0:
-                seen.add(turn.state)
-                waiting.append(turn.state)
+            # A faster or slower voice says the same words, and a longer wait for speech too: the call is
+            # not explored again at each speed, and goes on as if it had the usual wait.
+            after = replace(turn.state, listen=0) if turn.state is not None else None
+            if after is not None and after not in seen and after.speed_step == 0:
+                seen.add(after)
+                waiting.append(after)
     # Met only on a later call: the offer to go on from where the last one ended.
     for topic_id, topic in flow.line.topics.items():
         for part in range(len(topic.parts)):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Mapping
 
 
@@ -154,13 +155,18 @@ class Language:
     def normalize(self, text: str) -> str:
         """Lower-case words only, accents folded (the language's own letters kept), apostrophes dropped
         ("that's" and "thats" alike, "cómo" and "como" alike)."""
-        text = re.sub(r"['\u2019]", "", text.lower().replace("-", " "))
-        text = fold_accents(text, self.letters)
-        return " ".join(re.sub(rf"[^a-z0-9{self.letters} ]+", " ", text).split())
+        return _normalized(text, self.letters)
 
     def normalize_sms(self, message: str) -> str:
         """Upper-case words only, accents folded, as carriers compare keywords ("ESPAÑOL" is "ESPANOL")."""
         return " ".join(re.sub(r"[^A-Z0-9 ]+", " ", fold_accents(message.upper())).split())
+
+
+@lru_cache(maxsize=8192)  # the same few words come again and again (and the checks explore them all)
+def _normalized(text: str, letters: str) -> str:
+    text = re.sub(r"['\u2019]", "", text.lower().replace("-", " "))
+    text = fold_accents(text, letters)
+    return " ".join(re.sub(rf"[^a-z0-9{letters} ]+", " ", text).split())
 
 
 def fold_accents(text: str, keep: str = "") -> str:

@@ -5,7 +5,7 @@ Pure. Run `python -m app.checks.listening` to print the longest turns a caller c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Iterator, Sequence
 
 from app.core import speech
@@ -82,10 +82,12 @@ def conversation_turns(flow: CallFlow, inputs: list[Input]) -> Iterator[Turn]:
         for heard in tried:
             turn = flow.respond(state, heard)
             yield turn
-            # A faster or slower voice says the same words: the call is not explored again at each speed.
-            if turn.state is not None and turn.state not in seen and turn.state.speed_step == 0:
-                seen.add(turn.state)
-                waiting.append(turn.state)
+            # A faster or slower voice says the same words, and a longer wait for speech too: the call is
+            # not explored again at each speed, and goes on as if it had the usual wait.
+            after = replace(turn.state, listen=0) if turn.state is not None else None
+            if after is not None and after not in seen and after.speed_step == 0:
+                seen.add(after)
+                waiting.append(after)
 
 
 def line_repeat_words(flow: CallFlow) -> list[str]:
