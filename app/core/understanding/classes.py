@@ -96,10 +96,8 @@ class ClassIndex:
 
     @staticmethod
     def _match(phrases: set[tuple[str, ...]], roots: tuple[str, ...], at: int) -> int:
-        for phrase in phrases:
-            if roots[at:at + len(phrase)] == phrase:
-                return len(phrase)
-        return 0
+        # The longest phrase found here, whatever order the set holds them in ("no quiero" before "no").
+        return max((len(phrase) for phrase in phrases if roots[at:at + len(phrase)] == phrase), default=0)
 
 
 def _ends(phrase: tuple[str, ...], roots: tuple[str, ...], start: int) -> list[int]:
