@@ -154,7 +154,7 @@ def test_purge_deletes_what_is_older_than_the_retention_but_never_an_opt_out(sto
     purged = purge(store, 30, at=T0)
     assert (purged.callers, purged.sms_positions, purged.outbox) == (1, 1, 1)
     assert memory.recall(NUMBER, at=T0) is None and memory.recall(OTHER, at=T0) is not None
-    assert store.position(NUMBER) is None
+    assert store.texter(NUMBER).position is None
     assert store.is_opted_out(OTHER)
     assert [row.number for row in box.rows()] == [mask(OTHER, "")]
 
@@ -167,7 +167,7 @@ def test_forget_erases_everything_but_the_opt_out(store):
     box.enqueue(NUMBER, messages(2))
     box.enqueue(OTHER, messages(1))
     assert forget(store, NUMBER) == 4  # callers, sms_positions and two messages
-    assert memory.recall(NUMBER) is None and store.position(NUMBER) is None
+    assert memory.recall(NUMBER) is None and store.texter(NUMBER).position is None
     assert box.received_by(NUMBER) == [] and len(box.received_by(OTHER)) == 1
     store.opt_out(NUMBER)
     forget(store, NUMBER)

@@ -69,20 +69,20 @@ def test_a_second_stop_changes_nothing(store):
 def test_stop_forgets_the_texters_place(store):
     store.set_position(NUMBER, ("risks", 2))
     store.opt_out(NUMBER)
-    assert store.position(NUMBER) is None
+    assert store.texter(NUMBER).position is None
 
 
 def test_positions_are_set_replaced_and_cleared(store):
-    assert store.position(NUMBER) is None
+    assert store.texter(NUMBER).position is None
     store.set_position(NUMBER, ("risks", 1))
     store.set_position("+15550000000", ("find-a-trial", 3))
-    assert store.position(NUMBER) == ("risks", 1)
+    assert store.texter(NUMBER).position == ("risks", 1)
     store.set_position(NUMBER, ("what-is-car-t", 2))
-    assert store.position(NUMBER) == ("what-is-car-t", 2)
+    assert store.texter(NUMBER).position == ("what-is-car-t", 2)
     store.set_position(NUMBER, None)
-    assert store.position(NUMBER) is None
+    assert store.texter(NUMBER).position is None
     store.set_position(NUMBER, None)  # clearing twice is fine
-    assert store.position("+15550000000") == ("find-a-trial", 3)
+    assert store.texter("+15550000000").position == ("find-a-trial", 3)
 
 
 def test_usage_counts_add_up_per_day_channel_and_node(store, monkeypatch):
@@ -142,7 +142,7 @@ def test_two_workers_on_one_database_see_each_others_opt_outs(new_store):
     second.opt_in(NUMBER)
     assert not first.is_opted_out(NUMBER)
     second.set_position(NUMBER, ("risks", 2))
-    assert first.position(NUMBER) == ("risks", 2)
+    assert first.texter(NUMBER).position == ("risks", 2)
 
 
 def test_make_engine_maps_postgres_urls_to_psycopg():
@@ -360,7 +360,7 @@ def test_messages_at_once_from_one_number_keep_one_place_on_postgresql(postgres_
     for thread in pool:
         thread.join(timeout=60)
     assert not errors, errors[:3]
-    assert workers[0].position(NUMBER)[0] == "risks"
+    assert workers[0].texter(NUMBER).position[0] == "risks"
 
 
 def test_health_fails_when_a_table_is_missing(make_app, tmp_path):
@@ -406,7 +406,7 @@ def test_two_stops_at_once_from_two_workers_on_postgresql(postgres_url, tmp_path
         thread.join(timeout=30)
     assert not errors, errors
     assert store.is_opted_out(NUMBER) and opted_out_rows(store) == 1
-    assert store.position(NUMBER) is None
+    assert store.texter(NUMBER).position is None
     assert not store.journal.pending()  # the database took it, after the wait
 
 

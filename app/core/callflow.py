@@ -139,7 +139,7 @@ class CallFlow(Wording):
         else:
             answer = {self.keys["yes"]: "yes", self.keys["no"]: "no"}.get(key) or self.hearing.yes_or_no(words)
         if answer is None:
-            if key == self.keys["repeat"] or (words and self.hearing.understand(words, False).name == "repeat"):
+            if key == self.keys["repeat"] or (words and self.hearing.hear(words, False).name == "repeat"):
                 if pending.kind == "answer":  # the same answer again: not counted twice
                     return replace(self._question_turn(replace(state, pending=None), pending.target), events=())
                 return self._prompt_again(state)

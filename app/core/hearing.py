@@ -133,10 +133,6 @@ class Hearing:
             return NOTHING
         return self.alone_meaning(words) or self.understanding.meaning(said, "voice", in_topic)
 
-    def understand(self, words: str, in_topic: bool, here: frozenset[str] = frozenset()) -> Meaning:
-        """What words mean at a topic or at a menu (`here`, the choices offered, is kept for callers of old)."""
-        return self.hear(words, in_topic)
-
     def read(self, message: str) -> Meaning:
         """What a text message means."""
         return self.understanding.meaning(message, "sms", False)

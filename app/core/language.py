@@ -157,10 +157,6 @@ class Language:
         ("that's" and "thats" alike, "cómo" and "como" alike)."""
         return _normalized(text, self.letters)
 
-    def normalize_sms(self, message: str) -> str:
-        """Upper-case words only, accents folded, as carriers compare keywords ("ESPAÑOL" is "ESPANOL")."""
-        return " ".join(re.sub(r"[^A-Z0-9 ]+", " ", fold_accents(message.upper())).split())
-
 
 @lru_cache(maxsize=8192)  # the same few words come again and again (and the checks explore them all)
 def _normalized(text: str, letters: str) -> str:

@@ -64,6 +64,10 @@ class TextFlow:
         self.thanks = sorted({normalize_sms(w) for w in talk.sms_words.get("thanks_words", ())} - {""},
                              key=lambda w: -len(w.split()))
         self.more_words = [w for w in line.sms.keywords["more"] if len(w) >= MIN_NEAR_MORE]
+        self.language_names = {normalize_sms(name) for name in line.lang.names}
+        # Words that show a message is in this language: its common words and its topics' text words.
+        self.own_words = line.lang.common_words | {w.lower() for w in (*self.keywords, *self.synonyms)
+                                                   if not w.isdigit()}
 
     def _topics_in_menu_order(self, menu_id: str = MAIN_MENU) -> list[str]:
         """Topics in the order a caller meets them in the menus, so texters can reply 1, 2, 3..."""
@@ -90,7 +94,7 @@ class TextFlow:
 
     def names_language(self, message: str) -> bool:
         """Whether a whole message names this line's language ("ESPAÑOL", "SPANISH"): a switch to it."""
-        return normalize_sms(message) in {normalize_sms(name) for name in self.line.lang.names}
+        return normalize_sms(message) in self.language_names
 
     def knows_word(self, message: str) -> bool:
         """Whether a whole message is one of this line's own words: a keyword, a topic's word or a number."""
@@ -106,9 +110,8 @@ class TextFlow:
             return False
         if self.knows_word(message):
             return True
-        own = self.line.lang.common_words | {w.lower() for w in (*self.keywords, *self.synonyms) if not w.isdigit()}
         words = text.lower().split()
-        return 2 * sum(word in own for word in words) > len(words)
+        return 2 * sum(word in self.own_words for word in words) > len(words)
 
     def is_forget(self, message: str) -> bool:
         """Whether a message asks the line to erase what it keeps about the number (FORGET, "delete my info")."""

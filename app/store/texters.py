@@ -147,18 +147,6 @@ class TexterRows:
         result: Texter = self._call(read)
         return result
 
-    def position(self, number: str) -> tuple[str, int] | None:
-        """Where this texter is (topic, next message), for MORE."""
-        key = self.number_key(number)
-
-        def read() -> tuple[str, int] | None:
-            with self.engine.connect() as conn:
-                return _place(conn.execute(select(sms_positions.c.topic, sms_positions.c.next_part)
-                                           .where(sms_positions.c.number_hash == key)).first())
-
-        result: tuple[str, int] | None = self._call(read)
-        return result
-
     def set_position(self, number: str, position: tuple[str, int] | None, language: str | None = None) -> None:
         """Remember (or clear) where this texter is, (topic, next message), and the language it chose (None:
         leave it as it is). The hour's count stays."""

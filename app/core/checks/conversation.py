@@ -11,7 +11,7 @@ import re
 from typing import Iterator, Sequence
 
 from app.core import gsm, speech
-from app.core.callflow import CallFlow, Input, Turn, normalize, spoken_names
+from app.core.callflow import CallFlow, Input, Turn, spoken_names
 from app.core.checks.fields import line_problem, question_path, talk_problem
 from app.core.checks.language import reading_score
 from app.core.checks.listening import node_path, turn_length_problems, waiting_turns
@@ -47,7 +47,7 @@ def claims(line: Line) -> Iterator[tuple[str, str, str, bool]]:
     talk = line.talk
     for action, reserved in line.reserved.items():
         for index, phrase in enumerate(reserved.phrases):
-            yield normalize(phrase), f"the '{action}' command", f"reserved.{action}.phrases[{index}]", False
+            yield line.lang.normalize(phrase), f"the '{action}' command", f"reserved.{action}.phrases[{index}]", False
     for node, names in spoken_names(line).items():
         for name in names:
             yield name, f"{'menu' if node in line.menus else 'topic'} '{node}'", f"topics.{node}", False
@@ -55,10 +55,10 @@ def claims(line: Line) -> Iterator[tuple[str, str, str, bool]]:
         for group, phrases in groups.items():
             target = "asking to end the call" if group == "maybe_end" else f"the '{group}' command"
             for index, phrase in enumerate(phrases):
-                yield normalize(phrase), target, f"words.{where}.{group}[{index}]", True
+                yield line.lang.normalize(phrase), target, f"words.{where}.{group}[{index}]", True
     for question in talk.questions.values():
         for index, phrase in enumerate(question.phrases):
-            yield (normalize(phrase), f"question '{question.id}'",
+            yield (line.lang.normalize(phrase), f"question '{question.id}'",
                    question_path(line, question.id, f"phrases[{index}]"), True)
 
 
@@ -77,7 +77,7 @@ def claimed_twice(line: Line) -> Iterator[Problem]:
         first.setdefault(phrase, (target, path, ours))
     talk = line.talk
     for index, word in enumerate(talk.no):
-        if normalize(word) in {normalize(w) for w in talk.yes}:
+        if line.lang.normalize(word) in {line.lang.normalize(w) for w in talk.yes}:
             yield talk_problem(line, f"words.no[{index}]", f"'{word}' is also a word for yes")
 
 

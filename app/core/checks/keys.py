@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from app.core.callflow import CallFlow, Input, Turn, normalize, spoken_names
+from app.core.callflow import CallFlow, Input, Turn, spoken_names
 from app.core.checks.fields import problem_at, sentence_with, spoken_texts
 from app.core.content import Line, Problem
 from app.core.explore import basic_inputs, every_turn
@@ -23,7 +23,7 @@ def spoken_choices(line: Line) -> Iterator[tuple[str, str, str]]:
     """Each phrase a caller can say, normalized, as (phrase, where it leads, field path)."""
     for action, reserved in line.reserved.items():
         for index, phrase in enumerate(reserved.phrases):
-            yield normalize(phrase), f"the '{action}' command", f"reserved.{action}.phrases[{index}]"
+            yield line.lang.normalize(phrase), f"the '{action}' command", f"reserved.{action}.phrases[{index}]"
     for node, names in spoken_names(line).items():
         target = f"menu '{node}'" if node in line.menus else f"topic '{node}'"
         for name in names:
@@ -35,7 +35,7 @@ def name_field(line: Line, node: str, name: str) -> str:
     base, item = (f"menus.{node}", line.menus[node]) if node in line.menus else (f"topics.{node}", line.topics[node])
     written = {f"{base}.label": item.label, f"{base}.title": item.title,
                **{f"{base}.phrases[{index}]": phrase for index, phrase in enumerate(item.phrases)}}
-    return next((path for path, text in written.items() if normalize(text) == name), base)
+    return next((path for path, text in written.items() if line.lang.normalize(text) == name), base)
 
 
 def phrase_collisions(line: Line) -> Iterator[Problem]:

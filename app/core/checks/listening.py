@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Iterable, Iterator, Sequence
 
 from app.core import speech
-from app.core.callflow import CallFlow, Input, Turn, normalize, spoken_names
+from app.core.callflow import CallFlow, Input, Turn, spoken_names
 from app.core.checks.fields import line_problem, question_path, talk_problem
 from app.core.content import Line, Problem
 from app.core.explore import UNMATCHED_SPEECH as UNMATCHED
@@ -66,7 +66,7 @@ def conversation_turns(flow: CallFlow, inputs: list[Input]) -> Iterator[Turn]:
                       or (i.kind == "digits" and i.value in "*#")]
     answers = [Input("digits", key) for key in sorted({*flow.keys.values()})] + \
         [i for i in inputs if i.kind != "digits" and i not in changes_counts and (
-            flow.hearing.yes_or_no(normalize(i.value)) is not None)] + changes_counts
+            flow.hearing.yes_or_no(flow.hearing.normalize(i.value)) is not None)] + changes_counts
     answers += [Input("speech", p) for p in line_repeat_words(flow)]
     turns = every_turn(flow, [])  # the greeting and the turns no caller asks for
     seen: set[State] = set()
