@@ -323,6 +323,7 @@ SPANISH = Language(
         "informacion", "tratamiento", "efectos", "secundarios", "riesgos", "ensayo", "ensayos", "estudio",
         "medico", "neurologo", "esclerosis", "multiple", "buenos", "dias", "buenas", "tardes", "si", "sobre",
         "funciona", "cuesta", "preguntas", "ayuda", "menu", "mas", "con", "sin", "pero", "muy", "bien",
+        "ya", "me", "nada", "todo", "ahora", "porfa", "mensajes", "textos", "manden", "envien", "escriban",
     }),
 )
 

@@ -108,10 +108,12 @@ class TextFlow:
         text = normalize_sms(message)
         if not text or text.isdigit():
             return False
-        if self.knows_word(message):
-            return True
-        words = text.lower().split()
-        return 2 * sum(word in self.own_words for word in words) > len(words)
+        return self.knows_word(message) or 2 * self.share_of_own_words(message) > 1
+
+    def share_of_own_words(self, message: str) -> float:
+        """How many of a message's words are this language's common words or its topics' words, as a share."""
+        words = normalize_sms(message).lower().split()
+        return sum(word in self.own_words for word in words) / len(words) if words else 0.0
 
     def is_forget(self, message: str) -> bool:
         """Whether a message asks the line to erase what it keeps about the number (FORGET, "delete my info")."""

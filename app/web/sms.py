@@ -60,12 +60,14 @@ def _confirmation(group: OptOutGroup, message: str, language: str) -> str | None
 
 def _keyword(body: str) -> tuple[OptOutGroup | None, str]:
     """Whether a message is a STOP, START or HELP word in any language the line serves, and that language
-    (the default's when it has the word too): PARAR stops whatever language the number reads."""
+    (the one most of its words are in; the default's on a tie): PARAR stops whatever language the number
+    reads."""
     built = services()
     found = [(group, code) for code, flow in built.text_flows.items() if (group := flow.opt_out_group(body))]
     if not found:
         return None, built.default
-    return next((f for f in found if f[1] == built.default), found[0])
+    # Confirmed in the language most of its words are in ("ya no me manden nada"), the default's on a tie.
+    return max(found, key=lambda f: (built.text_flows[f[1]].share_of_own_words(body), f[1] == built.default))
 
 
 def _stop(number: str, body: str, language: str) -> tuple[Node, str | None]:
