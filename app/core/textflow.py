@@ -151,7 +151,7 @@ class TextFlow:
             return self._send(meaning.name, 0) if meaning.name in self.line.topics else self._menu(position)
         if meaning.kind in ("sms", "command"):
             # A greeting is a word of the list's ("Hi", "Hola"), but "hi, what are the risks?" asks for a topic.
-            greeted = self._find_topic(text, words) if meaning.name == "menu" else None
+            greeted = self._find_topic(text, words, question_words=False) if meaning.name == "menu" else None
             if greeted:
                 return self._send(greeted, 0)
             answered = self._request(meaning.name, position)
@@ -197,12 +197,13 @@ class TextFlow:
             padded = padded.replace(f" {word} ", " ")
         return not padded.strip()
 
-    def _find_topic(self, text: str, words: list[str]) -> str | None:
+    def _find_topic(self, text: str, words: list[str], question_words: bool = True) -> str | None:
         """The topic a short message asks for by its text words: the best-supported topic in a sentence.
 
         Each topic's words (and word pairs, "SIDE EFFECTS") found count; on a tie the later word
         wins, since the subject comes after the question word. A topic word that is a question word
-        ("WHAT") counts only when nothing else does: "what are the side effects" is about RISKS.
+        ("WHAT") counts only when nothing else does ("what are the side effects" is about RISKS), and not
+        at all beside a request for the list (`question_words` False: "what are the options").
         """
         padded = f" {' '.join(words)} "
         scores: dict[str, tuple[int, int]] = {}
@@ -215,7 +216,7 @@ class TextFlow:
                 into = asked if word in self.question_words else scores
                 total, last = into.get(topic_id, (0, -1))
                 into[topic_id] = (total + weight * len(word.split()), max(last, at))
-        for found in (scores, asked):
+        for found in (scores, asked) if question_words else (scores,):
             if found:
                 return max(found, key=found.__getitem__)
         return None  # misspelt words were found by the understanding already
