@@ -128,7 +128,7 @@ class Runner:
 
     def _text(self, text: str) -> str:
         # A whole message naming another language ("ESPAÑOL") switches the texter to it (app/web/sms.py).
-        switch = next((flow.line.language for flow in self.switches if flow.names_language(text)), None)
+        switch = next((code for flow in (self.texts, *self.switches) if (code := flow.language_asked(text))), None)
         if switch:
             return LANGUAGE_COMMANDS.get(switch, "nothing")
         group = self.texts.opt_out_group(text)

@@ -165,6 +165,48 @@ def test_a_real_word_that_sounds_like_the_lines_is_only_asked_about(flow):
     assert said(flow, "the trail by the lake").node.kind == "confirm"
 
 
+def test_a_word_split_by_the_recogniser_is_found_even_when_its_halves_are_words(hearing):
+    assert (hearing.hear("for get my number", False).kind, hearing.hear("for get my number", False).name) == \
+        ("command", "forget")
+
+
+# ----- answering "Did you mean ...?" ------------------------------------------------------------------
+
+def test_a_no_that_says_what_was_meant_instead_gets_that(flow):
+    asked = said(flow, "the trails")
+    assert asked.node.kind == "confirm"
+    turn = said(flow, "no, I asked what it costs", asked.state)
+    assert (turn.node.kind, turn.node.id) == ("question", "cost")
+
+
+def test_a_yes_with_an_emergency_gets_the_emergency_words(flow):
+    asked = said(flow, "the trails")
+    turn = said(flow, "yes and I have a fever right now", asked.state)
+    assert (turn.node.kind, turn.node.id) == ("question", "unwell")
+
+
+def test_a_plain_no_is_still_a_no(flow):
+    asked = said(flow, "the trails")
+    for answer in ("no", "no thanks", "no, not that"):
+        assert said(flow, answer, asked.state).node.kind != "topic", answer
+
+
+# ----- texts: thanks, a language asked for in a few words ---------------------------------------------
+
+def test_thanks_in_a_sentence_is_thanks_but_never_hides_a_request(texts):
+    assert texts.reply("this is really helpful thank you", Position("risks", 1)).node.kind == "thanks"
+    assert texts.reply("thanks, what does it cost", Position("risks", 1)).node.id == "cost"
+
+
+@pytest.mark.parametrize("text", ["spanish pls", "en espanol por favor", "SPANISH"])
+def test_a_few_words_asking_for_spanish_switch(texts, text):
+    assert texts.language_asked(text) == "es"
+
+
+def test_a_sentence_that_mentions_spanish_is_no_switch(texts):
+    assert texts.language_asked("my wife only speaks spanish can she call about trials") is None
+
+
 # ----- the resume offer and listening that adapts -----------------------------------------------------
 
 def test_the_resume_offer_repeats_on_9_and_say_that_again(flow):

@@ -138,6 +138,9 @@ class CallFlow(Wording):
                 "no" if self.hearing.yes_or_no(words) == "no" else None)
         else:
             answer = {self.keys["yes"]: "yes", self.keys["no"]: "no"}.get(key) or self.hearing.yes_or_no(words)
+        instead = self.hearing.said_instead(words) if words else None
+        if instead is not None and (answer == "no" or self._is_emergency(instead)):
+            return None  # "no, I asked what it costs", "yes, and I have a fever": what they asked for instead
         if answer is None:
             if key == self.keys["repeat"] or (words and self.hearing.hear(words, False).name == "repeat"):
                 if pending.kind == "answer":  # the same answer again: not counted twice
@@ -196,6 +199,10 @@ class CallFlow(Wording):
             return self._digits(state, digit, misses)
         meaning = self.hearing.hear(heard.value[:MAX_SPEECH_CHARS], node in self.line.topics)
         return replace(self._meant(state, meaning, heard.unsure, misses), understood=understood(meaning))
+
+    def _is_emergency(self, meaning: Meaning) -> bool:
+        question = self.talk.questions.get(meaning.name) if meaning.kind == "question" else None
+        return question is not None and question.emergency
 
     def _meant(self, state: State, meaning: Meaning, unsure: bool, misses: int) -> Turn:
         """Act on what the caller meant: an emergency at once; anything else the recogniser or the

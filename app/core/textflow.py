@@ -19,6 +19,7 @@ SMS_GROUPS: dict[OptOutGroup, str] = {"stop": "opt_out", "start": "start", "help
 FUZZY_CUTOFF = 0.75
 # Only a short message is read for topic words: a long one is a question, read whole for that.
 MAX_WORDS_READ = 8
+MAX_SWITCH_WORDS = 4  # "spanish please" switches; a sentence that mentions Spanish does not
 # Keywords outweigh synonyms when a sentence holds words of two topics.
 KEYWORD_WEIGHT, SYNONYM_WEIGHT = 2, 1
 # A near miss of MORE ("MROE", "MOER") needs at least this many letters; "M" alone is a keyword.
@@ -65,6 +66,8 @@ class TextFlow:
                              key=lambda w: -len(w.split()))
         self.more_words = [w for w in line.sms.keywords["more"] if len(w) >= MIN_NEAR_MORE]
         self.language_names = {normalize_sms(name) for name in line.lang.names}
+        # "Hi, what are the risks?" asks for the topic; "not risks, show me the menu" does not.
+        self.greetings = {normalize_sms(w) for w in line.sms.keywords["menu"] if len(w.split()) == 1}
         # Words that show a message is in this language: its common words and its topics' text words.
         self.own_words = line.lang.common_words | {w.lower() for w in (*self.keywords, *self.synonyms)
                                                    if not w.isdigit()}
@@ -95,6 +98,17 @@ class TextFlow:
     def names_language(self, message: str) -> bool:
         """Whether a whole message names this line's language ("ESPAÑOL", "SPANISH"): a switch to it."""
         return normalize_sms(message) in self.language_names
+
+    def language_asked(self, message: str) -> str | None:
+        """The language a message asks for: a whole message naming this line's language ("ESPAÑOL"), or a
+        short one asking for any in this line's words ("spanish pls", "en inglés por favor")."""
+        if self.names_language(message):
+            return self.line.language
+        if len(normalize_sms(message).split()) <= MAX_SWITCH_WORDS:
+            meaning = self.hearing.read(message)
+            if meaning.kind == "language" and meaning.sure:
+                return meaning.name
+        return None
 
     def knows_word(self, message: str) -> bool:
         """Whether a whole message is one of this line's own words: a keyword, a topic's word or a number."""
@@ -151,7 +165,8 @@ class TextFlow:
             return self._send(meaning.name, 0) if meaning.name in self.line.topics else self._menu(position)
         if meaning.kind in ("sms", "command"):
             # A greeting is a word of the list's ("Hi", "Hola"), but "hi, what are the risks?" asks for a topic.
-            greeted = self._find_topic(text, words, question_words=False) if meaning.name == "menu" else None
+            greeted = self._find_topic(text, words, question_words=False) \
+                if meaning.name == "menu" and words and words[0] in self.greetings else None
             if greeted:
                 return self._send(greeted, 0)
             answered = self._request(meaning.name, position)
@@ -173,6 +188,8 @@ class TextFlow:
             return self._more(position)
         if name == "menu":
             return self._menu(position)
+        if name == "thanks":
+            return self._thanks(position)
         if name == "maybe_opt_out":
             return Reply(texts["maybe_stop"], position, Node("maybe-stop"))
         if name == "person":

@@ -142,7 +142,7 @@ def _answer(group: OptOutGroup | None, number: str, body: str, said_in: str) -> 
     texter, limit = _take(number) if number else (Texter(False, None, None), "reply")  # one round trip
     if texter.opted_out:
         return Node("opted-out"), None, said_in
-    switch = next((code for code, flow in built.text_flows.items() if flow.names_language(body)), None)
+    switch = next((code for flow in built.text_flows.values() if (code := flow.language_asked(body)) in built.text_flows), None)
     language = switch or _language_of(body, texter.language, texter.position is None)
     if _twilio_answers(body):  # INFO, or YES from someone who never stopped: Twilio has replied
         return Node("answered-by-twilio"), None, language

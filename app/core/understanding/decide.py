@@ -28,7 +28,9 @@ CLOSE = 0.75  # a runner-up of the same rank within this share of the best is as
 MAX_TEXT = 600
 UNDERSTOOD_CACHE = 4096
 GOODBYE = "command:goodbye"
+MAYBE_END = "maybe_end"
 OPT_OUT = "sms:opt_out"
+THANKS = "sms:thanks"  # thanks beside a request is no request: "thanks, and what does it cost?"
 KINDS: dict[str, MeaningKind] = {"command": "command", "topic": "node", "menu": "node", "question": "question",
                                  "sms": "sms", "language": "language"}
 
@@ -84,7 +86,12 @@ class Understanding:
         self.normaliser = Normaliser(language, concepts.rewrite)
         members: dict[str, list[str]] = {name: list(phrases) for name, phrases in concepts.classes.items()}
         intents: list[Intent] = list(concepts.intents)
+        # A listed phrase that a class of its intent already holds keeps that class's weight ("help" x0.5).
+        covered = {(i.meaning, self.normaliser.phrase_roots(member)) for i in intents for p in i.patterns
+                   for e in p.elements for member in members.get(e.name, ())}
         for intent, phrase, channel in examples:
+            if (intent, self.normaliser.phrase_roots(phrase)) in covered:
+                continue
             name = f"={intent}:{channel}"
             if name not in members:
                 members[name] = []
@@ -139,8 +146,10 @@ class Understanding:
                   if in_topic or channel == "sms" or s.intent != "command:next"]  # at a menu, "more" is a subject's
         if not ranked:
             return NOTHING
-        if len(ranked) > 1:  # a goodbye only when nothing else was said
+        if any(s.intent not in (GOODBYE, MAYBE_END) for s in ranked):  # a goodbye only when nothing else was said
             ranked = [s for s in ranked if s.intent != GOODBYE]
+        elif any(s.intent == GOODBYE for s in ranked):  # "that's all I needed, bye now"
+            ranked = [s for s in ranked if s.intent != MAYBE_END]
         best = ranked[0]
         if best.intent == GOODBYE and not self._only_goodbye(found):
             return NOTHING  # "goodbye to my old drug": more was said, and a call ends only when meant
@@ -164,6 +173,8 @@ class Understanding:
             return 4
         if intent == OPT_OUT:
             return 3
+        if intent == THANKS:
+            return 0
         return 2 if intent.startswith("question:") else 1
 
     def _score(self, pattern: Pattern, found: list[Found]) -> tuple[float, bool]:

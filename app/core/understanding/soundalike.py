@@ -75,13 +75,16 @@ class SoundAlikes:
     def _guess_at(self, words: tuple[str, ...], at: int, out: list[str], guessed: list[bool]) -> int:
         for size in range(min(MAX_JOINED_WORDS, len(words) - at), 0, -1):
             span = words[at:at + size]
-            if CLAUSE in span or all(w in self.known for w in span):
+            if CLAUSE in span:
                 continue
             joined = "".join(span)
-            if size > 1 and joined in self.targets:  # "in fusion": a known word, split by the recogniser
+            # "in fusion", "for get": a word of the line's, split by the recogniser, even into known words.
+            if size > 1 and joined in self.targets and self.targets[joined] != span:
                 out += self.targets[joined]
                 guessed += [False] * len(self.targets[joined])
                 return size
+            if all(w in self.known for w in span):
+                continue
             target = self._guess(joined)
             if target is not None:
                 meant = self.targets[target]
