@@ -142,7 +142,8 @@ def _answer(group: OptOutGroup | None, number: str, body: str, said_in: str) -> 
     texter, limit = _take(number) if number else (Texter(False, None, None), "reply")  # one round trip
     if texter.opted_out:
         return Node("opted-out"), None, said_in
-    switch = next((code for flow in built.text_flows.values() if (code := flow.language_asked(body)) in built.text_flows), None)
+    asked = (flow.language_asked(body) for flow in built.text_flows.values())
+    switch = next((code for code in asked if code in built.text_flows), None)
     language = switch or _language_of(body, texter.language, texter.position is None)
     if _twilio_answers(body):  # INFO, or YES from someone who never stopped: Twilio has replied
         return Node("answered-by-twilio"), None, language
