@@ -27,6 +27,7 @@ class Found:
     negated: bool = False
     first_negated: bool = False
     guesses: int = 0
+    last_negated: bool = False
 
     @property
     def size(self) -> int:
@@ -55,7 +56,9 @@ class ClassIndex:
                 for end in _ends(phrase, roots, start):
                     candidates.append((start, end, frozenset(names)))
         candidates.sort(key=lambda c: (c[0] - c[1], c[0]))
-        taken = [False] * len(roots)
+        # A "not" of several words ("no hace falta", "no need") is never taken apart by a class ("hace").
+        taken = self._long_negators(roots)
+        candidates = [c for c in candidates if not any(taken[c[0]:c[1]])]
         merged: dict[tuple[int, int], set[str]] = {}
         for start, end, owners in candidates:
             if (start, end) in merged:
@@ -65,16 +68,31 @@ class ClassIndex:
                 for at in range(start, end):
                     taken[at] = True
         found = sorted(merged.items())
+        taken = [False] * len(roots)
+        for start, end in merged:
+            taken[start:end] = [True] * (end - start)
         reached = self._reached(roots, taken)
         out = []
         seen_first: set[int] = set()
+        # The last class each "not" reaches: "don't send me the menu" does not want the menu, not all texts.
+        last = {reached[start]: start for (start, _), _names in found if reached[start] >= 0}
         for (start, end), names in found:
             negator = reached[start]
             first = negator >= 0 and negator not in seen_first
             if first:
                 seen_first.add(negator)
-            out.append(Found(frozenset(names), start, end, negator >= 0, first, sum(guessed[start:end])))
+            out.append(Found(frozenset(names), start, end, negator >= 0, first, sum(guessed[start:end]),
+                             negator >= 0 and last[negator] == start))
         return out
+
+    def _long_negators(self, roots: tuple[str, ...]) -> list[bool]:
+        """Where a "not" of several words is."""
+        spans = [False] * len(roots)
+        for at in range(len(roots)):
+            size = self._match(self.negators, roots, at)
+            if size > 1:
+                spans[at:at + size] = [True] * size
+        return spans
 
     def _reached(self, roots: tuple[str, ...], taken: list[bool]) -> list[int]:
         """For each word, the position of the "not" that reaches it, or -1."""
@@ -82,8 +100,8 @@ class ClassIndex:
         at = 0
         while at < len(roots):
             size = self._match(self.negators, roots, at)
-            if not size or any(taken[at:at + size]):
-                at += 1
+            if not size or any(taken[at:at + size]) or self._match(self.breaks, roots, at) >= size:
+                at += 1  # "sino" (but) is a break, though its root is that of "sin" (without)
                 continue
             negator, at = at, at + size
             limit = at + REACH

@@ -106,7 +106,8 @@ class Understanding:
         self.emergencies = {f"question:{q.id}" for q in line.talk.questions.values() if q.emergency}
         vocabulary = [p for name, phrases in members.items() if name not in exact for p in phrases]
         never = [p for name in exact for p in members.get(name, ())]
-        self.sounds = SoundAlikes(self.normaliser, vocabulary, concepts.sounds, never, real_words(line))
+        known = [*real_words(line), *concepts.negators, *concepts.breaks]  # "sino" is no misheard "sano"
+        self.sounds = SoundAlikes(self.normaliser, vocabulary, concepts.sounds, never, known)
         root = self.normaliser.phrase_roots
         roots = {name: [root(p) for p in phrases] for name, phrases in members.items()}
         negators, breaks = [root(n) for n in concepts.negators], [root(b) for b in concepts.breaks]
@@ -182,7 +183,7 @@ class Understanding:
         used: dict[int, Found] = {}
         for element in pattern.elements:
             hits = [f for f in found if element.name in f.classes
-                    and (f.first_negated if element.negated else not f.negated)
+                    and ((f.first_negated and f.last_negated) if element.negated else not f.negated)
                     and not (f.guesses and element.name in self.exact_only)]
             if not hits:
                 return 0.0, False
