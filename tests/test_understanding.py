@@ -100,7 +100,7 @@ def test_a_goodbye_is_never_a_guess(hearing):
 
 def test_not_reaches_only_up_to_a_break(hearing):
     assert hearing.hear("don't slow down, just say it again", True) == Meaning("command", "repeat")
-    assert hearing.hear("I don't need a person", False).kind == "nothing"
+    assert hearing.hear("I don't need a person", False) == Meaning("declined", "command:person")
 
 
 # ----- texts: opting out in plain words -------------------------------------------------------------
@@ -257,5 +257,5 @@ def test_a_second_language_needs_only_its_content_and_a_language_value():
                 jargon={}, sms=SmsContent({}, {}), language="xx", concepts=concepts)
     understanding = Understanding(line, spanish_like)
     assert understanding.meaning("¿Debo dejando mis inyecciones?") == Meaning("question", "cambiar")
-    assert understanding.meaning("no quiero parar la medicina").kind == "nothing"
+    assert understanding.meaning("no quiero parar la medicina").kind == "declined"  # said, not asked
     assert ENGLISH.stemmer != spanish_like.stemmer

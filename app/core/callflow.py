@@ -212,6 +212,8 @@ class CallFlow(Wording):
             if doubt and not self.talk.questions[meaning.name].emergency:
                 return self._confirm(state, Pending("confirm", "question", meaning.name))
             return self._question_turn(state, meaning.name)
+        if meaning.kind == "declined":  # "no need to send me a text": nothing to do, and no miss either
+            return self._prompt_again(state, self.talk.say["end_no"])
         if meaning.kind == "maybe_end" or (meaning.kind == "command" and meaning.name == "goodbye" and doubt):
             return self._confirm(state, Pending("end"))
         if meaning.kind == "command" and is_action(meaning.name):

@@ -129,7 +129,7 @@ class Hearing:
         if said in self.yes or said in self.no or len(said.split()) < 2:
             return None
         meaning = self.hear(said.split(maxsplit=1)[1], False)
-        return None if meaning.kind == "nothing" else meaning
+        return None if meaning.kind in ("nothing", "declined") else meaning
 
     def alone_meaning(self, words: str) -> Meaning | None:
         """The meaning of words that count only as the whole answer, filler words aside."""
@@ -152,8 +152,8 @@ _MADE: dict[int, tuple[weakref.ref[Line], Hearing]] = {}
 
 def understood(meaning: Meaning) -> str:
     """The intent a meaning stands for, as counted and benchmarked: "command:repeat", "topic:risks", "nothing"."""
-    if meaning.kind in ("nothing", "maybe_end"):
-        return meaning.kind
+    if meaning.kind in ("nothing", "maybe_end", "declined"):
+        return "nothing" if meaning.kind == "declined" else meaning.kind
     kind = "topic" if meaning.kind == "node" else meaning.kind
     return f"{kind}:{meaning.name}"
 

@@ -9,7 +9,7 @@ weak one, or two close ones, are not, and the call flow asks before acting on th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Iterable, Literal
 
@@ -20,7 +20,7 @@ from app.core.understanding.classes import ClassIndex, Found
 from app.core.understanding.normalise import Normaliser
 from app.core.understanding.soundalike import SoundAlikes
 
-MeaningKind = Literal["command", "node", "question", "maybe_end", "nothing", "sms", "language"]
+MeaningKind = Literal["command", "node", "question", "maybe_end", "nothing", "sms", "language", "declined"]
 Channel = Literal["voice", "sms"]
 GUESS_WEIGHT = 0.7  # a word found by sound or spelling counts this much
 WEAK = 0.75  # a best score below this is asked about
@@ -38,7 +38,8 @@ KINDS: dict[str, MeaningKind] = {"command": "command", "topic": "node", "menu": 
 @dataclass(frozen=True)
 class Meaning:
     """What words mean: a command, a node (topic or menu), a personal question, a possible goodbye, a
-    text-message request (sms: opt_out, maybe_opt_out, start, help, more, menu), another language, or
+    text-message request (sms: opt_out, maybe_opt_out, start, help, more, menu), another language, a
+    request said not to be wanted (declined: "no need to send me a text", named by what it declines), or
     nothing. `sure` is False when the line should ask before acting on it."""
 
     kind: MeaningKind
@@ -146,7 +147,7 @@ class Understanding:
         ranked = [s for s in self._ranked(found, channel)
                   if in_topic or channel == "sms" or s.intent != "command:next"]  # at a menu, "more" is a subject's
         if not ranked:
-            return NOTHING
+            return self._declined(found, channel, in_topic)
         if any(s.intent not in (GOODBYE, MAYBE_END) for s in ranked):  # a goodbye only when nothing else was said
             ranked = [s for s in ranked if s.intent != GOODBYE]
         elif any(s.intent == GOODBYE for s in ranked):  # "that's all I needed, bye now"
@@ -163,6 +164,14 @@ class Understanding:
         runner_up = others[0] if others else None
         close = runner_up is not None and runner_up.rank == best.rank and runner_up.score >= CLOSE * best.score
         return Meaning.of(best.intent, sure=best.score >= WEAK and not best.guessed and not close)
+
+    def _declined(self, found: list[Found], channel: Channel, in_topic: bool) -> Meaning:
+        """What a caller said they do not want, when that is all they said; else nothing."""
+        if not any(f.negated for f in found):
+            return NOTHING
+        plain = [replace(f, negated=False, first_negated=False, last_negated=False) for f in found]
+        ranked = [s for s in self._ranked(plain, channel) if in_topic or s.intent != "command:next"]
+        return Meaning("declined", ranked[0].intent) if ranked else NOTHING
 
     def _only_goodbye(self, found: list[Found]) -> bool:
         """Whether nothing the line knows comes after the goodbye ("ok that's all, bye" but not "bye to my drug")."""
