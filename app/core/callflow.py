@@ -139,6 +139,8 @@ class CallFlow(Wording):
         else:
             answer = {self.keys["yes"]: "yes", self.keys["no"]: "no"}.get(key) or self.hearing.yes_or_no(words)
         instead = self.hearing.said_instead(words) if words else None
+        if instead == Meaning("command", "repeat") and pending.kind in ("confirm", "end"):
+            return self._prompt_again(state)  # "no, just say the question again"
         if instead is not None and (answer == "no" or self._is_emergency(instead)):
             return None  # "no, I asked what it costs", "yes, and I have a fever": what they asked for instead
         if answer is None:
