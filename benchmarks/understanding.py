@@ -225,6 +225,7 @@ def main() -> None:
     args = parser.parse_args()
     files = args.corpus or sorted(HERE.glob("*.yaml"))
     runners: dict[str, tuple[Runner, float]] = {}
+    summary: list[tuple[str, int, int, int]] = []
     served = sorted(p.name for p in (PROJECT_ROOT / "content").iterdir() if (p / "line.yaml").exists())
     for file in files:
         language = file.stem.rsplit("-", 1)[-1]
@@ -244,6 +245,13 @@ def main() -> None:
         emergencies = {f"question:{q.id}" for q in runner.line.talk.questions.values() if q.emergency}
         results = [runner.run(case) for case in cases]
         report(file.name, results, emergencies, start_up, args.verbose)
+        summary.append((file.name, len(results), sum(r.right for r in results),
+                        sum(dangerous(r, emergencies) is not None for r in results)))
+    if len(summary) > 1:
+        print("\n== summary")
+        print(f"{'file':32} {'utterances':>10} {'right %':>8} {'dangerous':>9}")
+        for name, count, right, danger in summary:
+            print(f"{name:32} {count:10} {100 * right / count:8.1f} {danger:9}")
 
 
 if __name__ == "__main__":
