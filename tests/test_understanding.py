@@ -259,3 +259,19 @@ def test_a_second_language_needs_only_its_content_and_a_language_value():
     assert understanding.meaning("¿Debo dejando mis inyecciones?") == Meaning("question", "cambiar")
     assert understanding.meaning("no quiero parar la medicina").kind == "declined"  # said, not asked
     assert ENGLISH.stemmer != spanish_like.stemmer
+
+
+@pytest.mark.parametrize("message", ["STPO", "SSTOP", "stoo", "STOP STOP", "STOP thanks", "Stop please"])
+def test_an_opt_out_mistyped_or_with_courtesy_words_is_a_stop(texts, message):
+    assert texts.opt_out_group(message) == "stop"
+
+
+@pytest.mark.parametrize("message", ["SHOP", "spot", "step", "tops", "stop ocrevus"])
+def test_a_real_word_near_stop_is_no_opt_out(texts, message):
+    assert texts.opt_out_group(message) != "stop"
+
+
+@pytest.mark.parametrize("text", ["my wife's lips look kind of blue", "my chest is all tight and I'm scared",
+                                  "his speech is all jumbled since this morning"])
+def test_a_part_of_the_body_and_something_wrong_with_it_is_an_emergency(hearing, text):
+    assert hearing.hear(text, False) == Meaning("question", "unwell")

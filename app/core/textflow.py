@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from rapidfuzz.distance import OSA
+
 from app.core.content import MAIN_MENU, Line
 from app.core.hearing import Hearing, Meaning, understood
 from app.core.language import fold_accents
@@ -24,6 +26,8 @@ MAX_SWITCH_WORDS = 8  # "can you go back to English" switches; a longer sentence
 KEYWORD_WEIGHT, SYNONYM_WEIGHT = 2, 1
 # A near miss of MORE ("MROE", "MOER") needs at least this many letters; "M" alone is a keyword.
 MIN_NEAR_MORE = 3
+MIN_NEAR_STOP = 4  # "TOP" or "SOP" is too short to be taken for STOP
+REAL_WORD_ZIPF = 2.0  # a word met less often than this (wordfreq's scale) is no word of the language
 
 
 @dataclass(frozen=True)
@@ -92,8 +96,28 @@ class TextFlow:
                 return group
         if not text:
             return "help" if "?" in message else None  # "?" alone asks what this is
+        if self._misspelt_stop(text):
+            return "stop"
         meaning = self.hearing.read(message)  # an opt-out even on a doubt: one missed is worse than one asked
         return next((g for g in OPT_OUT_GROUPS if (meaning.kind, meaning.name) == ("sms", SMS_GROUPS[g])), None)
+
+    def _misspelt_stop(self, text: str) -> bool:
+        """STOP said twice or with courtesy words ("STOP STOP", "STOP porfa"), or one word a slip of a finger
+        from an opt-out word ("STPO", "SSTOP", "STOO") that is no word of the language's ("SHOP", "SPOT"):
+        carriers ask that an opt-out by any reasonable means be honoured."""
+        words = text.split()
+        stops = [w for w in self.line.sms.keywords["stop"] if " " not in w and len(w) >= MIN_NEAR_STOP]
+        if len(words) > 1:  # "STOP STOP", or STOP with only courtesy words ("STOP porfa", "STOP thanks")
+            said = self.hearing.normalize(text)
+            return words[0] in self.line.sms.keywords["stop"] and (
+                len(set(words)) == 1 or self.hearing.without_fillers(said) == said.split()[0])
+        word = words[0]
+        if len(word) < MIN_NEAR_STOP or not word.isalpha() or self.knows_word(word):
+            return False
+        if not any(OSA.distance(word, stop) <= 1 or sorted(word) == sorted(stop) for stop in stops):
+            return False
+        from wordfreq import zipf_frequency  # only for a near miss: loading its lists takes a tenth of a second
+        return zipf_frequency(word.lower(), self.line.lang.wordfreq) < REAL_WORD_ZIPF
 
     def names_language(self, message: str) -> bool:
         """Whether a whole message names this line's language ("ESPAÑOL", "SPANISH"): a switch to it."""

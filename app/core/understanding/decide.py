@@ -108,7 +108,7 @@ class Understanding:
         vocabulary = [p for name, phrases in members.items() if name not in exact for p in phrases]
         never = [p for name in exact for p in members.get(name, ())]
         known = [*real_words(line), *concepts.negators, *concepts.breaks]  # "sino" is no misheard "sano"
-        self.sounds = SoundAlikes(self.normaliser, vocabulary, concepts.sounds, never, known)
+        self.sounds = SoundAlikes(self.normaliser, vocabulary, concepts.sounds, never, known, concepts.negators)
         root = self.normaliser.phrase_roots
         roots = {name: [root(p) for p in phrases] for name, phrases in members.items()}
         negators, breaks = [root(n) for n in concepts.negators], [root(b) for b in concepts.breaks]

@@ -16,6 +16,7 @@ from app.core.understanding.normalise import CLAUSE, Normaliser
 SPELLING_SIMILARITY = 0.8
 SOUND_SIMILARITY = 0.61  # "favor" is not "fever"
 MIN_GUESS_LETTERS = 4  # "by" is never guessed to be "bye"
+MIN_JOINED_LETTERS = 5  # "some one" is not joined into "someone"; "pue do" is joined into "puedo"
 MAX_JOINED_WORDS = 3  # "represent a tive" -> representative
 MAX_HEARD_WORDS = 3
 MAX_REMEMBERED = 20000  # guesses kept: the same few misheard words come again and again
@@ -25,8 +26,10 @@ class SoundAlikes:
     """Replaces misheard and misspelt forms by the line's words; says which words were guesses."""
 
     def __init__(self, normaliser: Normaliser, vocabulary: Iterable[str], sounds: Mapping[str, tuple[str, ...]],
-                 never_guessed: Iterable[str] = (), real_words: Iterable[str] = ()):
-        """`real_words` are spelt right (the line's own texts use them): they are never guessed to be others."""
+                 never_guessed: Iterable[str] = (), real_words: Iterable[str] = (), kept: Iterable[str] = ()):
+        """`real_words` are spelt right (the line's own texts use them): they are never guessed to be others;
+        `kept` words ("not", "no") are never part of a guess at several words."""
+        self.kept = {w for phrase in kept for w in normaliser.words(phrase) if " " not in phrase.strip()}
         self.heard: dict[tuple[str, ...], tuple[str, ...]] = {}
         for word, forms in sounds.items():
             meant = tuple(normaliser.words(word))
@@ -34,6 +37,7 @@ class SoundAlikes:
                 self.heard[tuple(normaliser.words(form))] = meant
         self.known: set[str] = set()
         self.targets: dict[str, tuple[str, ...]] = {}
+        self.joins: dict[str, tuple[str, ...]] = {}
         blocked = {tuple(normaliser.words(p)) for p in never_guessed}
         for phrase in vocabulary:
             words = tuple(w for w in normaliser.words(phrase) if w != CLAUSE and w != "*")
@@ -41,6 +45,8 @@ class SoundAlikes:
             joined = "".join(words)
             if 0 < len(words) <= 2 and len(joined) >= MIN_GUESS_LETTERS and words not in blocked:
                 self.targets.setdefault(joined, words)
+            if words not in blocked:  # "pue do" -> puedo, "res pirar" -> respirar: any long word of a phrase
+                self.joins.update((w, (w,)) for w in words if len(w) >= MIN_JOINED_LETTERS)
         self.known.update(w for text in real_words for w in normaliser.words(text))
         self.by_sound: dict[str, list[str]] = {}
         self.by_length: dict[int, list[str]] = {}
@@ -73,26 +79,29 @@ class SoundAlikes:
         return 0
 
     def _guess_at(self, words: tuple[str, ...], at: int, out: list[str], guessed: list[bool]) -> int:
-        for size in range(min(MAX_JOINED_WORDS, len(words) - at), 0, -1):
-            span = words[at:at + size]
-            if CLAUSE in span:
-                continue
+        spans = [words[at:at + size] for size in range(min(MAX_JOINED_WORDS, len(words) - at), 0, -1)]
+        spans = [span for span in spans if CLAUSE not in span]
+        # First a word split by the recogniser, joined back exactly ("in fusion", "for get", "pue do"), before
+        # any guess: a guess at three words together could swallow one of them ("no pue do" is no "no pedi").
+        for span in spans[:-1] if spans and len(spans[-1]) == 1 else spans:
             joined = "".join(span)
-            # "in fusion", "for get": a word of the line's, split by the recogniser, even into known words.
-            if size > 1 and joined in self.targets and self.targets[joined] != span:
-                out += self.targets[joined]
-                guessed += [False] * len(self.targets[joined])
-                return size
-            if all(w in self.known for w in span):
-                continue
-            target = self._guess(joined)
+            all_known = all(w in self.known for w in span)
+            meant = self.targets.get(joined) or (None if all_known else self.joins.get(joined))
+            if meant is not None and meant != span:
+                out += meant
+                guessed += [False] * len(meant)
+                return len(span)
+        for span in spans:
+            if all(w in self.known for w in span) or (len(span) > 1 and any(w in self.kept for w in span)):
+                continue  # a "not" is never swallowed by a guess at the words around it
+            target = self._guess("".join(span))
             if target is not None:
                 meant = self.targets[target]
                 out += meant
                 # Only the words that changed are guesses: in "side affects", "side" was heard right.
-                same = len(meant) == size
+                same = len(meant) == len(span)
                 guessed += [not (same and w == span[i]) for i, w in enumerate(meant)]
-                return size
+                return len(span)
         return 0
 
     def _guess(self, joined: str) -> str | None:
