@@ -99,6 +99,9 @@ class Runner:
             return ("no" if said_no else "yes") if node.id == CONFIRM_TARGET else f"topic:{node.id}", False
         if node.kind == "question":
             return f"question:{node.id}", False
+        if before.pending and before.pending.kind == "confirm" and node.kind == "confirm" and \
+                turn.state and turn.state.pending == before.pending:
+            return "command:repeat", False  # the same question asked again
         if node.kind == "confirm":
             if node.id == "end":
                 return "maybe_end", False
@@ -128,7 +131,8 @@ class Runner:
 
     def _text(self, text: str) -> str:
         # A whole message naming another language ("ESPAÑOL") switches the texter to it (app/web/sms.py).
-        switch = next((code for flow in (self.texts, *self.switches) if (code := flow.language_asked(text))), None)
+        asked = [self.texts.language_asked(text), *(flow.language_asked(text, read=False) for flow in self.switches)]
+        switch = next((code for code in asked if code), None)
         if switch:
             return LANGUAGE_COMMANDS.get(switch, "nothing")
         group = self.texts.opt_out_group(text)

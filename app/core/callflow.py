@@ -138,7 +138,7 @@ class CallFlow(Wording):
                 "no" if self.hearing.yes_or_no(words) == "no" else None)
         else:
             answer = {self.keys["yes"]: "yes", self.keys["no"]: "no"}.get(key) or self.hearing.yes_or_no(words)
-        instead = self.hearing.said_instead(words) if words else None
+        instead = self.hearing.said_instead(heard.value[:MAX_SPEECH_CHARS]) if words else None
         if instead == Meaning("command", "repeat") and pending.kind in ("confirm", "end"):
             return self._prompt_again(state)  # "no, just say the question again"
         if instead is not None and (answer == "no" or self._is_emergency(instead)):

@@ -122,13 +122,15 @@ class Hearing:
         first = words.split()[0] if words else ""
         return "yes" if first in self.yes else "no" if first in self.no else None
 
-    def said_instead(self, words: str) -> Meaning | None:
+    def said_instead(self, answer: str) -> Meaning | None:
         """What else an answer to "Is that right?" asks for ("no, I asked what it costs"), if anything: the
-        words after its first, unless the whole answer is a yes or a no."""
-        said = self.without_fillers(words)
-        if said in self.yes or said in self.no or len(said.split()) < 2:
+        words after its first (commas kept: "no, I don't want more, hang up"), unless the whole answer is a
+        yes or a no."""
+        said = self.without_fillers(self.normalize(answer))
+        rest = answer.split(maxsplit=1)
+        if said in self.yes or said in self.no or len(said.split()) < 2 or len(rest) < 2:
             return None
-        meaning = self.hear(said.split(maxsplit=1)[1], False)
+        meaning = self.hear(rest[1], False)
         return None if meaning.kind in ("nothing", "declined") else meaning
 
     def alone_meaning(self, words: str) -> Meaning | None:

@@ -123,12 +123,13 @@ class TextFlow:
         """Whether a whole message names this line's language ("ESPAÑOL", "SPANISH"): a switch to it."""
         return normalize_sms(message) in self.language_names
 
-    def language_asked(self, message: str) -> str | None:
-        """The language a message asks for: a whole message naming this line's language ("ESPAÑOL"), or a
-        short one asking for any in this line's words ("spanish pls", "en inglés por favor")."""
+    def language_asked(self, message: str, read: bool = True) -> str | None:
+        """The language a message asks for: a whole message naming this line's language ("ESPAÑOL"), or, if
+        `read` (the texter's own language), a short one asking for any in its words ("spanish pls", "en
+        inglés por favor"; never "don't send it in Spanish", as another language's words might read it)."""
         if self.names_language(message):
             return self.line.language
-        if len(normalize_sms(message).split()) <= MAX_SWITCH_WORDS:
+        if read and len(normalize_sms(message).split()) <= MAX_SWITCH_WORDS:
             meaning = self.hearing.read(message)
             if meaning.kind == "language" and meaning.sure:
                 return meaning.name

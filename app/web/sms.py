@@ -142,7 +142,8 @@ def _answer(group: OptOutGroup | None, number: str, body: str, said_in: str) -> 
     texter, limit = _take(number) if number else (Texter(False, None, None), "reply")  # one round trip
     if texter.opted_out:
         return Node("opted-out"), None, said_in
-    asked = (flow.language_asked(body) for flow in built.text_flows.values())
+    own = texter.language if texter.language in built.text_flows else built.default
+    asked = (flow.language_asked(body, read=code == own) for code, flow in built.text_flows.items())
     switch = next((code for code in asked if code in built.text_flows), None)
     language = switch or _language_of(body, texter.language, texter.position is None)
     if _twilio_answers(body):  # INFO, or YES from someone who never stopped: Twilio has replied

@@ -64,6 +64,7 @@ class Scored:
     score: float
     rank: int
     guessed: bool = False
+    start: int = 0  # where its first word is: of two equal meanings, the one said first is the request
 
 
 def real_words(line: Line) -> list[str]:
@@ -102,6 +103,9 @@ class Understanding:
         exact = set(concepts.exact_only) | {e.name for i in intents if i.meaning == GOODBYE
                                             for p in i.patterns for e in p.elements}
         self.exact_only = frozenset(exact)
+        # A goodbye may be followed by words that end a call too ("bye, we're done here").
+        self.ending = self.exact_only | {e.name for i in intents if i.meaning == MAYBE_END
+                                         for p in i.patterns for e in p.elements}
         self.intents = {channel: tuple(i for i in intents if i.channel in (channel, "any"))
                         for channel in ("voice", "sms")}
         self.emergencies = {f"question:{q.id}" for q in line.talk.questions.values() if q.emergency}
@@ -137,10 +141,10 @@ class Understanding:
         best: dict[str, Scored] = {}
         for intent in self.intents[channel]:
             for pattern in intent.patterns:
-                score, guessed = self._score(pattern, found)
+                score, guessed, start = self._score(pattern, found)
                 if score > 0 and (intent.meaning not in best or score > best[intent.meaning].score):
-                    best[intent.meaning] = Scored(intent.meaning, score, self._rank(intent.meaning), guessed)
-        return sorted(best.values(), key=lambda s: (-s.rank, -s.score, s.intent))
+                    best[intent.meaning] = Scored(intent.meaning, score, self._rank(intent.meaning), guessed, start)
+        return sorted(best.values(), key=lambda s: (-s.rank, -s.score, s.start, s.intent))
 
     def _meaning(self, text: str, channel: Channel = "voice", in_topic: bool = False) -> Meaning:
         found = self.found(text, channel)
@@ -176,7 +180,7 @@ class Understanding:
     def _only_goodbye(self, found: list[Found]) -> bool:
         """Whether nothing the line knows comes after the goodbye ("ok that's all, bye" but not "bye to my drug")."""
         first = min((f.start for f in found if f.classes & self.exact_only), default=0)
-        return not any(f.start > first and not f.classes & self.exact_only for f in found)
+        return not any(f.start > first and not f.classes & self.ending for f in found)
 
     def _rank(self, intent: str) -> int:
         if intent in self.emergencies:
@@ -187,15 +191,16 @@ class Understanding:
             return 0
         return 2 if intent.startswith("question:") else 1
 
-    def _score(self, pattern: Pattern, found: list[Found]) -> tuple[float, bool]:
-        """A pattern's score in a message (0 when a class is missing), and whether only guesses made it."""
+    def _score(self, pattern: Pattern, found: list[Found]) -> tuple[float, bool, int]:
+        """A pattern's score in a message (0 when a class is missing), whether only guesses made it, and
+        where its first word is."""
         used: dict[int, Found] = {}
         for element in pattern.elements:
             hits = [f for f in found if element.name in f.classes
                     and ((f.first_negated and f.last_negated) if element.negated else not f.negated)
                     and not (f.guesses and element.name in self.exact_only)]
             if not hits:
-                return 0.0, False
+                return 0.0, False, 0
             used.update((f.start, f) for f in hits)
         score = pattern.weight * sum(f.size - f.guesses * (1 - GUESS_WEIGHT) for f in used.values())
-        return score, all(f.guesses == f.size for f in used.values())
+        return score, all(f.guesses == f.size for f in used.values()), min(used)
