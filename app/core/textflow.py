@@ -21,7 +21,7 @@ SMS_GROUPS: dict[OptOutGroup, str] = {"stop": "opt_out", "start": "start", "help
 FUZZY_CUTOFF = 0.75
 # Only a short message is read for topic words: a long one is a question, read whole for that.
 MAX_WORDS_READ = 8
-MAX_SWITCH_WORDS = 8  # "can you go back to English" switches; a longer sentence that mentions Spanish does not
+MAX_SWITCH_WORDS = 10  # "can you go back to English" switches; a longer sentence that mentions Spanish does not
 # Keywords outweigh synonyms when a sentence holds words of two topics.
 KEYWORD_WEIGHT, SYNONYM_WEIGHT = 2, 1
 # A near miss of MORE ("MROE", "MOER") needs at least this many letters; "M" alone is a keyword.
