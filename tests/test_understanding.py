@@ -275,3 +275,19 @@ def test_a_real_word_near_stop_is_no_opt_out(texts, message):
                                   "his speech is all jumbled since this morning"])
 def test_a_part_of_the_body_and_something_wrong_with_it_is_an_emergency(hearing, text):
     assert hearing.hear(text, False) == Meaning("question", "unwell")
+
+
+@pytest.mark.parametrize("text, meaning", [
+    ("slower, no wait, I mean faster", Meaning("command", "faster")),
+    ("the trials, no, I mean the news from the trials", Meaning("node", "car-t-for-ms-today")),
+])
+def test_after_a_correction_what_was_meant_counts(hearing, text, meaning):
+    assert hearing.hear(text, True) == meaning
+
+
+def test_an_emergency_before_a_correction_is_still_answered(hearing):
+    assert hearing.hear("I have a fever, no wait, I mean the side effects", False) == Meaning("question", "unwell")
+
+
+def test_already_knowing_a_subject_is_no_request_for_it(hearing):
+    assert hearing.hear("I already know what CAR-T is", False).kind == "declined"

@@ -60,6 +60,7 @@ class Concepts:
     exact_only: tuple[str, ...] = ()  # classes never reached by a guess (goodbye)
     classes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     intents: tuple[Intent, ...] = ()
+    corrections: tuple[str, ...] = ()  # "I mean", "no wait": what comes after is what was meant
 
 
 def parse_pattern(text: str) -> Pattern | str:
@@ -136,12 +137,14 @@ def build_concepts(file: str, data: Any, lines: Mapping[str, int], known: Mappin
     negation = mapping("negation")
     negators = words(negation.get("before"), "negation.before") if negation else ()
     breaks = words(negation.get("breaks"), "negation.breaks") if negation else ()
+    corrections = words(negation.get("corrections"), "negation.corrections") if negation and \
+        "corrections" in negation else ()
     exact_only = words(data["exact_only"], "exact_only") if "exact_only" in data else ()
     for name in exact_only:
         if name not in classes:
             error("exact_only", f"there is no class called '{name}'")
     intents = _intents(data.get("intents"), classes, known, error)
-    return Concepts(rewrite, sounds, negators, breaks, exact_only, classes, intents)
+    return Concepts(rewrite, sounds, negators, breaks, exact_only, classes, intents, corrections)
 
 
 def _intents(raw: Any, classes: Mapping[str, tuple[str, ...]], known: Mapping[str, Collection[str]],

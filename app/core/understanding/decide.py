@@ -17,7 +17,7 @@ from app.core.content import Line
 from app.core.content.concepts import Element, Intent, Pattern
 from app.core.language import Language
 from app.core.understanding.classes import ClassIndex, Found
-from app.core.understanding.normalise import Normaliser
+from app.core.understanding.normalise import CLAUSE, Normaliser
 from app.core.understanding.soundalike import SoundAlikes
 
 MeaningKind = Literal["command", "node", "question", "maybe_end", "nothing", "sms", "language", "declined"]
@@ -109,6 +109,8 @@ class Understanding:
         self.intents = {channel: tuple(i for i in intents if i.channel in (channel, "any"))
                         for channel in ("voice", "sms")}
         self.emergencies = {f"question:{q.id}" for q in line.talk.questions.values() if q.emergency}
+        self.emergency_classes = frozenset(e.name for i in intents if i.meaning in self.emergencies
+                                           for p in i.patterns for e in p.elements)
         vocabulary = [p for name, phrases in members.items() if name not in exact for p in phrases]
         never = [p for name in exact for p in members.get(name, ())]
         known = [*real_words(line), *concepts.negators, *concepts.breaks]  # "sino" is no misheard "sano"
@@ -116,6 +118,8 @@ class Understanding:
         root = self.normaliser.phrase_roots
         roots = {name: [root(p) for p in phrases] for name, phrases in members.items()}
         negators, breaks = [root(n) for n in concepts.negators], [root(b) for b in concepts.breaks]
+        self.corrections = [tuple(w for w in self.normaliser.words(c) if w != CLAUSE) for c in concepts.corrections]
+        self.negator_words = {tuple(self.normaliser.words(n)) for n in concepts.negators}
         # Each channel finds only its own classes: a voice command's phrase never hides a texter's words.
         self.index = {channel: ClassIndex({name: roots[name] for name in _classes(self.intents[channel])},
                                           negators, breaks) for channel in ("voice", "sms")}
@@ -129,9 +133,25 @@ class Understanding:
         return self._meaning(text, channel, in_topic)
 
     def found(self, text: str, channel: Channel = "voice") -> list[Found]:
-        """The classes found in a text (the benchmark and tests use it to explain a decision)."""
+        """The classes found in a text (the benchmark and tests use it to explain a decision); after a
+        correction ("slower, no wait, I mean faster"), only those after it if it names any."""
         words, guessed = self.sounds.find(self.normaliser.words(text[:MAX_TEXT]))
-        return self.index[channel].find(self.normaliser.roots(words), guessed)
+        found = self.index[channel].find(self.normaliser.roots(words), guessed)
+        cut = self._corrected_at(words)
+        if not cut or any(f.classes & self.emergency_classes for f in found):
+            return found  # an emergency said before a correction is still answered first
+        return [f for f in found if f.start >= cut] or found
+
+    def _corrected_at(self, words: tuple[str, ...]) -> int:
+        """Where what the caller meant begins after their last correction ("I mean", or a lone "no,"), or 0."""
+        cut = 0
+        for at in range(len(words)):
+            size = next((len(c) for c in self.corrections if words[at:at + len(c)] == c), 0)
+            alone = 0 < at < len(words) - 1 and words[at - 1] == CLAUSE and words[at + 1] == CLAUSE and \
+                (words[at],) in self.negator_words
+            if size or alone:
+                cut = at + (size or 1)
+        return cut
 
     def scores(self, text: str, channel: Channel = "voice") -> list[Scored]:
         """Every intent found in a text, best first."""
