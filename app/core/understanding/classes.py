@@ -56,9 +56,12 @@ class ClassIndex:
                 for end in _ends(phrase, roots, start):
                     candidates.append((start, end, frozenset(names)))
         candidates.sort(key=lambda c: (c[0] - c[1], c[0]))
-        # A "not" of several words ("no hace falta", "no need") is never taken apart by a class ("hace").
-        taken = self._long_negators(roots)
-        candidates = [c for c in candidates if not any(taken[c[0]:c[1]])]
+        # A "not" of several words ("no hace falta", "no need") is never taken apart by a class ("hace"),
+        # though a class may hold it whole ("ya no quiero oír más").
+        spans = self._long_negators(roots)
+        candidates = [c for c in candidates if not any(c[0] < end and start < c[1] and not c[0] <= start < end <= c[1]
+                                                       for start, end in spans)]
+        taken = [False] * len(roots)
         merged: dict[tuple[int, int], set[str]] = {}
         for start, end, owners in candidates:
             if (start, end) in merged:
@@ -85,14 +88,10 @@ class ClassIndex:
                              negator >= 0 and last[negator] == start))
         return out
 
-    def _long_negators(self, roots: tuple[str, ...]) -> list[bool]:
-        """Where a "not" of several words is."""
-        spans = [False] * len(roots)
-        for at in range(len(roots)):
-            size = self._match(self.negators, roots, at)
-            if size > 1:
-                spans[at:at + size] = [True] * size
-        return spans
+    def _long_negators(self, roots: tuple[str, ...]) -> list[tuple[int, int]]:
+        """Where each "not" of several words is."""
+        sizes = ((at, self._match(self.negators, roots, at)) for at in range(len(roots)))
+        return [(at, at + size) for at, size in sizes if size > 1]
 
     def _reached(self, roots: tuple[str, ...], taken: list[bool]) -> list[int]:
         """For each word, the position of the "not" that reaches it, or -1."""

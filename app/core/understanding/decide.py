@@ -143,12 +143,12 @@ class Understanding:
         return [f for f in found if f.start >= cut] or found
 
     def _corrected_at(self, words: tuple[str, ...]) -> int:
-        """Where what the caller meant begins after their last correction ("I mean", or a lone "no,"), or 0."""
+        """Where what the caller meant begins after their last correction ("I mean", or "no," after words), or 0."""
         cut = 0
         for at in range(len(words)):
             size = next((len(c) for c in self.corrections if words[at:at + len(c)] == c), 0)
-            alone = 0 < at < len(words) - 1 and words[at - 1] == CLAUSE and words[at + 1] == CLAUSE and \
-                (words[at],) in self.negator_words
+            # "Spanish, no, English" and "a la lista no, al menú": a lone "no" before a comma.
+            alone = 0 < at < len(words) - 1 and words[at + 1] == CLAUSE and (words[at],) in self.negator_words
             if size or alone:
                 cut = at + (size or 1)
         return cut
