@@ -12,7 +12,7 @@ from typing import Iterable, Mapping
 
 from app.core.understanding.normalise import CLAUSE
 
-REACH = 6  # "no need to send me a text": "text" is still not wanted
+REACH = 8  # "no need to send me a text": "text" is still not wanted
 WILDCARD_MAX = 2
 
 

@@ -172,7 +172,8 @@ class Understanding:
                   if in_topic or channel == "sms" or s.intent != "command:next"]  # at a menu, "more" is a subject's
         if not ranked:
             return self._declined(found, channel, in_topic)
-        if any(s.intent not in (GOODBYE, MAYBE_END) for s in ranked):  # a goodbye only when nothing else was said
+        # A goodbye only when nothing else was said, or nothing but a weak word ("thanks for your help, goodbye").
+        if any(s.intent not in (GOODBYE, MAYBE_END) and s.score >= WEAK for s in ranked):
             ranked = [s for s in ranked if s.intent != GOODBYE]
         elif any(s.intent == GOODBYE for s in ranked):  # "that's all I needed, bye now"
             ranked = [s for s in ranked if s.intent != MAYBE_END]
