@@ -80,7 +80,8 @@ class SoundAlikes:
 
     def _guess_at(self, words: tuple[str, ...], at: int, out: list[str], guessed: list[bool]) -> int:
         spans = [words[at:at + size] for size in range(min(MAX_JOINED_WORDS, len(words) - at), 0, -1)]
-        spans = [span for span in spans if CLAUSE not in span]
+        # A number is never part of a guess: "39 de fiebre" is no misheard "da fiebre".
+        spans = [span for span in spans if CLAUSE not in span and not any(c.isdigit() for w in span for c in w)]
         # First a word split by the recogniser, joined back exactly ("in fusion", "for get", "pue do"), before
         # any guess: a guess at three words together could swallow one of them ("no pue do" is no "no pedi").
         for span in spans[:-1] if spans and len(spans[-1]) == 1 else spans:
