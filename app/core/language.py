@@ -167,6 +167,8 @@ def _normalized(text: str, letters: str) -> str:
 
 def fold_accents(text: str, keep: str = "") -> str:
     """Text without accents: "cómo" -> "como"; a letter in `keep` ("ñ") stays as it is."""
+    if text.isascii():  # most messages and speech: nothing to fold
+        return text
     return "".join(ch if ch in keep else "".join(c for c in unicodedata.normalize("NFKD", ch)
                                                   if not unicodedata.combining(c)) for ch in text)
 

@@ -15,6 +15,7 @@ import hmac
 import logging
 import os
 import threading
+import time
 import weakref
 from pathlib import Path
 from typing import Any, Callable, Literal, TypeVar
@@ -27,6 +28,7 @@ from app.core.events import Channel, Event, Tally
 from app.store.connection import DEFAULT, Timeouts, make_engine, sqlite_path
 from app.store.guard import Guard, SchemaNotReady, Unavailable, describe
 from app.store.journal import StopJournal
+from app.store.later import WRITE_EVERY, Later, Row, Writer
 from app.store.schema import SCHEMA_REVISION, metadata, opt_outs, sms_positions, usage_counts
 from app.store.texters import TexterRows
 from app.store.usage import UsageCounts, read_tally, stored_name
@@ -60,6 +62,8 @@ class Store(TexterRows):
         self.guard = Guard(timeouts.call if self._file is None else 0)
         self.journal = StopJournal(journal)
         self.usage = UsageCounts()
+        self.later = Later()
+        self._flushing = threading.Lock()  # one flush of the waiting writes at a time, so an older one never lands last
         self._secret = hash_secret.encode()
         self._inode: int | None = None
         self._schema_ok = False
@@ -123,6 +127,8 @@ class Store(TexterRows):
 
     def _write_stops(self, keys: list[str]) -> None:
         """Record opt-outs (idempotent) and forget those texters' places, synced to disk on SQLite."""
+        for key in keys:  # a place waiting to be written would come back after the STOP cleared it
+            self.later.drop(key, ("sms_positions",))
         with self.engine.connect() as conn:
             if conn.dialect.name == "sqlite":
                 conn.exec_driver_sql("PRAGMA synchronous=FULL")  # an opt-out must survive a power cut too
@@ -188,6 +194,37 @@ class Store(TexterRows):
                 return self._opted_out(conn, key)
 
         return self._call(read)
+
+    # --- writes no request waits for -------------------------------------------------------
+
+    def defer(self, table: str, key: str, values: Row, writer: Writer) -> None:
+        """Write these values of a row later, with the others waiting (see later.py): no round trip now."""
+        self.later.put(table, key, values, writer)
+        self._start_worker()
+
+    def flush_writes(self) -> int:
+        """Write every row waiting, in one transaction; how many. When the database refuses, they wait for the next."""
+        with self._flushing:
+            batch = self.later.take()
+            if not batch:
+                return 0
+
+            def write() -> None:
+                with self.engine.begin() as conn:
+                    for writer, rows in batch:
+                        writer(conn, rows)
+
+            try:
+                self._call(write)
+            except Exception:
+                self.later.put_back(batch)
+                raise
+            return sum(len(rows) for _, rows in batch)
+
+    def written(self, table: str, key: str) -> None:
+        """Before reading a row: write it first if it waits here (a worker always reads its own writes)."""
+        if self.later.waiting(table, key) is not None:
+            self.flush_writes()
 
     # --- anonymous counts ------------------------------------------------------------------
 
@@ -292,12 +329,17 @@ class Store(TexterRows):
             self._worker.start()
             atexit.register(_at_exit, ref)
 
-    def tick(self) -> None:
-        """One round of the background work: write the counts, apply the journal."""
+    def tick(self, counts: bool = True) -> None:
+        """One round of the background work: write the waiting rows (and the counts), apply the journal."""
         try:
-            self.flush_counts()
+            self.flush_writes()
         except Exception as error:
-            log.warning("usage counts wait in memory: %s", describe(error))
+            log.warning("places wait in memory: %s", describe(error))
+        if counts:
+            try:
+                self.flush_counts()
+            except Exception as error:
+                log.warning("usage counts wait in memory: %s", describe(error))
         if self.journal.pending():
             try:
                 if self.replay_journal() > 0:
@@ -314,16 +356,21 @@ class Store(TexterRows):
 
 
 def _maintain(ref: weakref.ReferenceType[Store], stopping: threading.Event, every: float) -> None:
-    while not stopping.wait(every):
+    counts_at = time.monotonic() + every
+    while not stopping.wait(min(every, WRITE_EVERY)):
         store = ref()
         if store is None:
             return
-        store.tick()
+        counts = time.monotonic() >= counts_at
+        if counts:
+            counts_at = time.monotonic() + every
+        store.tick(counts)
         del store
 
 
 def _at_exit(ref: weakref.ReferenceType[Store]) -> None:
-    """A worker that exits writes the counts it holds (a killed one loses at most FLUSH_EVERY seconds of them)."""
+    """A worker that exits (SIGTERM included) writes the rows and counts it holds (a killed one loses at most
+    WRITE_EVERY seconds of places and FLUSH_EVERY seconds of counts)."""
     store = ref()
     if store is not None and store._worker_pid == os.getpid():
         store.tick()

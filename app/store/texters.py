@@ -1,5 +1,9 @@
 """A texter's row (sms_positions): opt-out, place and the hour's text count, in one round trip per text.
 
+A new place (after RISKS, MORE) is written a moment later with the other waiting writes (store/later.py);
+until then this worker reads it from there, and other workers within WRITE_EVERY seconds, far sooner than
+any texter can read a reply and answer it.
+
 Every worker and machine counts a number's texts in the same row, so the reply limit holds for
 the whole line; the count is taken in the same statement that reads the opt-out and the place
 (INSERT ... ON CONFLICT DO UPDATE ... RETURNING on PostgreSQL and SQLite 3.35 or later; one
@@ -14,10 +18,11 @@ from typing import Any, Callable, NamedTuple, TypeVar
 
 from sqlalchemy import DateTime, Integer, String, bindparam, case, exists, func, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from app.store import fast
 from app.store.journal import StopJournal
+from app.store.later import Later, Row
 from app.store.schema import opt_outs, sms_positions
 
 T = TypeVar("T")
@@ -93,13 +98,30 @@ def _place(row: Any) -> tuple[str, int] | None:
     return (row.topic, row.next_part) if row is not None and row.topic is not None else None
 
 
+def _write_places(conn: Connection, rows: list[tuple[str, Row]]) -> None:
+    """Upsert the texters' waiting places (a language only where one was chosen), one statement for many rows."""
+    conn.execute(_place_statement(conn.dialect.name), [{"language": None, **values, "key": key} for key, values in rows])
+
+
+def _waiting(later: Later, key: str, place: tuple[str, int] | None,
+             language: str | None) -> tuple[tuple[str, int] | None, str | None]:
+    """The place and language as read, with a newer place (and language) still waiting to be written over them."""
+    newer = later.waiting("sms_positions", key)
+    if newer is None:
+        return place, language
+    topic = newer["topic"]
+    return (topic, newer["part"]) if topic is not None else None, newer.get("language") or language
+
+
 class TexterRows:
     """The texter's row, for the Store (which provides the engine, the journal, number keys and deadlines)."""
 
     engine: Engine
     journal: StopJournal
+    later: Later
     number_key: Callable[[str], str]
     _call: Callable[..., Any]
+    defer: Callable[..., None]
 
     def take_text(self, number: str, at: dt.datetime | None = None) -> Text:
         """Count a text from this number in its hour, and read its opt-out and place: one statement.
@@ -124,7 +146,8 @@ class TexterRows:
             if row is None:  # nothing inserted or updated: the number has opted out
                 return Text(True, None, 0)
             place = (row["topic"], row["next_part"]) if row["topic"] is not None else None
-            return Text(False, place, int(row["replies"]), row["language"])
+            place, language = _waiting(self.later, key, place, row["language"])
+            return Text(False, place, int(row["replies"]), language)
 
         result: Text = self._call(take)
         return result
@@ -142,18 +165,16 @@ class TexterRows:
                     return Texter(True, None, None)
                 row = conn.execute(select(sms_positions.c.topic, sms_positions.c.next_part, sms_positions.c.language)
                                    .where(sms_positions.c.number_hash == key)).first()
-                return Texter(False, _place(row), row.language if row is not None else None)
+                return Texter(False, *_waiting(self.later, key, _place(row), row.language if row is not None else None))
 
         result: Texter = self._call(read)
         return result
 
     def set_position(self, number: str, position: tuple[str, int] | None, language: str | None = None) -> None:
         """Remember (or clear) where this texter is, (topic, next message), and the language it chose (None:
-        leave it as it is). The hour's count stays."""
-        values = {"key": self.number_key(number), "now": _now(), "topic": position[0] if position else None,
-                  "part": position[1] if position else None, "language": language}
-
-        def write() -> None:
-            fast.run(self.engine, _place_statement(self.engine.dialect.name), values, write=True)
-
-        self._call(write)
+        leave it as it is), a moment later. The hour's count stays."""
+        values: Row = {"now": _now(), "topic": position[0] if position else None,
+                       "part": position[1] if position else None}
+        if language is not None:  # None keeps the language already waiting or written
+            values["language"] = language
+        self.defer("sms_positions", self.number_key(number), values, _write_places)
