@@ -112,7 +112,7 @@ class CallerMemory:
         self.store.written("callers", key)
 
         def read() -> Remembered | None:
-            rows = fast.run(self.engine, _RECALL, {"key": key})
+            rows = fast.run(self.store.held, _RECALL, {"key": key})
             row = rows[0] if rows else None
             updated_at = fast.moment(row["updated_at"]) if row else None
             if row is None or updated_at is None or updated_at < moment - self.retention:

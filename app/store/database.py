@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from app.core.events import Channel, Event, Tally
+from app.store import fast
 from app.store.connection import DEFAULT, Timeouts, make_engine, sqlite_path
 from app.store.guard import Guard, SchemaNotReady, Unavailable, describe
 from app.store.journal import StopJournal
@@ -56,6 +57,7 @@ class Store(TexterRows):
     def __init__(self, url: str, hash_secret: str, *, journal: Path | str, timeouts: Timeouts = DEFAULT,
                  flush_every: float = FLUSH_EVERY):
         self.engine = make_engine(url, timeouts)
+        self.held = fast.Held(self.engine)  # each thread's connection for the statements every request runs
         self._file = sqlite_path(url)
         # A network database can hang without a word, so its calls run in a thread with a deadline. A SQLite
         # file cannot (its waits are bounded by the busy timeout), so its calls run inline, which is cheaper.
@@ -228,9 +230,9 @@ class Store(TexterRows):
 
     # --- anonymous counts ------------------------------------------------------------------
 
-    def count(self, channel: Channel, event: Event) -> None:
-        """Add one to today's anonymous count of an event (in memory; written in batches)."""
-        self.usage.add(_now().date(), channel, stored_name(event))
+    def count(self, channel: Channel, *events: Event) -> None:
+        """Add one to today's anonymous count of each event (in memory; written in batches)."""
+        self.usage.add(_now().date(), channel, *(stored_name(event) for event in events))
         self._start_worker()
 
     def flush_counts(self) -> int:
@@ -352,6 +354,7 @@ class Store(TexterRows):
         self._stopping.set()
         self.tick()
         self.guard.close()
+        self.held.close()
         self.engine.dispose()
 
 

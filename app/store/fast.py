@@ -2,21 +2,25 @@
 
 Through SQLAlchemy's Connection a one-row read by primary key costs about four times what the
 driver itself takes (checkout, compiled-cache lookup, bind and result processing); the call's
-first request, a key into a topic and every text each run one such statement. Here a statement
-built with SQLAlchemy Core is compiled once per dialect, its values bound as SQLAlchemy would
-store them (SQLite keeps datetimes as text) and its rows read back as dictionaries. Errors are
-wrapped as SQLAlchemy's, and a connection lost with its server is invalidated, exactly as the
-Connection would, so the store's deadlines and retries treat them the same.
+first request and every text each run one such statement. Here a statement built with SQLAlchemy
+Core is compiled once per dialect, its values bound as SQLAlchemy would store them (SQLite keeps
+datetimes as text) and its rows read back as dictionaries, on a pooled connection each thread
+keeps between statements (a checkout and check-in cost more than the read; on PostgreSQL it stays
+in autocommit, so one statement is one round trip). Errors are wrapped as SQLAlchemy's, and a
+connection lost with its server is invalidated, exactly as the Connection would, so the store's
+deadlines and retries treat them the same.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import threading
 from typing import Any, Mapping
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql import ClauseElement
 
 _COMPILED: dict[tuple[int, str], tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
@@ -55,22 +59,68 @@ def moment(value: Any) -> dt.datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
 
 
-def run(engine: Engine, statement: ClauseElement, values: Mapping[str, Any], *,
+class Held:
+    """One pooled connection per thread of an engine, kept between statements; given back on close()."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._local = threading.local()
+        self._all: list[PoolProxiedConnection] = []
+        self._lock = threading.Lock()
+
+    def connection(self) -> PoolProxiedConnection:
+        """This thread's connection: a new one after the pool was disposed (a replaced SQLite file) or one lost."""
+        held: PoolProxiedConnection | None = getattr(self._local, "connection", None)
+        if held is not None and held.is_valid and held._pool is self.engine.pool:
+            return held
+        if held is not None:
+            self.drop()
+        held = self.engine.raw_connection()
+        if self.engine.dialect.name == "postgresql":
+            held.dbapi_connection.autocommit = True  # type: ignore[union-attr]
+        self._local.connection = held
+        with self._lock:
+            self._all.append(held)
+        return held
+
+    def drop(self, error: BaseException | None = None) -> None:
+        """Give this thread's connection back (invalidated, when it broke with its server)."""
+        held: PoolProxiedConnection | None = getattr(self._local, "connection", None)
+        self._local.connection = None
+        if held is not None:
+            self._give_back(held, error)
+
+    def _give_back(self, held: PoolProxiedConnection, error: BaseException | None = None) -> None:
+        with self._lock:
+            if held in self._all:
+                self._all.remove(held)
+        with contextlib.suppress(Exception):  # a connection that broke is discarded by the pool anyway
+            if error is not None:
+                held.invalidate(error)
+            elif held.dbapi_connection is not None and self.engine.dialect.name == "postgresql":
+                held.dbapi_connection.autocommit = False  # as the pool hands connections out
+            held.close()
+
+    def close(self) -> None:
+        """Give every thread's connection back to the pool."""
+        with self._lock:
+            every = list(self._all)
+        for held in every:
+            self._give_back(held)
+
+
+def run(held: Held, statement: ClauseElement, values: Mapping[str, Any], *,
         write: bool = False) -> list[dict[str, Any]]:
-    """Run one statement (statements are kept by identity: build them once, at import) in its own transaction;
-    its rows, if it returns any. `write` commits."""
+    """Run one statement (statements are kept by identity: build them once, at import) in its own transaction
+    (SQLite's driver begins only before a write, and commits here; PostgreSQL's connection is in autocommit);
+    its rows, if it returns any."""
+    engine = held.engine
     sql, order, fixed = _compiled(engine, statement)
     sqlite = engine.dialect.name == "sqlite"
-    every = {**fixed, **values}
-    params: Any = (tuple(_value(every.get(name), sqlite) for name in order) if order is not None
-                   else {name: _value(value, sqlite) for name, value in every.items()})
-    connection = engine.raw_connection()
-    # One statement is its own transaction: on PostgreSQL, autocommit spares the BEGIN and the COMMIT (or the
-    # pool's ROLLBACK), two round trips of three. SQLite's driver begins only before a write, and commits here.
-    autocommit = engine.dialect.name == "postgresql"
+    every = {name: _value(value, sqlite) for name, value in {**fixed, **values}.items()}
+    params: Any = tuple(every.get(name) for name in order) if order is not None else every
+    connection = held.connection()
     try:
-        if autocommit:
-            connection.dbapi_connection.autocommit = True  # type: ignore[union-attr]
         cursor = connection.cursor()
         try:
             cursor.execute(sql, params)
@@ -78,18 +128,16 @@ def run(engine: Engine, statement: ClauseElement, values: Mapping[str, Any], *,
             rows = [dict(zip(names, row)) for row in cursor.fetchall()] if names else []
         finally:
             cursor.close()
-        if write and not autocommit:
+        if write and sqlite:
             connection.commit()
         return rows
     except engine.dialect.loaded_dbapi.Error as error:
         lost = engine.dialect.is_disconnect(error, connection.dbapi_connection, None)
         if lost:
-            connection.invalidate(error)  # and, as SQLAlchemy does, every older connection in the pool
+            held.drop(error)  # and, as SQLAlchemy does, every older connection in the pool
             engine.pool._invalidate(connection, error)
+        else:
+            with contextlib.suppress(Exception):
+                connection.rollback()
         raise DBAPIError.instance(sql, None, error, engine.dialect.loaded_dbapi.Error, hide_parameters=True,
                                   connection_invalidated=lost, dialect=engine.dialect) from None
-    finally:
-        if autocommit and connection.dbapi_connection is not None:
-            with contextlib.suppress(Exception):  # a connection that broke is discarded by the pool anyway
-                connection.dbapi_connection.autocommit = False  # as the pool hands connections out
-        connection.close()  # back to the pool, rolled back if nothing was committed

@@ -100,7 +100,8 @@ def _place(row: Any) -> tuple[str, int] | None:
 
 def _write_places(conn: Connection, rows: list[tuple[str, Row]]) -> None:
     """Upsert the texters' waiting places (a language only where one was chosen), one statement for many rows."""
-    conn.execute(_place_statement(conn.dialect.name), [{"language": None, **values, "key": key} for key, values in rows])
+    params = [{"language": None, **values, "key": key} for key, values in rows]
+    conn.execute(_place_statement(conn.dialect.name), params)
 
 
 def _waiting(later: Later, key: str, place: tuple[str, int] | None,
@@ -117,6 +118,7 @@ class TexterRows:
     """The texter's row, for the Store (which provides the engine, the journal, number keys and deadlines)."""
 
     engine: Engine
+    held: fast.Held
     journal: StopJournal
     later: Later
     number_key: Callable[[str], str]
@@ -136,7 +138,7 @@ class TexterRows:
         def take() -> Text:
             statement, returning = _take_statements(self.engine.dialect.name)
             if self.engine.dialect.insert_returning:
-                rows = fast.run(self.engine, returning, values, write=True)
+                rows = fast.run(self.held, returning, values, write=True)
                 row = rows[0] if rows else None
             else:  # SQLite before 3.35: the upsert holds the write lock, so the read sees this very count
                 with self.engine.begin() as conn:

@@ -54,7 +54,7 @@ def require_twilio_signature() -> None:
 
 
 def note(channel: Channel, node: Node | str) -> None:
-    """Say where this request left the caller or texter: put in the access log and counted once the response is built."""
+    """Say where this request left the caller or texter: in the access log and counted, once the response is built."""
     g.line_node = (channel, str(node))
 
 
@@ -72,11 +72,10 @@ def _note_and_count(_error: BaseException | None) -> None:
 
 def count(channel: Channel, *events: Event) -> None:
     """Count events besides where a request left the caller (in memory, never failing)."""
-    for event in events:
-        try:
-            services().store.count(channel, event)
-        except Exception:  # counting must never cost anyone an answer
-            current_app.logger.exception("could not count %s", event.kind)
+    try:
+        services().store.count(channel, *events)
+    except Exception:  # counting must never cost anyone an answer
+        current_app.logger.exception("could not count %s", ", ".join(event.kind for event in events))
 
 
 def init_app(app: Flask) -> None:
