@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import Column, DateTime, Integer, String, Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
 
 from app.store import Store, fast, metadata, sms_positions
 from app.store.calls import CallPlaces
@@ -57,17 +56,17 @@ _CLEAR = (update(callers).where(callers.c.number_hash == bindparam("key", type_=
           .values(topic=None, part=None, place_at=None, updated_at=bindparam("updated_at")))
 
 
-def _write_callers(conn: Connection, rows: list[tuple[str, Row]]) -> None:
+def _write_callers(dialect: str, rows: list[tuple[str, Row]]) -> list[tuple[Any, list[Row]]]:
     """Write the callers' waiting changes: one statement per set of columns changed, run for many rows."""
-    by_columns: dict[tuple[str, ...], list[dict[str, object]]] = {}
+    by_columns: dict[tuple[str, ...], list[Row]] = {}
     for key, values in rows:
         columns = tuple(sorted(name for name in values if name != "updated_at"))
         if columns == PLACE and values["topic"] is None:
             by_columns.setdefault(("",), []).append({"key": key, "updated_at": values["updated_at"]})
         else:
             by_columns.setdefault(columns, []).append({"key": key, **values})
-    for columns, params in by_columns.items():
-        conn.execute(_CLEAR if columns == ("",) else _upsert_statement(conn.dialect.name, columns), params)
+    return [(_CLEAR if columns == ("",) else _upsert_statement(dialect, columns), params)
+            for columns, params in by_columns.items()]
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import Column, DateTime, String, Table, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
 
 from app.store import Store, metadata
 from app.store.later import Row
@@ -35,16 +34,15 @@ call_places = Table(
 _NOTE: dict[str, Any] = {}  # per dialect, built once
 
 
-def _write_notes(conn: Connection, rows: list[tuple[str, Row]]) -> None:
-    """Upsert the waiting places of calls, all in one statement run for many rows."""
-    dialect = conn.dialect.name
+def _write_notes(dialect: str, rows: list[tuple[str, Row]]) -> list[tuple[Any, list[Row]]]:
+    """Upsert the waiting places of calls: one statement, run for many rows."""
     if dialect not in _NOTE:
         changed = {"node": bindparam("node", type_=String(MAX_NODE)),
                    "updated_at": bindparam("updated_at", type_=DateTime(timezone=True))}
         insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(call_places)
         _NOTE[dialect] = (insert.values(call_key=bindparam("key", type_=String(64)), **changed)
                           .on_conflict_do_update(index_elements=["call_key"], set_=changed))
-    conn.execute(_NOTE[dialect], [{"key": key, **values} for key, values in rows])
+    return [(_NOTE[dialect], [{"key": key, **values} for key, values in rows])]
 
 
 class CallPlaces:

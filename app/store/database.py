@@ -212,9 +212,8 @@ class Store(TexterRows):
                 return 0
 
             def write() -> None:
-                with self.engine.begin() as conn:
-                    for writer, rows in batch:
-                        writer(conn, rows)
+                dialect = self.engine.dialect.name
+                fast.run_many(self.held, [part for writer, rows in batch for part in writer(dialect, rows)])
 
             try:
                 self._call(write)

@@ -109,16 +109,36 @@ class Held:
             self._give_back(held)
 
 
+def _params(engine: Engine, statement: ClauseElement, values: Mapping[str, Any]) -> tuple[str, Any]:
+    """The SQL and the driver's parameters for these values."""
+    sql, order, fixed = _compiled(engine, statement)
+    sqlite = engine.dialect.name == "sqlite"
+    every = {name: _value(value, sqlite) for name, value in {**fixed, **values}.items()}
+    return sql, tuple(every.get(name) for name in order) if order is not None else every
+
+
+def _failed(held: Held, connection: PoolProxiedConnection, sql: str, error: Any) -> Exception:
+    """The driver's error as SQLAlchemy's (no parameters shown); a connection lost with its server is invalidated,
+    and, as SQLAlchemy does, every older connection in the pool; otherwise what was begun is rolled back."""
+    engine = held.engine
+    lost = engine.dialect.is_disconnect(error, connection.dbapi_connection, None)
+    if lost:
+        held.drop(error)
+        engine.pool._invalidate(connection, error)
+    else:
+        with contextlib.suppress(Exception):
+            connection.rollback()
+    wrapped: Exception = DBAPIError.instance(sql, None, error, engine.dialect.loaded_dbapi.Error,
+                                             hide_parameters=True, connection_invalidated=lost, dialect=engine.dialect)
+    return wrapped
+
+
 def run(held: Held, statement: ClauseElement, values: Mapping[str, Any], *,
         write: bool = False) -> list[dict[str, Any]]:
     """Run one statement (statements are kept by identity: build them once, at import) in its own transaction
     (SQLite's driver begins only before a write, and commits here; PostgreSQL's connection is in autocommit);
     its rows, if it returns any."""
-    engine = held.engine
-    sql, order, fixed = _compiled(engine, statement)
-    sqlite = engine.dialect.name == "sqlite"
-    every = {name: _value(value, sqlite) for name, value in {**fixed, **values}.items()}
-    params: Any = tuple(every.get(name) for name in order) if order is not None else every
+    sql, params = _params(held.engine, statement, values)
     connection = held.connection()
     try:
         cursor = connection.cursor()
@@ -128,16 +148,33 @@ def run(held: Held, statement: ClauseElement, values: Mapping[str, Any], *,
             rows = [dict(zip(names, row)) for row in cursor.fetchall()] if names else []
         finally:
             cursor.close()
-        if write and sqlite:
+        if write and held.engine.dialect.name == "sqlite":
             connection.commit()
         return rows
+    except held.engine.dialect.loaded_dbapi.Error as error:
+        raise _failed(held, connection, sql, error) from None
+
+
+def run_many(held: Held, batches: list[tuple[Any, list[dict[str, Any]]]]) -> None:
+    """Run each statement for many rows (the driver's executemany), all in one transaction."""
+    engine = held.engine
+    connection = held.connection()
+    sql = ""
+    try:
+        cursor = connection.cursor()
+        try:
+            if engine.dialect.name == "postgresql":
+                cursor.execute("BEGIN")  # the connection is in autocommit: one transaction for the lot
+            for statement, rows in batches:
+                made = [_params(engine, statement, values) for values in rows]
+                if made:
+                    sql = made[0][0]
+                    cursor.executemany(sql, [params for _, params in made])
+            if engine.dialect.name == "postgresql":
+                cursor.execute("COMMIT")
+        finally:
+            cursor.close()
+        if engine.dialect.name == "sqlite":
+            connection.commit()
     except engine.dialect.loaded_dbapi.Error as error:
-        lost = engine.dialect.is_disconnect(error, connection.dbapi_connection, None)
-        if lost:
-            held.drop(error)  # and, as SQLAlchemy does, every older connection in the pool
-            engine.pool._invalidate(connection, error)
-        else:
-            with contextlib.suppress(Exception):
-                connection.rollback()
-        raise DBAPIError.instance(sql, None, error, engine.dialect.loaded_dbapi.Error, hide_parameters=True,
-                                  connection_invalidated=lost, dialect=engine.dialect) from None
+        raise _failed(held, connection, sql, error) from None

@@ -13,14 +13,12 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable
 
-from sqlalchemy.engine import Connection
-
 WRITE_EVERY = 0.5  # seconds: what a crash may lose, and how late another worker sees a place
 MAX_ROWS = 20_000  # while the database is away: beyond this many rows waiting, the newest are dropped
 
 Row = dict[str, Any]
-# Writes a table's waiting rows on a connection inside the flush's transaction: [(key, values), ...].
-Writer = Callable[[Connection, list[tuple[str, Row]]], None]
+# The statements that write a table's waiting rows, [(key, values), ...], on a dialect: each with its rows' values.
+Writer = Callable[[str, list[tuple[str, Row]]], list[tuple[Any, list[Row]]]]
 
 
 class Later:

@@ -18,7 +18,7 @@ from typing import Any, Callable, NamedTuple, TypeVar
 
 from sqlalchemy import DateTime, Integer, String, bindparam, case, exists, func, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from app.store import fast
 from app.store.journal import StopJournal
@@ -98,10 +98,9 @@ def _place(row: Any) -> tuple[str, int] | None:
     return (row.topic, row.next_part) if row is not None and row.topic is not None else None
 
 
-def _write_places(conn: Connection, rows: list[tuple[str, Row]]) -> None:
-    """Upsert the texters' waiting places (a language only where one was chosen), one statement for many rows."""
-    params = [{"language": None, **values, "key": key} for key, values in rows]
-    conn.execute(_place_statement(conn.dialect.name), params)
+def _write_places(dialect: str, rows: list[tuple[str, Row]]) -> list[tuple[Any, list[Row]]]:
+    """Upsert the texters' waiting places (a language only where one was chosen): one statement, many rows."""
+    return [(_place_statement(dialect), [{"language": None, **values, "key": key} for key, values in rows])]
 
 
 def _waiting(later: Later, key: str, place: tuple[str, int] | None,
