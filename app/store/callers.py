@@ -122,7 +122,7 @@ class CallerMemory:
             return Remembered(place, place_at if place else None, row["rate"] or 0,  # column "rate": the speed step
                               row["language"], row["listening"] or 0)
 
-        return self.store.guarded(read)
+        return self.store._call_held(read)
 
     def _upsert(self, number: str, changes: dict[str, object], at: dt.datetime | None) -> None:
         self.store.defer("callers", self.store.number_key(number), {**changes, "updated_at": at or now()},

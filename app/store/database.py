@@ -115,6 +115,21 @@ class Store(TexterRows):
 
         return self.guard.run(checked, probe=probe)
 
+    def _call_held(self, fn: Callable[[], T]) -> T:
+        """A call that uses only this thread's held connection (fast.run): run in this thread with the watchdog
+        keeping the deadline, once the schema is known and the connection open (both may wait on the server,
+        so they go through the guard's threads first)."""
+        if self.guard.deadline and not (self._schema_ok and self.held.ready()):
+            ident = threading.get_ident()
+            self._call(lambda: self.held.connection(ident))
+
+        def checked() -> T:
+            self._check_file()
+            self._check_schema()
+            return fn()
+
+        return self.guard.run(checked, interrupt=self.held.interrupt)
+
     def guarded(self, fn: Callable[[], T]) -> T:
         """Run a short database call of another module (the outbox, callers' memory) with this store's
         deadline and schema check, as the store's own calls are."""

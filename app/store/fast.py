@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
+import socket
 import threading
 from typing import Any, Mapping
 
@@ -64,36 +66,46 @@ class Held:
 
     def __init__(self, engine: Engine):
         self.engine = engine
-        self._local = threading.local()
-        self._all: list[PoolProxiedConnection] = []
+        self._by_thread: dict[int, PoolProxiedConnection] = {}
         self._lock = threading.Lock()
 
-    def connection(self) -> PoolProxiedConnection:
-        """This thread's connection: a new one after the pool was disposed (a replaced SQLite file) or one lost."""
-        held: PoolProxiedConnection | None = getattr(self._local, "connection", None)
+    def ready(self) -> bool:
+        """Whether this thread holds a connection that looks usable (none yet: opening one may wait on the server)."""
+        held = self._by_thread.get(threading.get_ident())
+        return held is not None and held.is_valid and held._pool is self.engine.pool
+
+    def connection(self, ident: int | None = None) -> PoolProxiedConnection:
+        """This thread's (or the thread `ident`'s) connection: a new one after the pool was disposed (a replaced
+        SQLite file) or one was lost."""
+        ident = threading.get_ident() if ident is None else ident
+        held = self._by_thread.get(ident)
         if held is not None and held.is_valid and held._pool is self.engine.pool:
             return held
         if held is not None:
-            self.drop()
+            self.drop(ident=ident)
         held = self.engine.raw_connection()
         if self.engine.dialect.name == "postgresql":
             held.dbapi_connection.autocommit = True  # type: ignore[union-attr]
-        self._local.connection = held
-        with self._lock:
-            self._all.append(held)
+        self._by_thread[ident] = held
         return held
 
-    def drop(self, error: BaseException | None = None) -> None:
+    def interrupt(self, ident: int) -> None:
+        """Break the connection the thread `ident` is waiting on (from another thread: its server hangs), so
+        that the driver's wait ends at once with an error. SQLite's waits are bounded by its busy timeout."""
+        held = self._by_thread.get(ident)
+        dbapi = held.dbapi_connection if held is not None else None
+        if dbapi is None or not hasattr(dbapi, "fileno"):
+            return
+        with contextlib.suppress(Exception), socket.socket(fileno=os.dup(dbapi.fileno())) as hung:
+            hung.shutdown(socket.SHUT_RDWR)  # the socket itself, whichever descriptor names it
+
+    def drop(self, error: BaseException | None = None, ident: int | None = None) -> None:
         """Give this thread's connection back (invalidated, when it broke with its server)."""
-        held: PoolProxiedConnection | None = getattr(self._local, "connection", None)
-        self._local.connection = None
+        held = self._by_thread.pop(threading.get_ident() if ident is None else ident, None)
         if held is not None:
             self._give_back(held, error)
 
     def _give_back(self, held: PoolProxiedConnection, error: BaseException | None = None) -> None:
-        with self._lock:
-            if held in self._all:
-                self._all.remove(held)
         with contextlib.suppress(Exception):  # a connection that broke is discarded by the pool anyway
             if error is not None:
                 held.invalidate(error)
@@ -104,7 +116,7 @@ class Held:
     def close(self) -> None:
         """Give every thread's connection back to the pool."""
         with self._lock:
-            every = list(self._all)
+            every, self._by_thread = list(self._by_thread.values()), {}
         for held in every:
             self._give_back(held)
 

@@ -122,6 +122,7 @@ class TexterRows:
     later: Later
     number_key: Callable[[str], str]
     _call: Callable[..., Any]
+    _call_held: Callable[..., Any]
     defer: Callable[..., None]
 
     def take_text(self, number: str, at: dt.datetime | None = None) -> Text:
@@ -150,7 +151,7 @@ class TexterRows:
             place, language = _waiting(self.later, key, place, row["language"])
             return Text(False, place, int(row["replies"]), language)
 
-        result: Text = self._call(take)
+        result: Text = self._call_held(take) if self.engine.dialect.insert_returning else self._call(take)
         return result
 
     def texter(self, number: str) -> Texter:
