@@ -125,8 +125,10 @@ def _params(engine: Engine, statement: ClauseElement, values: Mapping[str, Any])
     """The SQL and the driver's parameters for these values."""
     sql, order, fixed = _compiled(engine, statement)
     sqlite = engine.dialect.name == "sqlite"
-    every = {name: _value(value, sqlite) for name, value in {**fixed, **values}.items()}
-    return sql, tuple(every.get(name) for name in order) if order is not None else every
+    every = dict(fixed)  # the statement's own values are literals and defaults: no datetimes to convert
+    for name, value in values.items():
+        every[name] = _value(value, sqlite)
+    return sql, tuple([every.get(name) for name in order]) if order is not None else every
 
 
 def _failed(held: Held, connection: PoolProxiedConnection, sql: str, error: Any) -> Exception:
