@@ -158,7 +158,7 @@ class Language:
         return _normalized(text, self.letters)
 
 
-@lru_cache(maxsize=8192)  # the same few words come again and again (and the checks explore them all)
+@lru_cache(maxsize=2048)  # the same few words come again and again (and the checks explore them all)
 def _normalized(text: str, letters: str) -> str:
     text = re.sub(r"['\u2019]", "", text.lower().replace("-", " "))
     text = fold_accents(text, letters)

@@ -117,17 +117,21 @@ def render(turn: Turn, speed_step: int = 0, language: str = "") -> VoiceResponse
 
 
 TURNS = "voice_turns"  # app.extensions key: the turns (and their TwiML) already made in this worker
-MAX_TURNS = 2048  # bounded: speech can be anything, and each entry holds a turn and its TwiML (a few KB)
+MAX_TURNS = 2048  # bounded: speech can be anything; an entry is a key and a reference to a turn kept once
 
 
 class TurnCache:
     """The call flow is pure and the content and settings are fixed at start-up, so the turn for the same
     key (what came in: the call's start with its resume offer and speed, or a state and what the caller
-    did) is the same value every time, and so is its TwiML. Least recently used entries go first."""
+    did) is the same value every time, and so is its TwiML. Least recently used entries go first.
+
+    Many keys lead to the same turn (every sentence the line does not understand, at the same place, gets
+    the same help), so each different turn and its TwiML is kept once, and the keys point to it."""
 
     def __init__(self, size: int = MAX_TURNS):
         self.size = size
         self._entries: OrderedDict[Hashable, tuple[Turn, bytes]] = OrderedDict()
+        self._made: OrderedDict[Hashable, tuple[Turn, bytes]] = OrderedDict()  # by (turn, speed, language)
         self._lock = threading.Lock()
 
     def get(self, key: Hashable) -> tuple[Turn, bytes] | None:
@@ -145,6 +149,21 @@ class TurnCache:
             if len(self._entries) > self.size:
                 self._entries.popitem(last=False)
 
+    def once(self, turn: Turn, speed_step: int, language: str, render: Callable[[], bytes]) -> tuple[Turn, bytes]:
+        """The one kept copy of this turn with its TwiML (rendered now if it is new)."""
+        key = (turn, speed_step, language)
+        with self._lock:
+            found = self._made.get(key)
+            if found is not None:
+                self._made.move_to_end(key)
+                return found
+        made = (turn, render())
+        with self._lock:
+            self._made[key] = made
+            if len(self._made) > self.size:
+                self._made.popitem(last=False)
+        return made
+
     def __len__(self) -> int:
         return len(self._entries)
 
@@ -161,15 +180,17 @@ def made(key: Hashable, make: Callable[[], Turn], speed_step: int = 0,
     turn depends on besides the content and settings: the language, the whole State (whatever fields it
     gains), the Input, the speed. A turn that asks the adapters for something (texts, forgetting, another
     language) is made every time, and its TwiML is None: it depends on what came of the request."""
-    found = turns().get(key)
+    cache = turns()
+    found = cache.get(key)
     if found is not None:
         return found
     turn = make()
     if turn.request is not None:
         return turn, None
-    body = str(render(turn, speed_step if turn.state is None else 0, language)).encode()
-    turns().put(key, (turn, body))
-    return turn, body
+    step = speed_step if turn.state is None else 0
+    kept = cache.once(turn, step, language, lambda: str(render(turn, step, language)).encode())
+    cache.put(key, kept)
+    return kept
 
 
 def answer(turn: Turn, speed_step: int = 0, body: bytes | None = None, language: str = "") -> Response:

@@ -18,7 +18,7 @@ SOUND_SIMILARITY = 0.61  # "favor" is not "fever"
 MIN_GUESS_LETTERS = 4  # "by" is never guessed to be "bye"
 MAX_JOINED_WORDS = 3  # "represent a tive" -> representative
 MAX_HEARD_WORDS = 3
-MAX_REMEMBERED = 20000  # guesses kept: the same few misheard words come again and again
+MAX_REMEMBERED = 4096  # guesses kept: the same few misheard words come again and again
 
 
 class SoundAlikes:
