@@ -27,6 +27,8 @@ from sqlalchemy.sql import ClauseElement
 
 _COMPILED: dict[tuple[int, str], tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's own storage format for SQLite
+_NAMES: dict[str, tuple[str, ...]] = {}  # the columns each statement returns (none: it returns no rows)
+CURSOR = "line.cursor"  # where a connection's own cursor is kept (the pool's info, cleared if it is invalidated)
 
 
 def _compiled(engine: Engine, statement: ClauseElement) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
@@ -155,13 +157,14 @@ def run(held: Held, statement: ClauseElement, values: Mapping[str, Any], *,
     sql, params = _params(held.engine, statement, values)
     connection = held.connection()
     try:
-        cursor = connection.cursor()
-        try:
-            cursor.execute(sql, params)
-            names = [column[0] for column in cursor.description or ()]
-            rows = [dict(zip(names, row)) for row in cursor.fetchall()] if names else []
-        finally:
-            cursor.close()
+        cursor = connection.info.get(CURSOR)  # one per connection, kept with it: making one costs more than a read
+        if cursor is None:
+            cursor = connection.info[CURSOR] = connection.cursor()
+        cursor.execute(sql, params)
+        names = _NAMES.get(sql)
+        if names is None:  # the driver builds a description per statement run: the names are read once
+            names = _NAMES[sql] = tuple(column[0] for column in cursor.description or ())
+        rows = [dict(zip(names, row)) for row in cursor.fetchall()] if names else []
         if write and held.engine.dialect.name == "sqlite":
             connection.commit()
         return rows
