@@ -153,7 +153,7 @@ def forget(store: Store, number: str) -> int:
     Returns how many rows went. Queued messages go too, so nothing is sent after a FORGET.
     """
     key = store.number_key(number)
-    store.later.drop(key, ("callers", "sms_positions"))
+    waiting = store.later.drop(key, ("callers", "sms_positions"))  # rows not written yet go too
     store.flush_writes()  # and one being written now lands before the erasing
 
     def erase() -> int:
@@ -161,7 +161,7 @@ def forget(store: Store, number: str) -> int:
             return sum(conn.execute(table.delete().where(table.c.number_hash == key)).rowcount
                        for table in (callers, sms_positions, outbox))
 
-    return store.guarded(erase)
+    return waiting + store.guarded(erase)
 
 
 def purge(store: Store, retention_days: int, at: dt.datetime | None = None) -> Purged:
@@ -170,6 +170,7 @@ def purge(store: Store, retention_days: int, at: dt.datetime | None = None) -> P
     First, messages no sender will finish are settled (see Outbox.give_up_stale), so no number
     waits in the outbox for ever; a message still due is kept. Opt-outs are never purged.
     """
+    store.flush_writes()  # rows still waiting to be written are judged by their age too
     Outbox(store).give_up_stale(at)
     cutoff = (at or now()) - dt.timedelta(days=retention_days)
     with store.engine.begin() as conn:

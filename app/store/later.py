@@ -48,11 +48,10 @@ class Later:
             row = self._rows.get((table, key))
             return dict(row) if row is not None else None
 
-    def drop(self, key: str, tables: tuple[str, ...]) -> None:
-        """Forget what waits for this key in these tables (it was erased, or a STOP cleared it)."""
+    def drop(self, key: str, tables: tuple[str, ...]) -> int:
+        """Forget what waits for this key in these tables (it was erased, or a STOP cleared it); how many rows."""
         with self._lock:
-            for table in tables:
-                self._rows.pop((table, key), None)
+            return sum(self._rows.pop((table, key), None) is not None for table in tables)
 
     def take(self) -> list[tuple[Writer, list[tuple[str, Row]]]]:
         """Everything waiting, by table with its writer, leaving nothing."""

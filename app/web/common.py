@@ -59,23 +59,33 @@ def note(channel: Channel, node: Node | str) -> None:
 
 
 def _note_and_count(_error: BaseException | None) -> None:
-    """After the response is built: where it left someone, for the access log, and its count (in memory)."""
+    """After the response is built: where it left someone, for the access log, and the request's counts, added
+    in memory at once."""
+    waiting: list[tuple[Channel, tuple[Event, ...]]] = g.pop("line_counts", [])
     noted = g.pop("line_node", None)
-    if noted is None:
-        return
-    channel, node = noted
-    # Ids and nodes only: never numbers, speech results, digits pressed or message bodies.
-    sid = request.form.get("CallSid" if channel == "voice" else "MessageSid", "-")
-    request.environ[NOTE] = f"{channel} {'call' if channel == 'voice' else 'message'}={sid} node={node}"
-    count(channel, Event("reached", node))
+    if noted is not None:
+        channel, node = noted
+        # Ids and nodes only: never numbers, speech results, digits pressed or message bodies.
+        sid = request.form.get("CallSid" if channel == "voice" else "MessageSid", "-")
+        request.environ[NOTE] = f"{channel} {'call' if channel == 'voice' else 'message'}={sid} node={node}"
+        waiting.append((channel, (Event("reached", node),)))
+    by_channel: dict[Channel, list[Event]] = {}
+    for channel, events in waiting:
+        by_channel.setdefault(channel, []).extend(events)
+    for channel, counted in by_channel.items():
+        try:
+            services().store.count(channel, *counted)
+        except Exception:  # counting must never cost anyone an answer
+            current_app.logger.exception("could not count %s", ", ".join(event.kind for event in counted))
 
 
 def count(channel: Channel, *events: Event) -> None:
-    """Count events besides where a request left the caller (in memory, never failing)."""
-    try:
-        services().store.count(channel, *events)
-    except Exception:  # counting must never cost anyone an answer
-        current_app.logger.exception("could not count %s", ", ".join(event.kind for event in events))
+    """Count events besides where a request left the caller: added in memory with the request's other counts
+    once its response is built (never failing)."""
+    waiting = g.get("line_counts")
+    if waiting is None:
+        g.line_counts = waiting = []
+    waiting.append((channel, events))
 
 
 def init_app(app: Flask) -> None:
