@@ -29,6 +29,7 @@ _COMPILED: dict[tuple[int, str], tuple[str, tuple[str, ...] | None, dict[str, An
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's own storage format for SQLite
 _NAMES: dict[str, tuple[str, ...]] = {}  # the columns each statement returns (none: it returns no rows)
 CURSOR = "line.cursor"  # where a connection's own cursor is kept (the pool's info, cleared if it is invalidated)
+BROKEN = "line.broken"  # set on a connection whose socket the watchdog shut down
 
 
 def _compiled(engine: Engine, statement: ClauseElement) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
@@ -74,14 +75,17 @@ class Held:
     def ready(self) -> bool:
         """Whether this thread holds a connection that looks usable (none yet: opening one may wait on the server)."""
         held = self._by_thread.get(threading.get_ident())
-        return held is not None and held.is_valid and held._pool is self.engine.pool
+        return held is not None and self._usable(held)
+
+    def _usable(self, held: PoolProxiedConnection) -> bool:
+        return held.is_valid and held._pool is self.engine.pool and not held.info.get(BROKEN)
 
     def connection(self, ident: int | None = None) -> PoolProxiedConnection:
         """This thread's (or the thread `ident`'s) connection: a new one after the pool was disposed (a replaced
         SQLite file) or one was lost."""
         ident = threading.get_ident() if ident is None else ident
         held = self._by_thread.get(ident)
-        if held is not None and held.is_valid and held._pool is self.engine.pool:
+        if held is not None and self._usable(held):
             return held
         if held is not None:
             self.drop(ident=ident)
@@ -96,8 +100,9 @@ class Held:
         that the driver's wait ends at once with an error. SQLite's waits are bounded by its busy timeout."""
         held = self._by_thread.get(ident)
         dbapi = held.dbapi_connection if held is not None else None
-        if dbapi is None or not hasattr(dbapi, "fileno"):
+        if held is None or dbapi is None or not hasattr(dbapi, "fileno"):
             return
+        held.info[BROKEN] = True  # even if the statement ended just now: the next one takes a new connection
         with contextlib.suppress(Exception), socket.socket(fileno=os.dup(dbapi.fileno())) as hung:
             hung.shutdown(socket.SHUT_RDWR)  # the socket itself, whichever descriptor names it
 
@@ -109,7 +114,7 @@ class Held:
 
     def _give_back(self, held: PoolProxiedConnection, error: BaseException | None = None) -> None:
         with contextlib.suppress(Exception):  # a connection that broke is discarded by the pool anyway
-            if error is not None:
+            if error is not None or held.info.get(BROKEN):
                 held.invalidate(error)
             elif held.dbapi_connection is not None and self.engine.dialect.name == "postgresql":
                 held.dbapi_connection.autocommit = False  # as the pool hands connections out
