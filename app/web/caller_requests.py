@@ -52,13 +52,12 @@ def resumable(remembered: Remembered | None) -> tuple[str, int] | None:
 
 
 def after_response(response: Response, write: Callable[[], None]) -> Response:
-    """Run a small write once the response has gone to Twilio: the caller never waits for it."""
+    """Run a small write once the response has gone to Twilio (a phrase to learn): the caller never waits for it."""
     def run() -> None:
         try:
             write()
         except Exception:
-            current_app.logger.exception("could not write after a response (a caller's place or speed, a call's "
-                                         "place or a phrase)")
+            current_app.logger.exception("could not write after a response (a phrase)")
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
