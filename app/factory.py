@@ -60,7 +60,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     hops = int(app.config["TRUSTED_PROXIES"])
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
-    common.init_app(app)  # outermost: the logged time covers the whole request
+    common.init_app(app)  # where each request left someone: the access log's note and the counts
 
     app.register_blueprint(voice.bp)
     app.register_blueprint(sms.bp)

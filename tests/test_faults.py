@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import sqlite3
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +22,7 @@ from sqlalchemy import create_engine, select
 from app.core.reply_limit import ReplyLimit
 from app.phone import parse_messages, parse_voice
 from app.services import learner, services
-from app.store import StoreError, opt_outs, upgrade
+from app.store import StoreError, Unavailable, fast, opt_outs, upgrade
 
 NUMBER = "+15551234567"
 TOKEN = "fault-test-token"
@@ -223,6 +224,28 @@ def test_a_hung_postgresql_is_waited_on_once_not_by_every_text(pg_app, postgres,
         postgres.resume()
     assert first == 1 and len(attempts) == 1, attempts
     assert store.guard.down_since is not None
+
+
+def test_a_texts_statement_runs_in_the_requests_thread_and_a_hung_server_still_ends_it(pg_app, postgres, line,
+                                                                                      monkeypatch):
+    """The statement every text runs is not handed to another thread (that cost more than the statement); the
+    watchdog keeps its deadline by shutting the connection's socket, and a new connection is used afterwards."""
+    monkeypatch.setattr("app.store.guard.RETRY_AFTER", 0.0)
+    app = pg_app()
+    client = app.test_client()
+    store = store_of(app)
+    assert sms(client, "MENU") == [line.sms.texts["menu"]]
+    threads, real = [], fast.run
+    monkeypatch.setattr(fast, "run", lambda *args, **kw: (threads.append(threading.get_ident()), real(*args, **kw))[1])
+    assert sms(client, "RISKS", "+15551110000")
+    assert threads == [threading.get_ident()]
+    postgres.pause()
+    try:
+        with pytest.raises(Unavailable):
+            store.take_text("+15551110001")
+    finally:
+        postgres.resume()
+    assert store.take_text("+15551110002").texts == 1  # on a new connection
 
 
 # ----- starting without the database ------------------------------------------------------

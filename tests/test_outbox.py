@@ -148,6 +148,7 @@ def test_purge_deletes_what_is_older_than_the_retention_but_never_an_opt_out(sto
     box.sent(claimed.id, "SM1", at=old)
     box.enqueue(OTHER, messages(1), at=T0)  # still due: kept
     store.set_position(NUMBER, ("risks", 1))
+    store.flush_writes()  # as the background thread does within half a second
     with store.engine.begin() as conn:
         conn.execute(text("UPDATE sms_positions SET updated_at = :old"), {"old": old})
     store.opt_out(OTHER)

@@ -179,6 +179,8 @@ def test_anything_else_after_the_offer_goes_on_as_at_the_main_menu(app, phone, l
 def test_no_offer_after_resume_days(app, phone, line):
     call = phone.call(CALLER)
     call.press("3")
+    with app.app_context():
+        services().store.flush_writes()  # the place, written a moment after the turn
     with app.app_context(), services().store.engine.begin() as conn:
         old = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=31)
         conn.execute(update(callers).values(place_at=old))

@@ -142,7 +142,31 @@ def test_two_workers_on_one_database_see_each_others_opt_outs(new_store):
     second.opt_in(NUMBER)
     assert not first.is_opted_out(NUMBER)
     second.set_position(NUMBER, ("risks", 2))
+    assert second.texter(NUMBER).position == ("risks", 2)  # its own place, before it is written
+    second.flush_writes()  # as its background thread does within WRITE_EVERY
     assert first.texter(NUMBER).position == ("risks", 2)
+
+
+def test_places_are_written_in_the_background_within_a_moment_and_on_close(new_store):
+    worker = new_store()
+    worker.set_position(NUMBER, ("risks", 2))
+    reader = new_store()
+    deadline = time.monotonic() + 5
+    while reader.texter(NUMBER).position != ("risks", 2):
+        assert time.monotonic() < deadline, "the place was never written"
+        time.sleep(0.05)
+    assert len(worker.later) == 0
+    worker.set_position(NUMBER, ("risks", 3))
+    worker.close()  # as a worker's exit does (SIGTERM included)
+    assert reader.texter(NUMBER).position == ("risks", 3)
+
+
+def test_a_stop_forgets_a_place_still_waiting_to_be_written(store):
+    store.set_position(NUMBER, ("risks", 2))
+    store.opt_out(NUMBER)
+    store.opt_in(NUMBER)
+    store.flush_writes()
+    assert store.texter(NUMBER).position is None
 
 
 def test_make_engine_maps_postgres_urls_to_psycopg():

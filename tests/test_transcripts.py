@@ -12,7 +12,6 @@ hear differently. A new conversation is a new file with only `about`, `settings`
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from app.config import DEFAULTS
 from app.phone import DEFAULT_CALLER, Call, Phone, VoiceResponse, parse_voice
 from app.services import services
 from app.store.outbox import Outbox
+from app.web.common import NOTE
 
 GOLDEN = Path(__file__).parent / "golden"
 TOKEN = "golden-token"
@@ -63,25 +63,27 @@ class Exchange:
     nodes: list[str] = field(default_factory=list)
 
 
-class Recorder(logging.Handler):
-    """Posts to the app as Twilio would, keeping each answer with the node the line logged for it."""
+class Recorder:
+    """Posts to the app as Twilio would, keeping each answer with the node the line noted for it (the note
+    gunicorn's access log prints)."""
 
     def __init__(self, app: Any):
-        super().__init__(logging.INFO)
         self.client, self.exchanges = app.test_client(), []  # type: ignore[var-annotated]
-        self._nodes: list[str] = []
+        self._environ: dict[str, Any] = {}
+        served = app.wsgi_app
 
-    def emit(self, record: logging.LogRecord) -> None:
-        match = _NODE.search(record.getMessage())  # "voice call=CA.. node=menu:main ms=2.1"
-        if match:
-            self._nodes.append(match.group(1))
+        def keep(environ: dict[str, Any], start_response: Any) -> Any:  # the test client copies the environ it sends
+            self._environ = environ
+            return served(environ, start_response)
+
+        app.wsgi_app = keep
 
     def __call__(self, url: str, form: Mapping[str, str], headers: Mapping[str, str]) -> tuple[int, str]:
         response = self.client.post(url, data=form, headers=headers)
         body = response.get_data(as_text=True)
-        response.close()  # as a server does once the response is sent: the line's writes after it run
-        self.exchanges.append(Exchange(dict(form), body, self._nodes))
-        self._nodes = []
+        response.close()  # as a server does once the response is sent
+        match = _NODE.search(self._environ.get(NOTE, ""))  # "voice call=CA.. node=menu:main"
+        self.exchanges.append(Exchange(dict(form), body, [match.group(1)] if match else []))
         return response.status_code, body
 
     def take(self) -> list[Exchange]:
@@ -170,25 +172,17 @@ def run(make_app: Any, conversation: Mapping[str, Any]) -> dict[str, Any]:
         settings["CONTENT_DIR"] = str(Path(__file__).parent / settings["CONTENT_DIR"])
     app = make_app(TWILIO_AUTH_TOKEN=TOKEN, **settings)
     recorder = Recorder(app)
-    # The app's logger is shared by every app in this process (`flask call` quiets it to WARNING).
-    level = app.logger.level
-    app.logger.setLevel(logging.INFO)
-    app.logger.addHandler(recorder)
-    try:
-        phone = Phone(recorder, "http://localhost/", TOKEN)
-        call: Call | None = None
-        steps = []
-        seen = 0
-        for given in conversation["steps"]:
-            caller = given["caller"]
-            call, replies = act(phone, call, caller)
-            exchanges = recorder.take()
-            answer = sms_step(replies, exchanges) if replies is not None else voice_step(exchanges)
-            texts, seen = texts_received(app, seen)
-            steps.append({"caller": caller, **answer, **({"texts": texts} if texts else {})})
-    finally:
-        app.logger.removeHandler(recorder)
-        app.logger.setLevel(level)
+    phone = Phone(recorder, "http://localhost/", TOKEN)
+    call: Call | None = None
+    steps = []
+    seen = 0
+    for given in conversation["steps"]:
+        caller = given["caller"]
+        call, replies = act(phone, call, caller)
+        exchanges = recorder.take()
+        answer = sms_step(replies, exchanges) if replies is not None else voice_step(exchanges)
+        texts, seen = texts_received(app, seen)
+        steps.append({"caller": caller, **answer, **({"texts": texts} if texts else {})})
     return {"about": conversation.get("about", ""), "settings": dict(conversation.get("settings", {})),
             "steps": steps}
 

@@ -384,6 +384,8 @@ def test_the_status_may_reach_another_worker_than_the_last_turn(make_app, reques
     turns, other = make_app(**settings), make_app(**settings)
     call = Phone.for_app(turns).call()
     call.press("3")
+    with turns.app_context():  # as its background thread does within WRITE_EVERY, long before the caller hangs up
+        services().store.flush_writes()
     Phone.for_app(other).notify("https://line.example/voice/status",
                                 {"CallSid": call.call_sid, "CallStatus": "completed", "CallDuration": "75"})
     counts = counted(other, "voice")

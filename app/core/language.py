@@ -158,7 +158,7 @@ class Language:
         return _normalized(text, self.letters)
 
 
-@lru_cache(maxsize=8192)  # the same few words come again and again (and the checks explore them all)
+@lru_cache(maxsize=2048)  # the same few words come again and again (and the checks explore them all)
 def _normalized(text: str, letters: str) -> str:
     text = re.sub(r"['\u2019]", "", text.lower().replace("-", " "))
     text = fold_accents(text, letters)
@@ -167,6 +167,8 @@ def _normalized(text: str, letters: str) -> str:
 
 def fold_accents(text: str, keep: str = "") -> str:
     """Text without accents: "cómo" -> "como"; a letter in `keep` ("ñ") stays as it is."""
+    if text.isascii():  # most messages and speech: nothing to fold
+        return text
     return "".join(ch if ch in keep else "".join(c for c in unicodedata.normalize("NFKD", ch)
                                                   if not unicodedata.combining(c)) for ch in text)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Literal
 
 from rapidfuzz.distance import OSA
@@ -48,6 +49,7 @@ class Reply:
     understood: str = ""  # what the line took the message to mean ("sms:more", "question:cost", "nothing")
 
 
+@lru_cache(maxsize=512)  # a message is normalised by every check of it (opt-out, language, forget, reply)
 def normalize_sms(message: str) -> str:
     """Upper-case words only, accents folded ("MÁS" is "MAS"), as carriers compare keywords."""
     return " ".join(re.sub(r"[^A-Z0-9 ]+", " ", fold_accents(message.upper())).split())

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.store import Store, fast, metadata, sms_positions
 from app.store.calls import CallPlaces
+from app.store.later import Row
 from app.store.outbox import Outbox, now, outbox
 
 callers = Table(
@@ -49,6 +50,25 @@ def _upsert_statement(dialect: str, columns: tuple[str, ...]) -> Any:
     return _UPSERTS[dialect, columns]
 
 
+PLACE = ("part", "place_at", "topic")
+# Leaving a topic clears the place of a row there is, and makes none.
+_CLEAR = (update(callers).where(callers.c.number_hash == bindparam("key", type_=String(64)))
+          .values(topic=None, part=None, place_at=None, updated_at=bindparam("updated_at")))
+
+
+def _write_callers(dialect: str, rows: list[tuple[str, Row]]) -> list[tuple[Any, list[Row]]]:
+    """Write the callers' waiting changes: one statement per set of columns changed, run for many rows."""
+    by_columns: dict[tuple[str, ...], list[Row]] = {}
+    for key, values in rows:
+        columns = tuple(sorted(name for name in values if name != "updated_at"))
+        if columns == PLACE and values["topic"] is None:
+            by_columns.setdefault(("",), []).append({"key": key, "updated_at": values["updated_at"]})
+        else:
+            by_columns.setdefault(columns, []).append({"key": key, **values})
+    return [(_CLEAR if columns == ("",) else _upsert_statement(dialect, columns), params)
+            for columns, params in by_columns.items()]
+
+
 @dataclass(frozen=True)
 class Remembered:
     """What the line knows about a number at the start of a call."""
@@ -76,7 +96,8 @@ class Purged:
 
 
 class CallerMemory:
-    """The callers table behind one Store; every method is one short transaction."""
+    """The callers table behind one Store: a read is one short statement; changes are written a moment later,
+    with the other waiting writes (store/later.py), so no request waits for them."""
 
     def __init__(self, store: Store, retention_days: int = 30):
         self.store = store
@@ -87,9 +108,10 @@ class CallerMemory:
         """What is remembered about a number, unless it has expired."""
         moment = at or now()
         key = self.store.number_key(number)
+        self.store.written("callers", key)
 
         def read() -> Remembered | None:
-            rows = fast.run(self.engine, _RECALL, {"key": key})
+            rows = fast.run(self.store.held, _RECALL, {"key": key})
             row = rows[0] if rows else None
             updated_at = fast.moment(row["updated_at"]) if row else None
             if row is None or updated_at is None or updated_at < moment - self.retention:
@@ -100,30 +122,17 @@ class CallerMemory:
             return Remembered(place, place_at if place else None, row["rate"] or 0,  # column "rate": the speed step
                               row["language"], row["listening"] or 0)
 
-        return self.store.guarded(read)
+        return self.store._call_held(read)
 
     def _upsert(self, number: str, changes: dict[str, object], at: dt.datetime | None) -> None:
-        values = {"key": self.store.number_key(number), **changes, "updated_at": at or now()}
-
-        def write() -> None:
-            fast.run(self.engine, _upsert_statement(self.engine.dialect.name, tuple(changes)), values, write=True)
-
-        self.store.guarded(write)
+        self.store.defer("callers", self.store.number_key(number), {**changes, "updated_at": at or now()},
+                         _write_callers)
 
     def remember_place(self, number: str, place: tuple[str, int] | None, at: dt.datetime | None = None) -> None:
         """Where a call is now (topic, part from 0), or None when it left the topic."""
         moment = at or now()
-        if place is None:
-            key = self.store.number_key(number)
-
-            def clear() -> None:
-                with self.engine.begin() as conn:
-                    conn.execute(update(callers).where(callers.c.number_hash == key)
-                                 .values(topic=None, part=None, place_at=None, updated_at=moment))
-
-            self.store.guarded(clear)
-            return
-        self._upsert(number, {"topic": place[0], "part": place[1], "place_at": moment}, moment)
+        topic, part = place if place is not None else (None, None)
+        self._upsert(number, {"topic": topic, "part": part, "place_at": moment if place else None}, moment)
 
     def remember_speed_step(self, number: str, speed_step: int, at: dt.datetime | None = None) -> None:
         """The speed step (from normal) this caller chose."""
@@ -144,13 +153,15 @@ def forget(store: Store, number: str) -> int:
     Returns how many rows went. Queued messages go too, so nothing is sent after a FORGET.
     """
     key = store.number_key(number)
+    waiting = store.later.drop(key, ("callers", "sms_positions"))  # rows not written yet go too
+    store.flush_writes()  # and one being written now lands before the erasing
 
     def erase() -> int:
         with store.engine.begin() as conn:
             return sum(conn.execute(table.delete().where(table.c.number_hash == key)).rowcount
                        for table in (callers, sms_positions, outbox))
 
-    return store.guarded(erase)
+    return waiting + store.guarded(erase)
 
 
 def purge(store: Store, retention_days: int, at: dt.datetime | None = None) -> Purged:
@@ -159,6 +170,7 @@ def purge(store: Store, retention_days: int, at: dt.datetime | None = None) -> P
     First, messages no sender will finish are settled (see Outbox.give_up_stale), so no number
     waits in the outbox for ever; a message still due is kept. Opt-outs are never purged.
     """
+    store.flush_writes()  # rows still waiting to be written are judged by their age too
     Outbox(store).give_up_stale(at)
     cutoff = (at or now()) - dt.timedelta(days=retention_days)
     with store.engine.begin() as conn:

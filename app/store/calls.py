@@ -1,7 +1,8 @@
 """Where each call in progress last was, so that Twilio's call status callback can count where it ended.
 
 One row per call, keyed by an HMAC of its CallSid (never the id itself): the last node a turn left the
-caller at, written after that turn's response has gone. The status callback takes the row (reads and
+caller at, written with the other waiting writes by the store's background thread (store/later.py): no
+turn waits for it. The status callback takes the row (reads and
 deletes it), so no call's trace outlives the call; rows of calls whose status never came are purged.
 Any web worker may write a row and any other take it: the database is what they share.
 """
@@ -9,11 +10,13 @@ Any web worker may write a row and any other take it: the database is what they 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import Column, DateTime, String, Table, delete, select
+from sqlalchemy import Column, DateTime, String, Table, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.store import Store, metadata
+from app.store.later import Row
 from app.store.outbox import now
 
 MAX_NODE = 120
@@ -28,6 +31,20 @@ call_places = Table(
 )
 
 
+_NOTE: dict[str, Any] = {}  # per dialect, built once
+
+
+def _write_notes(dialect: str, rows: list[tuple[str, Row]]) -> list[tuple[Any, list[Row]]]:
+    """Upsert the waiting places of calls: one statement, run for many rows."""
+    if dialect not in _NOTE:
+        changed = {"node": bindparam("node", type_=String(MAX_NODE)),
+                   "updated_at": bindparam("updated_at", type_=DateTime(timezone=True))}
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(call_places)
+        _NOTE[dialect] = (insert.values(call_key=bindparam("key", type_=String(64)), **changed)
+                          .on_conflict_do_update(index_elements=["call_key"], set_=changed))
+    return [(_NOTE[dialect], [{"key": key, **values} for key, values in rows])]
+
+
 class CallPlaces:
     """The call_places table behind one Store; every method is one short transaction behind its deadline."""
 
@@ -38,21 +55,14 @@ class CallPlaces:
         return self.store.keyed("call", call_sid)
 
     def note(self, call_sid: str, node: str, at: dt.datetime | None = None) -> None:
-        """Where this call is now (the node its last turn left it at)."""
-        values = {"node": node[:MAX_NODE], "updated_at": at or now()}
-        key = self._key(call_sid)
-
-        def write() -> None:
-            with self.store.engine.begin() as conn:
-                insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(call_places)
-                conn.execute(insert.values(call_key=key, **values)
-                             .on_conflict_do_update(index_elements=["call_key"], set_=values))
-
-        self.store.guarded(write)
+        """Where this call is now (the node its last turn left it at): written within a moment, not now."""
+        self.store.defer("call_places", self._key(call_sid), {"node": node[:MAX_NODE], "updated_at": at or now()},
+                         _write_notes)
 
     def take(self, call_sid: str) -> str | None:
         """Where this call was last, forgetting it; None when no turn of it was noted (or it was taken)."""
         key = self._key(call_sid)
+        self.store.written("call_places", key)
 
         def take() -> str | None:
             with self.store.engine.begin() as conn:

@@ -15,6 +15,7 @@ import hmac
 import logging
 import os
 import threading
+import time
 import weakref
 from pathlib import Path
 from typing import Any, Callable, Literal, TypeVar
@@ -24,9 +25,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from app.core.events import Channel, Event, Tally
+from app.store import fast
 from app.store.connection import DEFAULT, Timeouts, make_engine, sqlite_path
 from app.store.guard import Guard, SchemaNotReady, Unavailable, describe
 from app.store.journal import StopJournal
+from app.store.later import WRITE_EVERY, Later, Row, Writer
 from app.store.schema import SCHEMA_REVISION, metadata, opt_outs, sms_positions, usage_counts
 from app.store.texters import TexterRows
 from app.store.usage import UsageCounts, read_tally, stored_name
@@ -54,12 +57,15 @@ class Store(TexterRows):
     def __init__(self, url: str, hash_secret: str, *, journal: Path | str, timeouts: Timeouts = DEFAULT,
                  flush_every: float = FLUSH_EVERY):
         self.engine = make_engine(url, timeouts)
+        self.held = fast.Held(self.engine)  # each thread's connection for the statements every request runs
         self._file = sqlite_path(url)
         # A network database can hang without a word, so its calls run in a thread with a deadline. A SQLite
         # file cannot (its waits are bounded by the busy timeout), so its calls run inline, which is cheaper.
         self.guard = Guard(timeouts.call if self._file is None else 0)
         self.journal = StopJournal(journal)
         self.usage = UsageCounts()
+        self.later = Later()
+        self._flushing = threading.Lock()  # one flush of the waiting writes at a time, so an older one never lands last
         self._secret = hash_secret.encode()
         self._inode: int | None = None
         self._schema_ok = False
@@ -109,6 +115,21 @@ class Store(TexterRows):
 
         return self.guard.run(checked, probe=probe)
 
+    def _call_held(self, fn: Callable[[], T]) -> T:
+        """A call that uses only this thread's held connection (fast.run): run in this thread with the watchdog
+        keeping the deadline, once the schema is known and the connection open (both may wait on the server,
+        so they go through the guard's threads first)."""
+        if self.guard.deadline and not (self._schema_ok and self.held.ready()):
+            ident = threading.get_ident()
+            self._call(lambda: self.held.connection(ident))
+
+        def checked() -> T:
+            self._check_file()
+            self._check_schema()
+            return fn()
+
+        return self.guard.run(checked, interrupt=self.held.interrupt)
+
     def guarded(self, fn: Callable[[], T]) -> T:
         """Run a short database call of another module (the outbox, callers' memory) with this store's
         deadline and schema check, as the store's own calls are."""
@@ -123,6 +144,8 @@ class Store(TexterRows):
 
     def _write_stops(self, keys: list[str]) -> None:
         """Record opt-outs (idempotent) and forget those texters' places, synced to disk on SQLite."""
+        for key in keys:  # a place waiting to be written would come back after the STOP cleared it
+            self.later.drop(key, ("sms_positions",))
         with self.engine.connect() as conn:
             if conn.dialect.name == "sqlite":
                 conn.exec_driver_sql("PRAGMA synchronous=FULL")  # an opt-out must survive a power cut too
@@ -189,11 +212,41 @@ class Store(TexterRows):
 
         return self._call(read)
 
+    # --- writes no request waits for -------------------------------------------------------
+
+    def defer(self, table: str, key: str, values: Row, writer: Writer) -> None:
+        """Write these values of a row later, with the others waiting (see later.py): no round trip now."""
+        self.later.put(table, key, values, writer)
+        self._start_worker()
+
+    def flush_writes(self) -> int:
+        """Write every row waiting, in one transaction; how many. When the database refuses, they wait for the next."""
+        with self._flushing:
+            batch = self.later.take()
+            if not batch:
+                return 0
+
+            def write() -> None:
+                dialect = self.engine.dialect.name
+                fast.run_many(self.held, [part for writer, rows in batch for part in writer(dialect, rows)])
+
+            try:
+                self._call(write)
+            except Exception:
+                self.later.put_back(batch)
+                raise
+            return sum(len(rows) for _, rows in batch)
+
+    def written(self, table: str, key: str) -> None:
+        """Before reading a row: write it first if it waits here (a worker always reads its own writes)."""
+        if self.later.waiting(table, key) is not None:
+            self.flush_writes()
+
     # --- anonymous counts ------------------------------------------------------------------
 
-    def count(self, channel: Channel, event: Event) -> None:
-        """Add one to today's anonymous count of an event (in memory; written in batches)."""
-        self.usage.add(_now().date(), channel, stored_name(event))
+    def count(self, channel: Channel, *events: Event) -> None:
+        """Add one to today's anonymous count of each event (in memory; written in batches)."""
+        self.usage.add(_now().date(), channel, *(stored_name(event) for event in events))
         self._start_worker()
 
     def flush_counts(self) -> int:
@@ -292,12 +345,17 @@ class Store(TexterRows):
             self._worker.start()
             atexit.register(_at_exit, ref)
 
-    def tick(self) -> None:
-        """One round of the background work: write the counts, apply the journal."""
+    def tick(self, counts: bool = True) -> None:
+        """One round of the background work: write the waiting rows (and the counts), apply the journal."""
         try:
-            self.flush_counts()
+            self.flush_writes()
         except Exception as error:
-            log.warning("usage counts wait in memory: %s", describe(error))
+            log.warning("places wait in memory: %s", describe(error))
+        if counts:
+            try:
+                self.flush_counts()
+            except Exception as error:
+                log.warning("usage counts wait in memory: %s", describe(error))
         if self.journal.pending():
             try:
                 if self.replay_journal() > 0:
@@ -310,20 +368,26 @@ class Store(TexterRows):
         self._stopping.set()
         self.tick()
         self.guard.close()
+        self.held.close()
         self.engine.dispose()
 
 
 def _maintain(ref: weakref.ReferenceType[Store], stopping: threading.Event, every: float) -> None:
-    while not stopping.wait(every):
+    counts_at = time.monotonic() + every
+    while not stopping.wait(min(every, WRITE_EVERY)):
         store = ref()
         if store is None:
             return
-        store.tick()
+        counts = time.monotonic() >= counts_at
+        if counts:
+            counts_at = time.monotonic() + every
+        store.tick(counts)
         del store
 
 
 def _at_exit(ref: weakref.ReferenceType[Store]) -> None:
-    """A worker that exits writes the counts it holds (a killed one loses at most FLUSH_EVERY seconds of them)."""
+    """A worker that exits (SIGTERM included) writes the rows and counts it holds (a killed one loses at most
+    WRITE_EVERY seconds of places and FLUSH_EVERY seconds of counts)."""
     store = ref()
     if store is not None and store._worker_pid == os.getpid():
         store.tick()

@@ -2,25 +2,34 @@
 
 Through SQLAlchemy's Connection a one-row read by primary key costs about four times what the
 driver itself takes (checkout, compiled-cache lookup, bind and result processing); the call's
-first request, a key into a topic and every text each run one such statement. Here a statement
-built with SQLAlchemy Core is compiled once per dialect, its values bound as SQLAlchemy would
-store them (SQLite keeps datetimes as text) and its rows read back as dictionaries. Errors are
-wrapped as SQLAlchemy's, and a connection lost with its server is invalidated, exactly as the
-Connection would, so the store's deadlines and retries treat them the same.
+first request and every text each run one such statement. Here a statement built with SQLAlchemy
+Core is compiled once per dialect, its values bound as SQLAlchemy would store them (SQLite keeps
+datetimes as text) and its rows read back as dictionaries, on a pooled connection each thread
+keeps between statements (a checkout and check-in cost more than the read; on PostgreSQL it stays
+in autocommit, so one statement is one round trip). Errors are wrapped as SQLAlchemy's, and a
+connection lost with its server is invalidated, exactly as the Connection would, so the store's
+deadlines and retries treat them the same.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
+import socket
+import threading
 from typing import Any, Mapping
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql import ClauseElement
 
 _COMPILED: dict[tuple[int, str], tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's own storage format for SQLite
+_NAMES: dict[str, tuple[str, ...]] = {}  # the columns each statement returns (none: it returns no rows)
+CURSOR = "line.cursor"  # where a connection's own cursor is kept (the pool's info, cleared if it is invalidated)
+BROKEN = "line.broken"  # set on a connection whose socket the watchdog shut down
 
 
 def _compiled(engine: Engine, statement: ClauseElement) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
@@ -55,41 +64,139 @@ def moment(value: Any) -> dt.datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
 
 
-def run(engine: Engine, statement: ClauseElement, values: Mapping[str, Any], *,
-        write: bool = False) -> list[dict[str, Any]]:
-    """Run one statement (statements are kept by identity: build them once, at import) in its own transaction;
-    its rows, if it returns any. `write` commits."""
+class Held:
+    """One pooled connection per thread of an engine, kept between statements; given back on close()."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._by_thread: dict[int, PoolProxiedConnection] = {}
+        self._lock = threading.Lock()
+
+    def ready(self) -> bool:
+        """Whether this thread holds a connection that looks usable (none yet: opening one may wait on the server)."""
+        held = self._by_thread.get(threading.get_ident())
+        return held is not None and self._usable(held)
+
+    def _usable(self, held: PoolProxiedConnection) -> bool:
+        return held.is_valid and held._pool is self.engine.pool and not held.info.get(BROKEN)
+
+    def connection(self, ident: int | None = None) -> PoolProxiedConnection:
+        """This thread's (or the thread `ident`'s) connection: a new one after the pool was disposed (a replaced
+        SQLite file) or one was lost."""
+        ident = threading.get_ident() if ident is None else ident
+        held = self._by_thread.get(ident)
+        if held is not None and self._usable(held):
+            return held
+        if held is not None:
+            self.drop(ident=ident)
+        held = self.engine.raw_connection()
+        if self.engine.dialect.name == "postgresql":
+            held.dbapi_connection.autocommit = True  # type: ignore[union-attr]
+        self._by_thread[ident] = held
+        return held
+
+    def interrupt(self, ident: int) -> None:
+        """Break the connection the thread `ident` is waiting on (from another thread: its server hangs), so
+        that the driver's wait ends at once with an error. SQLite's waits are bounded by its busy timeout."""
+        held = self._by_thread.get(ident)
+        dbapi = held.dbapi_connection if held is not None else None
+        if held is None or dbapi is None or not hasattr(dbapi, "fileno"):
+            return
+        held.info[BROKEN] = True  # even if the statement ended just now: the next one takes a new connection
+        with contextlib.suppress(Exception), socket.socket(fileno=os.dup(dbapi.fileno())) as hung:
+            hung.shutdown(socket.SHUT_RDWR)  # the socket itself, whichever descriptor names it
+
+    def drop(self, error: BaseException | None = None, ident: int | None = None) -> None:
+        """Give this thread's connection back (invalidated, when it broke with its server)."""
+        held = self._by_thread.pop(threading.get_ident() if ident is None else ident, None)
+        if held is not None:
+            self._give_back(held, error)
+
+    def _give_back(self, held: PoolProxiedConnection, error: BaseException | None = None) -> None:
+        with contextlib.suppress(Exception):  # a connection that broke is discarded by the pool anyway
+            if error is not None or held.info.get(BROKEN):
+                held.invalidate(error)
+            elif held.dbapi_connection is not None and self.engine.dialect.name == "postgresql":
+                held.dbapi_connection.autocommit = False  # as the pool hands connections out
+            held.close()
+
+    def close(self) -> None:
+        """Give every thread's connection back to the pool."""
+        with self._lock:
+            every, self._by_thread = list(self._by_thread.values()), {}
+        for held in every:
+            self._give_back(held)
+
+
+def _params(engine: Engine, statement: ClauseElement, values: Mapping[str, Any]) -> tuple[str, Any]:
+    """The SQL and the driver's parameters for these values."""
     sql, order, fixed = _compiled(engine, statement)
     sqlite = engine.dialect.name == "sqlite"
-    every = {**fixed, **values}
-    params: Any = (tuple(_value(every.get(name), sqlite) for name in order) if order is not None
-                   else {name: _value(value, sqlite) for name, value in every.items()})
-    connection = engine.raw_connection()
-    # One statement is its own transaction: on PostgreSQL, autocommit spares the BEGIN and the COMMIT (or the
-    # pool's ROLLBACK), two round trips of three. SQLite's driver begins only before a write, and commits here.
-    autocommit = engine.dialect.name == "postgresql"
+    every = dict(fixed)  # the statement's own values are literals and defaults: no datetimes to convert
+    for name, value in values.items():
+        every[name] = _value(value, sqlite)
+    return sql, tuple([every.get(name) for name in order]) if order is not None else every
+
+
+def _failed(held: Held, connection: PoolProxiedConnection, sql: str, error: Any) -> Exception:
+    """The driver's error as SQLAlchemy's (no parameters shown); a connection lost with its server is invalidated,
+    and, as SQLAlchemy does, every older connection in the pool; otherwise what was begun is rolled back."""
+    engine = held.engine
+    lost = engine.dialect.is_disconnect(error, connection.dbapi_connection, None)
+    if lost:
+        held.drop(error)
+        engine.pool._invalidate(connection, error)
+    else:
+        with contextlib.suppress(Exception):
+            connection.rollback()
+    wrapped: Exception = DBAPIError.instance(sql, None, error, engine.dialect.loaded_dbapi.Error,
+                                             hide_parameters=True, connection_invalidated=lost, dialect=engine.dialect)
+    return wrapped
+
+
+def run(held: Held, statement: ClauseElement, values: Mapping[str, Any], *,
+        write: bool = False) -> list[dict[str, Any]]:
+    """Run one statement (statements are kept by identity: build them once, at import) in its own transaction
+    (SQLite's driver begins only before a write, and commits here; PostgreSQL's connection is in autocommit);
+    its rows, if it returns any."""
+    sql, params = _params(held.engine, statement, values)
+    connection = held.connection()
     try:
-        if autocommit:
-            connection.dbapi_connection.autocommit = True  # type: ignore[union-attr]
-        cursor = connection.cursor()
-        try:
-            cursor.execute(sql, params)
-            names = [column[0] for column in cursor.description or ()]
-            rows = [dict(zip(names, row)) for row in cursor.fetchall()] if names else []
-        finally:
-            cursor.close()
-        if write and not autocommit:
+        cursor = connection.info.get(CURSOR)  # one per connection, kept with it: making one costs more than a read
+        if cursor is None:
+            cursor = connection.info[CURSOR] = connection.cursor()
+        cursor.execute(sql, params)
+        names = _NAMES.get(sql)
+        if names is None:  # the driver builds a description per statement run: the names are read once
+            names = _NAMES[sql] = tuple(column[0] for column in cursor.description or ())
+        rows = [dict(zip(names, row)) for row in cursor.fetchall()] if names else []
+        if write and held.engine.dialect.name == "sqlite":
             connection.commit()
         return rows
+    except held.engine.dialect.loaded_dbapi.Error as error:
+        raise _failed(held, connection, sql, error) from None
+
+
+def run_many(held: Held, batches: list[tuple[Any, list[dict[str, Any]]]]) -> None:
+    """Run each statement for many rows (the driver's executemany), all in one transaction."""
+    engine = held.engine
+    connection = held.connection()
+    sql = ""
+    try:
+        cursor = connection.cursor()
+        try:
+            if engine.dialect.name == "postgresql":
+                cursor.execute("BEGIN")  # the connection is in autocommit: one transaction for the lot
+            for statement, rows in batches:
+                made = [_params(engine, statement, values) for values in rows]
+                if made:
+                    sql = made[0][0]
+                    cursor.executemany(sql, [params for _, params in made])
+            if engine.dialect.name == "postgresql":
+                cursor.execute("COMMIT")
+        finally:
+            cursor.close()
+        if engine.dialect.name == "sqlite":
+            connection.commit()
     except engine.dialect.loaded_dbapi.Error as error:
-        lost = engine.dialect.is_disconnect(error, connection.dbapi_connection, None)
-        if lost:
-            connection.invalidate(error)  # and, as SQLAlchemy does, every older connection in the pool
-            engine.pool._invalidate(connection, error)
-        raise DBAPIError.instance(sql, None, error, engine.dialect.loaded_dbapi.Error, hide_parameters=True,
-                                  connection_invalidated=lost, dialect=engine.dialect) from None
-    finally:
-        if autocommit and connection.dbapi_connection is not None:
-            with contextlib.suppress(Exception):  # a connection that broke is discarded by the pool anyway
-                connection.dbapi_connection.autocommit = False  # as the pool hands connections out
-        connection.close()  # back to the pool, rolled back if nothing was committed
+        raise _failed(held, connection, sql, error) from None

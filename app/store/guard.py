@@ -65,12 +65,67 @@ def _in_own_thread(fn: Callable[[], T]) -> concurrent.futures.Future[T]:
     return future
 
 
+WATCH_EVERY = 0.05  # seconds between the watchdog's looks: a watched call ends at most this long after its deadline
+
+
+class Watchdog:
+    """One thread per process that breaks the connection of a call still running past its deadline.
+
+    Handing each call to another thread and waiting for it costs more CPU than the call itself (a one-row
+    read on PostgreSQL: about 45 µs inline, 170 µs through a thread). So a call on a connection that can be
+    broken from outside runs in the request's own thread, noted here with its deadline; a call past it has
+    its connection's socket shut down, which ends the driver's wait at once with an error.
+    """
+
+    def __init__(self) -> None:
+        self._watched: dict[int, tuple[float, Callable[[int], None], list[bool]]] = {}
+        self._lock = threading.Lock()
+        self._pid = 0
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._pid != os.getpid():  # threads do not survive a fork
+                self._pid = os.getpid()
+                threading.Thread(target=self._watch, name="store-watchdog", daemon=True).start()
+
+    def run(self, fn: Callable[[], T], deadline: float, interrupt: Callable[[int], None]) -> T:
+        """fn's result in this thread; Unavailable when the watchdog had to break its connection (`interrupt`
+        is given this thread's id)."""
+        if self._pid != os.getpid():
+            self._start()
+        ident, broken = threading.get_ident(), [False]
+        self._watched[ident] = (time.monotonic() + deadline, interrupt, broken)
+        try:
+            return fn()
+        except Exception:
+            if broken[0]:
+                raise Unavailable(f"the database did not answer within {deadline:g} s") from None
+            raise
+        finally:
+            with self._lock:
+                self._watched.pop(ident, None)
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(WATCH_EVERY)
+            now = time.monotonic()
+            with self._lock:
+                for ident, (until, interrupt, broken) in list(self._watched.items()):
+                    if now >= until and not broken[0]:
+                        broken[0] = True
+                        interrupt(ident)
+
+
+WATCHDOG = Watchdog()
+
+
 class Guard:
     """Runs database calls in a few threads of this process and waits at most `deadline` seconds.
 
     A hung server answers nothing, so only a deadline kept here can bound the wait. A call that
     timed out before it started is cancelled; one stuck in the driver finishes when the server
-    wakes (every store write may be repeated safely). After an outage, calls fail at once for
+    wakes (every store write may be repeated safely). A call on a connection the watchdog can break
+    (`interrupt`) runs in the caller's thread instead. After an outage, calls fail at once for
     RETRY_AFTER seconds instead of each waiting the whole deadline.
     """
 
@@ -91,15 +146,16 @@ class Guard:
                 self._pid = os.getpid()
             return self._pool
 
-    def run(self, fn: Callable[[], T], *, probe: bool = False) -> T:
-        """fn's result, or Unavailable when the database is down or too slow; other errors pass through."""
+    def run(self, fn: Callable[[], T], *, probe: bool = False, interrupt: Callable[[int], None] | None = None) -> T:
+        """fn's result, or Unavailable when the database is down or too slow; other errors pass through.
+        With `interrupt` (which breaks the connection a thread uses), fn runs in this thread, watched."""
         now = time.monotonic()
         if self.down_since is not None and not probe and now - self._last_try < RETRY_AFTER:
             raise Unavailable(self.reason)
         self._last_try = now
         try:
             try:
-                result = self._run(fn)
+                result = self._run(fn, interrupt)
             except DBAPIError as error:
                 if not error.connection_invalidated:
                     raise
@@ -119,10 +175,13 @@ class Guard:
         self.down_since = None
         return result
 
-    def _run(self, fn: Callable[[], T]) -> T:
-        """fn's result, waited for at most the deadline (in a thread of the pool), or at once without one."""
+    def _run(self, fn: Callable[[], T], interrupt: Callable[[int], None] | None = None) -> T:
+        """fn's result, waited for at most the deadline (in a thread of the pool, or watched in this one), or at
+        once without one."""
         if not self.deadline:
             return fn()
+        if interrupt is not None:
+            return WATCHDOG.run(fn, self.deadline, interrupt)
         try:
             future = self._executor().submit(fn)
         except RuntimeError:  # the interpreter is exiting and takes no new futures: one thread of our own

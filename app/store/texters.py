@@ -1,5 +1,9 @@
 """A texter's row (sms_positions): opt-out, place and the hour's text count, in one round trip per text.
 
+A new place (after RISKS, MORE) is written a moment later with the other waiting writes (store/later.py);
+until then this worker reads it from there, and other workers within WRITE_EVERY seconds, far sooner than
+any texter can read a reply and answer it.
+
 Every worker and machine counts a number's texts in the same row, so the reply limit holds for
 the whole line; the count is taken in the same statement that reads the opt-out and the place
 (INSERT ... ON CONFLICT DO UPDATE ... RETURNING on PostgreSQL and SQLite 3.35 or later; one
@@ -18,6 +22,7 @@ from sqlalchemy.engine import Engine
 
 from app.store import fast
 from app.store.journal import StopJournal
+from app.store.later import Later, Row
 from app.store.schema import opt_outs, sms_positions
 
 T = TypeVar("T")
@@ -93,13 +98,32 @@ def _place(row: Any) -> tuple[str, int] | None:
     return (row.topic, row.next_part) if row is not None and row.topic is not None else None
 
 
+def _write_places(dialect: str, rows: list[tuple[str, Row]]) -> list[tuple[Any, list[Row]]]:
+    """Upsert the texters' waiting places (a language only where one was chosen): one statement, many rows."""
+    return [(_place_statement(dialect), [{"language": None, **values, "key": key} for key, values in rows])]
+
+
+def _waiting(later: Later, key: str, place: tuple[str, int] | None,
+             language: str | None) -> tuple[tuple[str, int] | None, str | None]:
+    """The place and language as read, with a newer place (and language) still waiting to be written over them."""
+    newer = later.waiting("sms_positions", key)
+    if newer is None:
+        return place, language
+    topic = newer["topic"]
+    return (topic, newer["part"]) if topic is not None else None, newer.get("language") or language
+
+
 class TexterRows:
     """The texter's row, for the Store (which provides the engine, the journal, number keys and deadlines)."""
 
     engine: Engine
+    held: fast.Held
     journal: StopJournal
+    later: Later
     number_key: Callable[[str], str]
     _call: Callable[..., Any]
+    _call_held: Callable[..., Any]
+    defer: Callable[..., None]
 
     def take_text(self, number: str, at: dt.datetime | None = None) -> Text:
         """Count a text from this number in its hour, and read its opt-out and place: one statement.
@@ -114,7 +138,7 @@ class TexterRows:
         def take() -> Text:
             statement, returning = _take_statements(self.engine.dialect.name)
             if self.engine.dialect.insert_returning:
-                rows = fast.run(self.engine, returning, values, write=True)
+                rows = fast.run(self.held, returning, values, write=True)
                 row = rows[0] if rows else None
             else:  # SQLite before 3.35: the upsert holds the write lock, so the read sees this very count
                 with self.engine.begin() as conn:
@@ -124,9 +148,10 @@ class TexterRows:
             if row is None:  # nothing inserted or updated: the number has opted out
                 return Text(True, None, 0)
             place = (row["topic"], row["next_part"]) if row["topic"] is not None else None
-            return Text(False, place, int(row["replies"]), row["language"])
+            place, language = _waiting(self.later, key, place, row["language"])
+            return Text(False, place, int(row["replies"]), language)
 
-        result: Text = self._call(take)
+        result: Text = self._call_held(take) if self.engine.dialect.insert_returning else self._call(take)
         return result
 
     def texter(self, number: str) -> Texter:
@@ -142,18 +167,16 @@ class TexterRows:
                     return Texter(True, None, None)
                 row = conn.execute(select(sms_positions.c.topic, sms_positions.c.next_part, sms_positions.c.language)
                                    .where(sms_positions.c.number_hash == key)).first()
-                return Texter(False, _place(row), row.language if row is not None else None)
+                return Texter(False, *_waiting(self.later, key, _place(row), row.language if row is not None else None))
 
         result: Texter = self._call(read)
         return result
 
     def set_position(self, number: str, position: tuple[str, int] | None, language: str | None = None) -> None:
         """Remember (or clear) where this texter is, (topic, next message), and the language it chose (None:
-        leave it as it is). The hour's count stays."""
-        values = {"key": self.number_key(number), "now": _now(), "topic": position[0] if position else None,
-                  "part": position[1] if position else None, "language": language}
-
-        def write() -> None:
-            fast.run(self.engine, _place_statement(self.engine.dialect.name), values, write=True)
-
-        self._call(write)
+        leave it as it is), a moment later. The hour's count stays."""
+        values: Row = {"now": _now(), "topic": position[0] if position else None,
+                       "part": position[1] if position else None}
+        if language is not None:  # None keeps the language already waiting or written
+            values["language"] = language
+        self.defer("sms_positions", self.number_key(number), values, _write_places)

@@ -43,14 +43,15 @@ class UsageCounts:
         self._lock = threading.Lock()
         self.dropped = 0
 
-    def add(self, day: dt.date, channel: str, node: str) -> None:
-        """Count one visit (a dictionary update under a lock)."""
-        key = (day, channel, node[:MAX_NODE])
+    def add(self, day: dt.date, channel: str, *nodes: str) -> None:
+        """Count one visit of each node (dictionary updates under one lock)."""
         with self._lock:
-            if key in self._counts or len(self._counts) < MAX_KEYS:
-                self._counts[key] += 1
-            else:
-                self.dropped += 1
+            for node in nodes:
+                key = (day, channel, node[:MAX_NODE])
+                if key in self._counts or len(self._counts) < MAX_KEYS:
+                    self._counts[key] += 1
+                else:
+                    self.dropped += 1
 
     def take(self) -> dict[Key, int]:
         """Everything counted so far, leaving nothing."""

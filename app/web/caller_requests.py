@@ -1,5 +1,5 @@
-"""What the voice webhook remembers for a caller: recalled when a call starts, written after a turn's
-response has gone, and texts queued in the outbox (never sent inside the request)."""
+"""What the voice webhook remembers for a caller: recalled when a call starts, kept after a turn and written
+a moment later (store/later.py), and texts queued in the outbox (never sent inside the request)."""
 
 from __future__ import annotations
 
@@ -52,13 +52,12 @@ def resumable(remembered: Remembered | None) -> tuple[str, int] | None:
 
 
 def after_response(response: Response, write: Callable[[], None]) -> Response:
-    """Run a small write once the response has gone to Twilio: the caller never waits for it."""
+    """Run a small write once the response has gone to Twilio (a phrase to learn): the caller never waits for it."""
     def run() -> None:
         try:
             write()
         except Exception:
-            current_app.logger.exception("could not write after a response (a caller's place or speed, a call's "
-                                         "place or a phrase)")
+            current_app.logger.exception("could not write after a response (a phrase)")
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
@@ -72,12 +71,12 @@ def after_response(response: Response, write: Callable[[], None]) -> Response:
 
 def remember(response: Response, number: str | None, place: tuple[str, int] | None | Literal[False],
              speed_step: int | None, language: str | None = None, listening: int | None = None) -> Response:
-    """After the response: the call's place (None: it left the topic; False: unchanged), a new speed step,
-    a language the caller just chose, and new steps of extra time to speak (None: unchanged)."""
+    """The call's place (None: it left the topic; False: unchanged), a new speed step, a language the caller
+    just chose, and new steps of extra time to speak (None: unchanged): kept in memory and written a moment
+    later with the other waiting writes, so the caller never waits for them."""
     if not number or (place is False and speed_step is None and language is None and listening is None):
         return response
-
-    def write() -> None:
+    try:
         caller = memory()
         if place is not False:
             caller.remember_place(number, place)
@@ -87,8 +86,9 @@ def remember(response: Response, number: str | None, place: tuple[str, int] | No
             caller.remember_language(number, language)
         if listening is not None:
             caller.remember_listening(number, listening)
-
-    return after_response(response, write)
+    except Exception:  # remembering must never cost the caller the turn
+        current_app.logger.exception("could not keep a caller's place, speed or language")
+    return response
 
 
 def request_texts(number: str | None, line_phone_number: str, messages: Sequence[Message],

@@ -1,9 +1,7 @@
-"""What every webhook shares: Twilio signature checks, and one log line and usage count per request."""
+"""What every webhook shares: Twilio signature checks, and where each request left someone, for the access log
+and the usage counts."""
 
 from __future__ import annotations
-
-import time
-from typing import Any, Callable, Iterable
 
 from flask import Flask, abort, current_app, g, request
 from twilio.request_validator import RequestValidator
@@ -12,18 +10,9 @@ from app.core.events import Channel, Event
 from app.core.node import Node
 from app.services import services
 
-STARTED = "line.started"  # the WSGI environ key the outermost layer puts the request's start time under
-
-
-class Timed:
-    """The outermost WSGI layer: notes when a request arrived, so the logged ms covers all of it."""
-
-    def __init__(self, wsgi_app: Callable[..., Iterable[bytes]]):
-        self.wsgi_app = wsgi_app
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        environ[STARTED] = time.perf_counter()
-        return self.wsgi_app(environ, start_response)
+# The WSGI environ key under which a request says where it left the caller or texter ("voice call=CA.. node=menu:main"):
+# gunicorn's access log prints it (the Procfile's %({line.note}e)s), so no log line of our own is formatted.
+NOTE = "line.note"
 
 
 def signed_url() -> str:
@@ -65,34 +54,40 @@ def require_twilio_signature() -> None:
 
 
 def note(channel: Channel, node: Node | str) -> None:
-    """Say where this request left the caller or texter: logged and counted once the response is built."""
+    """Say where this request left the caller or texter: in the access log and counted, once the response is built."""
     g.line_node = (channel, str(node))
 
 
-def _log_and_count(_error: BaseException | None) -> None:
-    """After the response is built: one log line with the whole request's time, and the count (in memory)."""
+def _note_and_count(_error: BaseException | None) -> None:
+    """After the response is built: where it left someone, for the access log, and the request's counts, added
+    in memory at once."""
+    waiting: list[tuple[Channel, tuple[Event, ...]]] = g.pop("line_counts", [])
     noted = g.pop("line_node", None)
-    if noted is None:
-        return
-    channel, node = noted
-    started = request.environ.get(STARTED, time.perf_counter())
-    sid = request.form.get("CallSid" if channel == "voice" else "MessageSid", "-")
-    # Ids, nodes and timings only: never numbers, speech results, digits pressed or message bodies.
-    current_app.logger.info("%s %s=%s node=%s ms=%.1f", channel, "call" if channel == "voice" else "message", sid,
-                            node, (time.perf_counter() - started) * 1000)
-    count(channel, Event("reached", node))
+    if noted is not None:
+        channel, node = noted
+        # Ids and nodes only: never numbers, speech results, digits pressed or message bodies.
+        sid = request.form.get("CallSid" if channel == "voice" else "MessageSid", "-")
+        request.environ[NOTE] = f"{channel} {'call' if channel == 'voice' else 'message'}={sid} node={node}"
+        waiting.append((channel, (Event("reached", node),)))
+    by_channel: dict[Channel, list[Event]] = {}
+    for channel, events in waiting:
+        by_channel.setdefault(channel, []).extend(events)
+    for channel, counted in by_channel.items():
+        try:
+            services().store.count(channel, *counted)
+        except Exception:  # counting must never cost anyone an answer
+            current_app.logger.exception("could not count %s", ", ".join(event.kind for event in counted))
 
 
 def count(channel: Channel, *events: Event) -> None:
-    """Count events besides where a request left the caller (in memory, never failing)."""
-    for event in events:
-        try:
-            services().store.count(channel, event)
-        except Exception:  # counting must never cost anyone an answer
-            current_app.logger.exception("could not count %s", event.kind)
+    """Count events besides where a request left the caller: added in memory with the request's other counts
+    once its response is built (never failing)."""
+    waiting = g.get("line_counts")
+    if waiting is None:
+        g.line_counts = waiting = []
+    waiting.append((channel, events))
 
 
 def init_app(app: Flask) -> None:
-    """Time, log and count every webhook request."""
-    app.wsgi_app = Timed(app.wsgi_app)  # type: ignore[method-assign]
-    app.teardown_request(_log_and_count)
+    """Note and count where every webhook request left someone."""
+    app.teardown_request(_note_and_count)

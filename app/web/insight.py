@@ -1,7 +1,7 @@
 """What a voice turn tells operators: how the caller answered and what the call flow says happened (a miss,
 a confirmation, a question answered), counted; where the call is, kept for the call status callback; and
 (only with LEARN_PHRASES=true) the phrases callers said that the line did not understand. Never the number,
-never the words in a log; the writes run after the response has gone, behind the store's deadline."""
+never the words in a log; the writes wait in memory and are written together a moment later."""
 
 from __future__ import annotations
 
@@ -33,9 +33,9 @@ def record_turn(response: Response, heard: Input, events: tuple[Event, ...]) -> 
 
 
 def remember_place(response: Response, node: Node) -> Response:
-    """Keep where the call is now, once the response has gone, for the status callback to count where it ended."""
+    """Keep where the call is now, for the status callback to count where it ended (written a moment later, with
+    the other waiting writes: the turn does not wait for it)."""
     sid = request.form.get("CallSid", "")
-    if not sid:
-        return response
-    places = CallPlaces(services().store)
-    return after_response(response, lambda: places.note(sid, str(node)))
+    if sid:
+        CallPlaces(services().store).note(sid, str(node))
+    return response

@@ -8,7 +8,20 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-from flask import Blueprint, Flask, Response, abort, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Request,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from werkzeug.security import check_password_hash
@@ -133,9 +146,21 @@ def sign_out() -> BaseResponse | tuple[str, int]:
     return redirect(url_for("report.sign_in"))
 
 
+class ReportSessions(SecureCookieSessionInterface):
+    """Sessions only where one is used, the report page: a webhook reads and signs no cookie (with SECRET_KEY set,
+    Flask would otherwise build a signer and open a session on every request)."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """The operator's session on the report's pages; none (Flask's null session) anywhere else."""
+        if not request.path.startswith(bp.url_prefix or "/report"):
+            return None
+        return super().open_session(app, request)
+
+
 def init_app(app: Flask) -> None:
     """Register the page when it is on; its session cookie is HttpOnly, SameSite=Lax, and Secure outside development."""
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       SESSION_COOKIE_SECURE=app.config["LINE_ENV"] != "development",
                       SESSION_COOKIE_NAME="line_operator")
+    app.session_interface = ReportSessions()
     app.register_blueprint(bp)

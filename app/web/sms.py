@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from flask import Blueprint, Response, current_app, g, request
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import HTTPException
@@ -10,7 +12,7 @@ from app.core.events import Event, EventKind
 from app.core.limits import MAX_SMS_BODY
 from app.core.node import Node
 from app.core.reply_limit import Verdict, verdict
-from app.core.textflow import OptOutGroup, Position, TextFlow, normalize_sms
+from app.core.textflow import OptOutGroup, Position, Reply, TextFlow, normalize_sms
 from app.services import services
 from app.store import JournalError, StoreError, Unavailable
 from app.store.callers import forget
@@ -40,6 +42,62 @@ def _reply(body: str | None, language: str = "") -> Response:
             _REPLIES.clear()
         _REPLIES[(body, language)] = twiml
     return Response(twiml, mimetype="text/xml")
+
+
+READINGS = "sms_readings"  # app.extensions key: what the words of messages say, read once per worker
+MAX_READINGS = 512  # bounded: a message can be anything, up to MAX_SMS_BODY characters
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a message's words say, whoever sent them: the same words are read the same way every time (the content
+    and settings are fixed at start-up), so they are read once per worker."""
+
+    group: OptOutGroup | None  # STOP, START or HELP, in any language served
+    said_in: str  # the language of that word (the default when there is none)
+    forget: str | None  # the language of a FORGET, if it is one
+    switch: str | None  # a language it names ("ESPAÑOL"): a switch to it
+    first_language: str  # the language to answer a number's first message in, when it chose none
+    twilio_answers: bool  # Twilio's own opt-out handling answers these words itself
+    replies: dict[tuple[str, Position | None], Reply] = field(default_factory=dict, compare=False)
+    asked: dict[str, str | None] = field(default_factory=dict, compare=False)  # by the texter's own language
+
+
+def _read(body: str) -> Reading:
+    """What a message's words say (kept per worker for the last MAX_READINGS different messages)."""
+    readings: dict[str, Reading] = current_app.extensions.setdefault(READINGS, {})
+    found = readings.get(body)
+    if found is None:
+        built = services()
+        group, said_in = _keyword(body)
+        flows = built.text_flows.items()
+        found = Reading(group, said_in, next((code for code, flow in flows if flow.is_forget(body)), None),
+                        next((code for code, flow in flows if flow.names_language(body)), None),
+                        _language_of(body, None, True), _twilio_answers(body))
+        if len(readings) >= MAX_READINGS:  # bounded, whatever people send
+            readings.clear()
+        readings[body] = found
+    return found
+
+
+def _asked(reading: Reading, body: str, chosen: str | None) -> str | None:
+    """A language asked for in a few words ("spanish pls"), read in the texter's own language only: another
+    language's words might read "don't send it in Spanish" as a request (kept with the reading)."""
+    built = services()
+    own = built.language_for(chosen) if chosen else built.default
+    if own not in reading.asked:
+        code = built.text_flows[own].language_asked(body)
+        reading.asked[own] = code if code in built.text_flows else None
+    return reading.asked[own]
+
+
+def _reply_to(reading: Reading, body: str, language: str, position: Position | None) -> Reply:
+    """The text flow's reply to these words at this position (the flow is pure: made once per worker)."""
+    key = (language, position)
+    found = reading.replies.get(key)
+    if found is None:
+        found = reading.replies[key] = services().text_flows[language].reply(body, position)
+    return found
 
 
 def _texts(language: str | None) -> TextFlow:
@@ -132,21 +190,25 @@ def _language_of(body: str, chosen: str | None, first: bool) -> str:
     return built.default
 
 
-def _answer(group: OptOutGroup | None, number: str, body: str, said_in: str) -> tuple[Node, str | None, str]:
+def _answer(reading: Reading, number: str, body: str) -> tuple[Node, str | None, str]:
     """Anything but STOP and HELP: a restart, silence for an opted-out number, a language switch, or the text
     flow's reply; with the language it is in."""
     built = services()
     store = built.store
-    if group == "start" and number and (restarted := _start(number, body, said_in)) is not None:
+    said_in = reading.said_in
+    if reading.group == "start" and number and (restarted := _start(number, body, said_in)) is not None:
         return (*restarted, said_in)
     texter, limit = _take(number) if number else (Texter(False, None, None), "reply")  # one round trip
     if texter.opted_out:
         return Node("opted-out"), None, said_in
-    own = texter.language if texter.language in built.text_flows else built.default
-    asked = (flow.language_asked(body, read=code == own) for code, flow in built.text_flows.items())
-    switch = next((code for code in asked if code in built.text_flows), None)
-    language = switch or _language_of(body, texter.language, texter.position is None)
-    if _twilio_answers(body):  # INFO, or YES from someone who never stopped: Twilio has replied
+    switch = reading.switch or _asked(reading, body, texter.language)
+    if switch:
+        language = switch
+    elif texter.language:
+        language = built.language_for(texter.language)
+    else:
+        language = reading.first_language if texter.position is None else built.default
+    if reading.twilio_answers:  # INFO, or YES from someone who never stopped: Twilio has replied
         return Node("answered-by-twilio"), None, language
     if limit == "silent":
         return Node("limited"), None, language
@@ -159,7 +221,7 @@ def _answer(group: OptOutGroup | None, number: str, body: str, said_in: str) -> 
     if switch:
         node, reply, place = Node("language", switch), flow.line.sms.texts["menu"], saved
     else:
-        answer = flow.reply(body, Position(*saved) if saved else None)
+        answer = _reply_to(reading, body, language, Position(*saved) if saved else None)
         node, reply = answer.node, answer.body
         place = (answer.position.topic, answer.position.next_part) if answer.position else None
     # A language is kept once chosen or found; an English texter's row stays as it always was.
@@ -188,17 +250,17 @@ def incoming() -> Response:
     built = services()
     number = request.form.get("From", "")
     body = request.form.get("Body", "")[:MAX_SMS_BODY]
-    group, language = _keyword(body)
-    forgetting = next((code for code, flow in built.text_flows.items() if flow.is_forget(body)), None)
+    reading = _read(body)
+    group, language = reading.group, reading.said_in
     if group == "stop":
         node, reply = _stop(number, body, language)
     elif group == "help":  # carriers require HELP to be answered, opted out or not
         node, reply = Node("help"), _confirmation("help", body, language)
-    elif forgetting:
-        language = forgetting
+    elif reading.forget:
+        language = reading.forget
         node, reply = _forget(number, language)
     else:
-        node, reply, language = _answer(group, number, body, language)
+        node, reply, language = _answer(reading, number, body)
     note("sms", node)
     count("sms", Event("message"), *built.language_events(language), *_events(node))
     return _reply(reply, language)

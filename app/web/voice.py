@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.core import listening, pace
 from app.core.caller_requests import Outcome, texts_for
-from app.core.callflow import Input, State, Turn
+from app.core.callflow import CallFlow, Input, State, Turn
 from app.core.events import Event, duration_bucket
 from app.services import services
 from app.store.calls import CallPlaces
@@ -117,17 +117,21 @@ def render(turn: Turn, speed_step: int = 0, language: str = "") -> VoiceResponse
 
 
 TURNS = "voice_turns"  # app.extensions key: the turns (and their TwiML) already made in this worker
-MAX_TURNS = 2048  # bounded: speech can be anything, and each entry holds a turn and its TwiML (a few KB)
+MAX_TURNS = 2048  # bounded: speech can be anything; an entry is a key and a reference to a turn kept once
 
 
 class TurnCache:
     """The call flow is pure and the content and settings are fixed at start-up, so the turn for the same
     key (what came in: the call's start with its resume offer and speed, or a state and what the caller
-    did) is the same value every time, and so is its TwiML. Least recently used entries go first."""
+    did) is the same value every time, and so is its TwiML. Least recently used entries go first.
+
+    Many keys lead to the same turn (every sentence the line does not understand, at the same place, gets
+    the same help), so each different turn and its TwiML is kept once, and the keys point to it."""
 
     def __init__(self, size: int = MAX_TURNS):
         self.size = size
         self._entries: OrderedDict[Hashable, tuple[Turn, bytes]] = OrderedDict()
+        self._made: OrderedDict[Hashable, tuple[Turn, bytes]] = OrderedDict()  # by (turn, speed, language)
         self._lock = threading.Lock()
 
     def get(self, key: Hashable) -> tuple[Turn, bytes] | None:
@@ -145,6 +149,21 @@ class TurnCache:
             if len(self._entries) > self.size:
                 self._entries.popitem(last=False)
 
+    def once(self, turn: Turn, speed_step: int, language: str, render: Callable[[], bytes]) -> tuple[Turn, bytes]:
+        """The one kept copy of this turn with its TwiML (rendered now if it is new)."""
+        key = (turn, speed_step, language)
+        with self._lock:
+            found = self._made.get(key)
+            if found is not None:
+                self._made.move_to_end(key)
+                return found
+        made = (turn, render())
+        with self._lock:
+            self._made[key] = made
+            if len(self._made) > self.size:
+                self._made.popitem(last=False)
+        return made
+
     def __len__(self) -> int:
         return len(self._entries)
 
@@ -161,15 +180,17 @@ def made(key: Hashable, make: Callable[[], Turn], speed_step: int = 0,
     turn depends on besides the content and settings: the language, the whole State (whatever fields it
     gains), the Input, the speed. A turn that asks the adapters for something (texts, forgetting, another
     language) is made every time, and its TwiML is None: it depends on what came of the request."""
-    found = turns().get(key)
+    cache = turns()
+    found = cache.get(key)
     if found is not None:
         return found
     turn = make()
     if turn.request is not None:
         return turn, None
-    body = str(render(turn, speed_step if turn.state is None else 0, language)).encode()
-    turns().put(key, (turn, body))
-    return turn, body
+    step = speed_step if turn.state is None else 0
+    kept = cache.once(turn, step, language, lambda: str(render(turn, step, language)).encode())
+    cache.put(key, kept)
+    return kept
 
 
 def answer(turn: Turn, speed_step: int = 0, body: bytes | None = None, language: str = "") -> Response:
@@ -205,10 +226,27 @@ def _language() -> str:
     return services().language_for(request.args.get("lang"))
 
 
-def _place(state: State | None) -> tuple[str, int] | None:
+STATES = "voice_states"  # app.extensions key: the States read from action URLs' query strings in this worker
+MAX_STATES = 2048  # bounded: a query string can be anything
+
+
+def _state() -> State | None:
+    """The call's State from its action URL, read once per worker for the same query string."""
+    states: dict[bytes, State | None] = current_app.extensions.setdefault(STATES, {})
+    query = request.query_string
+    if query in states:
+        return states[query]
+    state = State.from_params(request.args)
+    if len(states) >= MAX_STATES:
+        states.clear()
+    states[query] = state
+    return state
+
+
+def _place(state: State | None, calls: CallFlow) -> tuple[str, int] | None:
     """The topic part a call is in, to offer on the next call; none at a menu or at the offer itself."""
     resuming = state is not None and state.pending is not None and state.pending.kind == "resume"
-    if state is None or resuming or state.path[-1] not in services().call_flows[_language()].line.topics:
+    if state is None or resuming or state.path[-1] not in calls.line.topics:
         return None
     return state.path[-1], state.part
 
@@ -231,16 +269,17 @@ def _carry_out(result: Turn, number: str | None) -> Turn:
 @bp.post("/turn")
 def turn() -> Response:
     """The caller pressed a key, said something, or stayed silent."""
-    state = State.from_params(request.args)
-    heard = Input.from_gather(request.form.get("Digits", ""), request.form.get("SpeechResult", ""),
+    state = _state()
+    form = request.form
+    heard = Input.from_gather(form.get("Digits", ""), form.get("SpeechResult", ""),
                               timed_out=request.args.get("event") == "silence",
-                              confidence=request.form.get("Confidence", ""),
+                              confidence=form.get("Confidence", ""),
                               min_confidence=current_app.config["SPEECH_CONFIDENCE"])
     language = _language()
     calls = services().call_flows[language]
     before = state.speed_step if state else 0
     first, body = made(("turn", language, state, heard), lambda: calls.respond(state, heard), before, language)
-    number = remember.caller_number(request.form.get("From", ""))
+    number = remember.caller_number(form.get("From", ""))
     if first.request is not None and first.request.kind == "language":
         return _switch(first, number, before)
     forgetting = first.request is not None and first.request.kind == "forget"
@@ -252,11 +291,11 @@ def turn() -> Response:
     response = remember_place(response, result.node)
     if forgetting or result.state is None:
         return response  # nothing to remember: forgotten just now, or the call is ending where it was
-    place = _place(result.state)
+    place = _place(result.state, calls)
     new_speed_step = result.state.speed_step if result.state.speed_step != before else None
     listen = result.state.listen if result.state.listen != (state.listen if state else 0) else None
-    # Written once the response has gone: the caller never waits for it.
-    return remember.remember(response, number, place if place != _place(state) else False, new_speed_step,
+    # Kept in memory and written a moment later: the caller never waits for it.
+    return remember.remember(response, number, place if place != _place(state, calls) else False, new_speed_step,
                              listening=listen)
 
 

@@ -14,7 +14,7 @@ CLAUSE = "|"  # a comma, full stop or question mark: "not" reaches no further
 CLAUSE_MARKS = re.compile(r"[,.;:!?¿¡()\n]+")
 MAX_REWRITE_WORDS = 3
 ROOT_START = 3  # Snowball stemmers keep at least a word's first three letters
-MAX_REMEMBERED = 50000
+MAX_REMEMBERED = 8192  # words' roots kept: a worker's memory levels off
 
 
 class Normaliser:

@@ -19,7 +19,7 @@ MIN_GUESS_LETTERS = 4  # "by" is never guessed to be "bye"
 MIN_JOINED_LETTERS = 5  # "some one" is not joined into "someone"; "pue do" is joined into "puedo"
 MAX_JOINED_WORDS = 3  # "represent a tive" -> representative
 MAX_HEARD_WORDS = 6  # "meh new pre in see pal" -> menu principal
-MAX_REMEMBERED = 20000  # guesses kept: the same few misheard words come again and again
+MAX_REMEMBERED = 4096  # guesses kept: the same few misheard words come again and again
 
 
 class SoundAlikes:
