@@ -169,6 +169,23 @@ def test_a_stop_forgets_a_place_still_waiting_to_be_written(store):
     assert store.texter(NUMBER).position is None
 
 
+def test_a_forget_erases_even_when_the_waiting_writes_cannot_be_flushed(store, monkeypatch):
+    from app.store.callers import forget
+
+    store.set_position(NUMBER, ("risks", 2))
+    store.flush_writes()
+    store.set_position(NUMBER, ("risks", 3))
+
+    def refused() -> int:
+        raise StoreError("refused")
+
+    monkeypatch.setattr(store, "flush_writes", refused)
+    assert forget(store, NUMBER) >= 1
+    monkeypatch.undo()
+    store.flush_writes()
+    assert store.texter(NUMBER).position is None
+
+
 def test_make_engine_maps_postgres_urls_to_psycopg():
     for url in ("postgres://u:p@db.example/line", "postgresql://u:p@db.example/line"):
         engine = make_engine(url)

@@ -291,3 +291,10 @@ def test_an_emergency_before_a_correction_is_still_answered(hearing):
 
 def test_already_knowing_a_subject_is_no_request_for_it(hearing):
     assert hearing.hear("I already know what CAR-T is", False).kind == "declined"
+
+
+def test_a_yes_that_says_not_to_hang_up_keeps_the_call(flow):
+    from app.core.callflow import Pending
+
+    turn = said(flow, "yes, but don't hang up", State(pending=Pending("end")))
+    assert not turn.hangup and turn.node.kind != "goodbye"

@@ -139,6 +139,10 @@ class CallFlow(Wording):
         else:
             answer = {self.keys["yes"]: "yes", self.keys["no"]: "no"}.get(key) or self.hearing.yes_or_no(words)
         instead = self.hearing.said_instead(heard.value[:MAX_SPEECH_CHARS]) if words else None
+        if instead is not None and instead.kind == "declined":
+            if pending.kind == "end" and instead.name in ("command:goodbye", "maybe_end"):
+                answer = "no"  # "yes, but don't hang up": the call goes on
+            instead = None
         if instead == Meaning("command", "repeat") and pending.kind in ("confirm", "end"):
             return self._prompt_again(state)  # "no, just say the question again"
         if instead is not None and (answer == "no" or self._is_emergency(instead)):

@@ -125,13 +125,13 @@ class Hearing:
     def said_instead(self, answer: str) -> Meaning | None:
         """What else an answer to "Is that right?" asks for ("no, I asked what it costs"), if anything: the
         words after its first (commas kept: "no, I don't want more, hang up"), unless the whole answer is a
-        yes or a no."""
+        yes or a no. A request said not to be wanted comes back declined ("yes, but don't hang up")."""
         said = self.without_fillers(self.normalize(answer))
         rest = answer.split(maxsplit=1)
         if said in self.yes or said in self.no or len(said.split()) < 2 or len(rest) < 2:
             return None
         meaning = self.hear(rest[1], False)
-        return None if meaning.kind in ("nothing", "declined") else meaning
+        return None if meaning.kind == "nothing" else meaning
 
     def alone_meaning(self, words: str) -> Meaning | None:
         """The meaning of words that count only as the whole answer, filler words aside."""

@@ -8,6 +8,7 @@ since it is what keeps messages from a person who asked for none.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -154,7 +155,9 @@ def forget(store: Store, number: str) -> int:
     """
     key = store.number_key(number)
     waiting = store.later.drop(key, ("callers", "sms_positions"))  # rows not written yet go too
-    store.flush_writes()  # and one being written now lands before the erasing
+    with contextlib.suppress(Exception):  # a failed flush of other rows never stops a FORGET
+        store.flush_writes()  # and one being written now lands before the erasing
+    waiting += store.later.drop(key, ("callers", "sms_positions"))  # put back by a failed flush
 
     def erase() -> int:
         with store.engine.begin() as conn:
@@ -170,7 +173,8 @@ def purge(store: Store, retention_days: int, at: dt.datetime | None = None) -> P
     First, messages no sender will finish are settled (see Outbox.give_up_stale), so no number
     waits in the outbox for ever; a message still due is kept. Opt-outs are never purged.
     """
-    store.flush_writes()  # rows still waiting to be written are judged by their age too
+    with contextlib.suppress(Exception):  # a failed flush of waiting rows never stops the purge
+        store.flush_writes()  # rows still waiting to be written are judged by their age too
     Outbox(store).give_up_stale(at)
     cutoff = (at or now()) - dt.timedelta(days=retention_days)
     with store.engine.begin() as conn:

@@ -232,8 +232,13 @@ class Store(TexterRows):
 
             try:
                 self._call(write)
+            except Unavailable:
+                self.later.put_back(batch)  # the database is away: they wait for the next flush
+                raise
             except Exception:
-                self.later.put_back(batch)
+                # Refused, and it would be refused again: one bad row must not hold every later write back.
+                log.exception("waiting writes refused by the database; %d rows dropped",
+                              sum(len(rows) for _, rows in batch))
                 raise
             return sum(len(rows) for _, rows in batch)
 

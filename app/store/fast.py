@@ -18,6 +18,7 @@ import datetime as dt
 import os
 import socket
 import threading
+import time
 from typing import Any, Mapping
 
 from sqlalchemy.engine import Engine
@@ -25,11 +26,14 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql import ClauseElement
 
+from app.store.connection import RECYCLE
+
 _COMPILED: dict[tuple[int, str], tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's own storage format for SQLite
 _NAMES: dict[str, tuple[str, ...]] = {}  # the columns each statement returns (none: it returns no rows)
 CURSOR = "line.cursor"  # where a connection's own cursor is kept (the pool's info, cleared if it is invalidated)
 BROKEN = "line.broken"  # set on a connection whose socket the watchdog shut down
+TAKEN = "line.taken"  # when this thread took the connection from the pool (time.monotonic())
 
 
 def _compiled(engine: Engine, statement: ClauseElement) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
@@ -78,7 +82,9 @@ class Held:
         return held is not None and self._usable(held)
 
     def _usable(self, held: PoolProxiedConnection) -> bool:
-        return held.is_valid and held._pool is self.engine.pool and not held.info.get(BROKEN)
+        # Kept no longer than the pool would keep it (proxies and servers drop idle connections).
+        young = time.monotonic() - held.info.get(TAKEN, 0.0) < RECYCLE
+        return held.is_valid and held._pool is self.engine.pool and not held.info.get(BROKEN) and young
 
     def connection(self, ident: int | None = None) -> PoolProxiedConnection:
         """This thread's (or the thread `ident`'s) connection: a new one after the pool was disposed (a replaced
@@ -90,6 +96,7 @@ class Held:
         if held is not None:
             self.drop(ident=ident)
         held = self.engine.raw_connection()
+        held.info[TAKEN] = time.monotonic()
         if self.engine.dialect.name == "postgresql":
             held.dbapi_connection.autocommit = True  # type: ignore[union-attr]
         self._by_thread[ident] = held
