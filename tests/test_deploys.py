@@ -12,6 +12,7 @@ where one shows the point); `-m deploy` runs them alone.
 
 from __future__ import annotations
 
+import http.client
 import itertools
 import os
 import signal
@@ -85,7 +86,7 @@ def steady_load(server: Served, threads: int = 3) -> Iterator[Load]:
                                         "MessageSid": f"SM{i}"}
             try:
                 status, body = server.post(path, params, TOKEN, timeout=10)
-            except OSError as error:
+            except (OSError, http.client.HTTPException) as error:  # a killed worker may cut a response short
                 status, body = 0, repr(error).encode()
             with load.lock:
                 if status != 200 or b"<Response" not in body:
