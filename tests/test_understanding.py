@@ -203,6 +203,11 @@ def test_a_few_words_asking_for_spanish_switch(texts, text):
     assert texts.language_asked(text) == "es"
 
 
+@pytest.mark.parametrize("text", ["no more spanish", "don't send it in Spanish"])
+def test_a_language_said_not_to_be_wanted_is_no_switch(texts, text):
+    assert texts.language_asked(text) is None
+
+
 def test_a_sentence_that_mentions_spanish_is_no_switch(texts):
     assert texts.language_asked("my wife only speaks spanish can she call about trials") is None
 

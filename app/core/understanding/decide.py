@@ -217,9 +217,13 @@ class Understanding:
         where its first word is."""
         used: dict[int, Found] = {}
         for element in pattern.elements:
-            hits = [f for f in found if element.name in f.classes
-                    and ((f.first_negated and f.last_negated) if element.negated else not f.negated)
-                    and not (f.guesses and element.name in self.exact_only)]
+            if element.negated:  # said as not wanted: the first and the last thing a "not" reaches are of it
+                firsts = [f for f in found if element.name in f.classes and f.first_negated]
+                lasts = [f for f in found if element.name in f.classes and f.last_negated]
+                hits = firsts if firsts and lasts else []
+            else:
+                hits = [f for f in found if element.name in f.classes and not f.negated
+                        and not (f.guesses and element.name in self.exact_only)]
             if not hits:
                 return 0.0, False, 0
             used.update((f.start, f) for f in hits)
