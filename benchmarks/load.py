@@ -200,16 +200,10 @@ def main() -> int:
         if args.database in ("sqlite", "both"):
             report("SQLite", *measure(f"sqlite:///{folder / 'line.db'}", args, folder))
         if args.database in ("postgresql", "both"):
-            import postgres
+            from postgres import throwaway_database
 
-            server = postgres.make_server()
-            try:
-                server.init()
-                server.start()
-                server.admin("CREATE DATABASE line_load")
-                report("PostgreSQL", *measure(server.url("line_load"), args, folder))
-            finally:
-                server.remove()
+            with throwaway_database("line_load") as url:
+                report("PostgreSQL", *measure(url, args, folder))
     return 0
 
 

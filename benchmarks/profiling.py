@@ -140,16 +140,10 @@ def main() -> int:
         if args.database in ("sqlite", "both"):
             report("SQLite", measure(f"sqlite:///{folder / 'line.db'}", folder, args.requests, args.threads))
         if args.database in ("postgresql", "both"):
-            import postgres
+            from postgres import throwaway_database
 
-            server = postgres.make_server()
-            try:
-                server.init()
-                server.start()
-                server.admin("CREATE DATABASE line_profile")
-                report("PostgreSQL", measure(server.url("line_profile"), folder, args.requests, args.threads))
-            finally:
-                server.remove()
+            with throwaway_database("line_profile") as url:
+                report("PostgreSQL", measure(url, folder, args.requests, args.threads))
     return 0
 
 

@@ -65,23 +65,12 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="line-soak-") as name:
         folder = Path(name)
-        pg = None
-        if args.database == "postgresql":
-            sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-            import postgres
+        if args.database != "postgresql":
+            return soak(f"sqlite:///{folder / 'line.db'}", folder, args)
+        from postgres import throwaway_database  # the tests' throwaway server (load.py puts tests/ on the path)
 
-            pg = postgres.make_server()
-            pg.init()
-            pg.start()
-            pg.admin("CREATE DATABASE line_soak")
-            url = pg.url("line_soak")
-        else:
-            url = f"sqlite:///{folder / 'line.db'}"
-        try:
+        with throwaway_database("line_soak") as url:
             return soak(url, folder, args)
-        finally:
-            if pg is not None:
-                pg.remove()
 
 
 def soak(url: str, folder: Path, args: argparse.Namespace) -> int:

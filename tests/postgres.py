@@ -18,6 +18,7 @@ import signal
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import quote
 
 import pytest
@@ -136,6 +137,19 @@ def make_server() -> PostgresServer:
     if bin_dir is None:
         _unavailable("Debian's postgresql package (no /usr/lib/postgresql/*/bin/initdb)")
     return PostgresServer(bin_dir, *_as_server_user())
+
+
+@contextlib.contextmanager
+def throwaway_database(name: str) -> Iterator[str]:
+    """A database on a server of its own, started for a benchmark and removed after it: its URL."""
+    server = make_server()
+    try:
+        server.init()
+        server.start()
+        server.admin(f"CREATE DATABASE {name}")
+        yield server.url(name)
+    finally:
+        server.remove()
 
 
 @pytest.fixture(scope="session")

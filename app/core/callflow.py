@@ -17,6 +17,7 @@ from app.core.hearing import DIGIT_WORDS, Action, Meaning, is_action, normalize,
 from app.core.limits import MAX_SPEECH_CHARS
 from app.core.node import Node
 from app.core.turns import PAUSE_LONG, Input, Pending, Segment, State, TargetKind, Turn
+from app.core.understanding import GOODBYE, MAYBE_END
 from app.core.wording import Wording
 
 __all__ = ["CallFlow", "DIGIT_WORDS", "Input", "Pending", "Segment", "State", "Turn", "normalize", "spoken_names"]
@@ -140,7 +141,7 @@ class CallFlow(Wording):
             answer = {self.keys["yes"]: "yes", self.keys["no"]: "no"}.get(key) or self.hearing.yes_or_no(words)
         instead = self.hearing.said_instead(heard.value[:MAX_SPEECH_CHARS]) if words else None
         if instead is not None and instead.kind == "declined":
-            if pending.kind == "end" and instead.name in ("command:goodbye", "maybe_end"):
+            if pending.kind == "end" and instead.name in (GOODBYE, MAYBE_END):
                 answer = "no"  # "yes, but don't hang up": the call goes on
             instead = None
         if instead == Meaning("command", "repeat") and pending.kind in ("confirm", "end"):

@@ -71,6 +71,7 @@ class TextFlow:
         self.thanks = sorted({normalize_sms(w) for w in talk.sms_words.get("thanks_words", ())} - {""},
                              key=lambda w: -len(w.split()))
         self.more_words = [w for w in line.sms.keywords["more"] if len(w) >= MIN_NEAR_MORE]
+        self.stop_words = [w for w in line.sms.keywords["stop"] if " " not in w and len(w) >= MIN_NEAR_STOP]
         self.language_names = {normalize_sms(name) for name in line.lang.names}
         # "Hi, what are the risks?" asks for the topic; "not risks, show me the menu" does not.
         self.greetings = {normalize_sms(w) for w in line.sms.keywords["menu"] if len(w.split()) == 1}
@@ -108,7 +109,6 @@ class TextFlow:
         from an opt-out word ("STPO", "SSTOP", "STOO") that is no word of the language's ("SHOP", "SPOT"):
         carriers ask that an opt-out by any reasonable means be honoured."""
         words = text.split()
-        stops = [w for w in self.line.sms.keywords["stop"] if " " not in w and len(w) >= MIN_NEAR_STOP]
         if len(words) > 1:  # "STOP STOP", or STOP with only courtesy words ("STOP porfa", "STOP thanks")
             said = self.hearing.normalize(text)
             return words[0] in self.line.sms.keywords["stop"] and (
@@ -116,7 +116,7 @@ class TextFlow:
         word = words[0]
         if len(word) < MIN_NEAR_STOP or not word.isalpha() or self.knows_word(word):
             return False
-        if not any(OSA.distance(word, stop) <= 1 or sorted(word) == sorted(stop) for stop in stops):
+        if not any(OSA.distance(word, stop) <= 1 or sorted(word) == sorted(stop) for stop in self.stop_words):
             return False
         from wordfreq import zipf_frequency  # only for a near miss: loading its lists takes a tenth of a second
         return zipf_frequency(word.lower(), self.line.lang.wordfreq) < REAL_WORD_ZIPF

@@ -5,6 +5,6 @@ normalise: words as the matcher sees them; soundalike: misheard and misspelt for
 classes: word classes found in a message, and what "not" reaches; decide: the ranked meaning.
 """
 
-from app.core.understanding.decide import Meaning, MeaningKind, Understanding
+from app.core.understanding.decide import GOODBYE, MAYBE_END, Meaning, MeaningKind, Understanding
 
-__all__ = ["Meaning", "MeaningKind", "Understanding"]
+__all__ = ["GOODBYE", "MAYBE_END", "Meaning", "MeaningKind", "Understanding"]

@@ -71,9 +71,6 @@ class ClassIndex:
                 for at in range(start, end):
                     taken[at] = True
         found = sorted(merged.items())
-        taken = [False] * len(roots)
-        for start, end in merged:
-            taken[start:end] = [True] * (end - start)
         reached = self._reached(roots, taken)
         out = []
         seen_first: set[int] = set()

@@ -157,9 +157,11 @@ class Understanding:
         """Every intent found in a text, best first."""
         return self._ranked(self.found(text, channel), channel)
 
-    def _ranked(self, found: list[Found], channel: Channel) -> list[Scored]:
+    def _ranked(self, found: list[Found], channel: Channel, in_topic: bool = True) -> list[Scored]:
         best: dict[str, Scored] = {}
         for intent in self.intents[channel]:
+            if intent.meaning == "command:next" and channel == "voice" and not in_topic:
+                continue  # at a menu, "more" is a subject's
             for pattern in intent.patterns:
                 score, guessed, start = self._score(pattern, found)
                 if score > 0 and (intent.meaning not in best or score > best[intent.meaning].score):
@@ -168,8 +170,7 @@ class Understanding:
 
     def _meaning(self, text: str, channel: Channel = "voice", in_topic: bool = False) -> Meaning:
         found = self.found(text, channel)
-        ranked = [s for s in self._ranked(found, channel)
-                  if in_topic or channel == "sms" or s.intent != "command:next"]  # at a menu, "more" is a subject's
+        ranked = self._ranked(found, channel, in_topic)
         if not ranked:
             return self._declined(found, channel, in_topic)
         # A goodbye only when nothing else was said, or nothing but a weak word ("thanks for your help, goodbye").
@@ -195,7 +196,7 @@ class Understanding:
         if not any(f.negated for f in found):
             return NOTHING
         plain = [replace(f, negated=False, first_negated=False, last_negated=False) for f in found]
-        ranked = [s for s in self._ranked(plain, channel) if in_topic or s.intent != "command:next"]
+        ranked = self._ranked(plain, channel, in_topic)
         return Meaning("declined", ranked[0].intent) if ranked else NOTHING
 
     def _only_goodbye(self, found: list[Found]) -> bool:

@@ -29,7 +29,7 @@ class SoundAlikes:
                  never_guessed: Iterable[str] = (), real_words: Iterable[str] = (), kept: Iterable[str] = ()):
         """`real_words` are spelt right (the line's own texts use them): they are never guessed to be others;
         `kept` words ("not", "no") are never part of a guess at several words."""
-        self.kept = {w for phrase in kept for w in normaliser.words(phrase) if " " not in phrase.strip()}
+        self.kept = {words[0] for words in map(normaliser.words, kept) if len(words) == 1}
         self.heard: dict[tuple[str, ...], tuple[str, ...]] = {}
         for word, forms in sounds.items():
             meant = tuple(normaliser.words(word))
@@ -84,7 +84,7 @@ class SoundAlikes:
         spans = [span for span in spans if CLAUSE not in span and not any(c.isdigit() for w in span for c in w)]
         # First a word split by the recogniser, joined back exactly ("in fusion", "for get", "pue do"), before
         # any guess: a guess at three words together could swallow one of them ("no pue do" is no "no pedi").
-        for span in spans[:-1] if spans and len(spans[-1]) == 1 else spans:
+        for span in (span for span in spans if len(span) > 1):
             joined = "".join(span)
             all_known = all(w in self.known for w in span)
             meant = self.targets.get(joined) or (None if all_known else self.joins.get(joined))
