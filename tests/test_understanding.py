@@ -303,3 +303,37 @@ def test_a_yes_that_says_not_to_hang_up_keeps_the_call(flow):
 
     turn = said(flow, "yes, but don't hang up", State(pending=Pending("end")))
     assert not turn.hangup and turn.node.kind != "goodbye"
+
+
+def test_a_yes_to_an_offer_that_then_says_goodbye_asks_before_ending(flow):
+    answered = said(flow, "how much does it cost")
+    assert answered.state is not None and answered.state.pending is not None
+    turn = said(flow, "okay that's all I needed, bye now", answered.state)
+    assert turn.node.kind == "confirm" and turn.node.id == "end" and not turn.hangup
+
+
+def test_a_yes_to_an_offer_that_asks_something_else_gets_that(flow):
+    answered = said(flow, "how much does it cost")
+    turn = said(flow, "sure, and how do I find a trial near me", answered.state)
+    assert (turn.node.kind, turn.node.id) == ("question", "where")
+
+
+def test_again_and_slower_in_one_breath_replays_the_part_slower(flow, line):
+    first = said(flow, "side effects")
+    turn = said(flow, "sorry, say it again slower please", first.state)
+    assert turn.state.part == first.state.part and turn.state.speed_step < first.state.speed_step
+    assert turn.segments[0].text == line.phrases["speed_slower"]
+    assert [s.text for s in turn.segments[1:]] == [s.text for s in first.segments if s.text != "Side effects."]
+
+
+@pytest.mark.parametrize("text, meaning", [
+    ("i dont want more texts about risks, tell me about trials", Meaning("node", "find-a-trial")),
+    ("STOP sending the risk stuff, just tell me the cost", Meaning("question", "cost")),
+])
+def test_texts_about_one_subject_declined_while_another_is_asked_for_is_no_opt_out(texts, hearing, text, meaning):
+    assert texts.opt_out_group(text) is None
+    assert hearing.read(text) == meaning
+
+
+def test_stop_texting_me_about_a_subject_is_still_an_opt_out(texts):
+    assert texts.opt_out_group("stop texting me about trials") == "stop"

@@ -146,8 +146,10 @@ class CallFlow(Wording):
             instead = None
         if instead == Meaning("command", "repeat") and pending.kind in ("confirm", "end"):
             return self._prompt_again(state)  # "no, just say the question again"
-        if instead is not None and (answer == "no" or self._is_emergency(instead)):
-            return None  # "no, I asked what it costs", "yes, and I have a fever": what they asked for instead
+        if answer == "yes" and pending.kind == "answer" and instead == Meaning("command", "goodbye"):
+            return self._confirm(replace(state, pending=None), Pending("end"))  # "okay, that's all, bye now"
+        if instead is not None and (answer == "no" or self._is_emergency(instead) or self._asks_else(instead, pending)):
+            return None  # "no, I asked what it costs", "yes, and I have a fever", "okay, bye now": as it was said
         if answer is None:
             if key == self.keys["repeat"] or (words and self.hearing.hear(words, False).name == "repeat"):
                 if pending.kind == "answer":  # the same answer again: not counted twice
@@ -205,7 +207,32 @@ class CallFlow(Wording):
                 return self._confirm(state, Pending("confirm", kind, option.target))
             return self._digits(state, digit, misses)
         meaning = self.hearing.hear(heard.value[:MAX_SPEECH_CHARS], node in self.line.topics)
+        if meaning.kind == "command" and meaning.name in ("repeat", "slower", "faster") and node in self.line.topics:
+            speed = self._speed_said(heard.value[:MAX_SPEECH_CHARS])
+            if speed:  # "say it again, slower please", "repítamelo más despacio": the part again, at the new speed
+                step, phrase = caller.speed_change(speed, state.speed_step, False)
+                turn = self._part_turn(state.path, state.part, confirm=False)
+                turn = replace(turn, segments=(self._say(self.line.phrases[phrase]), *turn.segments),
+                               node=Node("speed", pace.STEP_NAMES[step]))  # a speed change, kept for the call
+                return replace(self._at_speed_step(turn, step), understood=understood(meaning))
         return replace(self._meant(state, meaning, heard.unsure, misses), understood=understood(meaning))
+
+    def _speed_said(self, said: str) -> caller.SpeedAction | None:
+        """A slower or faster speed asked for together with hearing the part again, if one clearly is."""
+        asked = {s.intent for s in self.hearing.understanding.scores(said)}
+        speeds = asked & {"command:slower", "command:faster"}
+        if "command:repeat" not in asked or len(speeds) != 1:
+            return None
+        return "slower" if speeds == {"command:slower"} else "faster"
+
+    def _asks_else(self, meaning: Meaning, pending: Pending) -> bool:
+        """Whether words after a "yes" to an offer clearly ask for something else: "okay, and what does it
+        cost?" after "To hear about finding a trial, say yes" (but "yeah, go ahead" takes the offer)."""
+        if not meaning.sure or meaning in (Meaning("command", "next"), Meaning("command", "repeat")):
+            return False
+        if pending.kind != "answer" or meaning.kind == "maybe_end":  # "yes, that's it" is a plain yes
+            return False
+        return meaning.name != pending.target
 
     def _is_emergency(self, meaning: Meaning) -> bool:
         question = self.talk.questions.get(meaning.name) if meaning.kind == "question" else None

@@ -178,6 +178,12 @@ class Understanding:
             ranked = [s for s in ranked if s.intent != GOODBYE]
         elif any(s.intent == GOODBYE for s in ranked):  # "that's all I needed, bye now"
             ranked = [s for s in ranked if s.intent != MAYBE_END]
+        wanted = [s for s in ranked if s.start > ranked[0].start and s.intent.startswith(("topic:", "question:"))]
+        if ranked[0].intent == OPT_OUT and len({s.start for s in wanted}) > 1:
+            # "I don't want more texts about risks, tell me about trials": the texts about one subject are not
+            # wanted, another is; the last subject named is asked for ("stop texting me about trials" opts out).
+            last = max(wanted, key=lambda s: s.start)
+            return Meaning.of(last.intent, sure=last.score >= WEAK and not last.guessed)
         best = ranked[0]
         if best.intent == GOODBYE and not self._only_goodbye(found):
             return NOTHING  # "goodbye to my old drug": more was said, and a call ends only when meant
