@@ -337,3 +337,62 @@ def test_texts_about_one_subject_declined_while_another_is_asked_for_is_no_opt_o
 
 def test_stop_texting_me_about_a_subject_is_still_an_opt_out(texts):
     assert texts.opt_out_group("stop texting me about trials") == "stop"
+
+
+@pytest.mark.parametrize("text, meaning", [
+    ("not the risks i'm worried about the money part", Meaning("question", "cost")),
+    ("i'm not asking about trials i want to know the cost", Meaning("question", "cost")),
+    ("I don't have a fever I have chest pain", Meaning("question", "unwell")),
+])
+def test_a_request_said_after_a_declined_one_is_what_is_wanted(hearing, text, meaning):
+    assert hearing.hear(text, True) == meaning
+
+
+@pytest.mark.parametrize("text", ["I don't have a fever or chills", "don't transfer me to anybody",
+                                  "don't text me the risks"])
+def test_a_not_reaches_across_or_and_within_one_request(hearing, text):
+    assert hearing.hear(text, True).kind == "declined"
+
+
+def test_texts_about_a_subject_not_wanted_is_not_that_subject(hearing):
+    assert hearing.read("don't send me the menu").kind == "declined"
+
+
+@pytest.mark.parametrize("text, kind, name", [
+    ("no take me back to the subjects", "menu", "main"),
+    ("no no the questions for the doctor one", "topic", "questions-for-your-doctor"),
+    ("no i said start over", "menu", "main"),
+])
+def test_no_then_a_request_after_did_you_mean_gets_that_request(flow, text, kind, name):
+    from app.core.callflow import Pending
+
+    state = State(("main", "trials-and-doctor"), pending=Pending("confirm", "topic", "risks"))
+    turn = said(flow, text, state)
+    assert (turn.node.kind, turn.node.id) == (kind, name)
+
+
+def test_no_and_a_declined_request_after_did_you_mean_is_a_no(flow, line):
+    from app.core.callflow import Pending
+
+    state = State(("main", "trials-and-doctor"), pending=Pending("confirm", "topic", "risks"))
+    turn = said(flow, "no, no I don't want the side effects", state)
+    assert turn.segments[0].text.startswith(line.talk.say["confirm_no"])
+
+
+@pytest.fixture(scope="module")
+def spanish_hearing():
+    """The real Spanish content's word classes (content/es/concepts.yaml), for the rules said in its words."""
+    return Hearing(load_line(CONTENT_DIR, "es"))
+
+
+@pytest.mark.parametrize("text, meaning", [
+    ("no me repita eso pase a la siguiente parte", Meaning("command", "next")),
+    ("no le pregunto por el precio le pregunto si dejo el kesimpta", Meaning("question", "change-treatment")),
+])
+def test_in_spanish_a_request_after_a_declined_one_is_what_is_wanted(spanish_hearing, text, meaning):
+    assert spanish_hearing.hear(text, True) == meaning
+
+
+@pytest.mark.parametrize("text", ["no le estoy preguntando por el precio", "no tengo fiebre ni escalofríos"])
+def test_in_spanish_a_not_reaches_across_ni_and_a_frame_of_asking(spanish_hearing, text):
+    assert spanish_hearing.hear(text, True).kind == "declined"

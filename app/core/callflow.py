@@ -148,8 +148,13 @@ class CallFlow(Wording):
             return self._prompt_again(state)  # "no, just say the question again"
         if answer == "yes" and pending.kind == "answer" and instead == Meaning("command", "goodbye"):
             return self._confirm(replace(state, pending=None), Pending("end"))  # "okay, that's all, bye now"
+        if instead is not None and answer == "no" and \
+                self.hearing.hear(heard.value[:MAX_SPEECH_CHARS], False).kind in ("nothing", "declined"):
+            # "no take me back to the subjects": what follows the no, when the "no" would deny it
+            rest = Input("speech", self.hearing.after_answer(heard.value[:MAX_SPEECH_CHARS]))
+            return self._speech(replace(state, pending=None), rest, 0)
         if instead is not None and (answer == "no" or self._is_emergency(instead) or self._asks_else(instead, pending)):
-            return None  # "no, I asked what it costs", "yes, and I have a fever", "okay, bye now": as it was said
+            return None  # "no entiendo la pregunta", "yes, and I have a fever", "okay, bye now": as it was said
         if answer is None:
             if key == self.keys["repeat"] or (words and self.hearing.hear(words, False).name == "repeat"):
                 if pending.kind == "answer":  # the same answer again: not counted twice

@@ -124,14 +124,22 @@ class Hearing:
 
     def said_instead(self, answer: str) -> Meaning | None:
         """What else an answer to "Is that right?" asks for ("no, I asked what it costs"), if anything: the
-        words after its first (commas kept: "no, I don't want more, hang up"), unless the whole answer is a
+        words after its yes or no (commas kept: "no, I don't want more, hang up"), unless the whole answer is a
         yes or a no. A request said not to be wanted comes back declined ("yes, but don't hang up")."""
         said = self.without_fillers(self.normalize(answer))
-        rest = answer.split(maxsplit=1)
-        if said in self.yes or said in self.no or len(said.split()) < 2 or len(rest) < 2:
+        rest = self.after_answer(answer)
+        if said in self.yes or said in self.no or len(said.split()) < 2 or not rest:
             return None
-        meaning = self.hear(rest[1], False)
+        meaning = self.hear(rest, False)
         return None if meaning.kind == "nothing" else meaning
+
+    def after_answer(self, answer: str) -> str:
+        """The words after an answer's first word, said once or more ("no no the doctor one")."""
+        first, *rest = answer.split(maxsplit=1) or [""]
+        # "no no the doctor one" says no twice; in "no, no quiero los efectos" the second "no" is a "not".
+        while rest and rest[0].split(maxsplit=1)[0].lower() == first.lower():
+            rest = rest[0].split(maxsplit=1)[1:]
+        return rest[0] if rest else ""
 
     def alone_meaning(self, words: str) -> Meaning | None:
         """The meaning of words that count only as the whole answer, filler words aside."""

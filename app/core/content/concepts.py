@@ -61,6 +61,8 @@ class Concepts:
     classes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     intents: tuple[Intent, ...] = ()
     corrections: tuple[str, ...] = ()  # "I mean", "no wait": what comes after is what was meant
+    joins: tuple[str, ...] = ()  # "or", "nor": a "not" reaches on across them ("no fever or chills")
+    links: tuple[str, ...] = ()  # "about", "of": alone between two things, they tie them ("texts about risks")
 
 
 def parse_pattern(text: str) -> Pattern | str:
@@ -139,12 +141,14 @@ def build_concepts(file: str, data: Any, lines: Mapping[str, int], known: Mappin
     breaks = words(negation.get("breaks"), "negation.breaks") if negation else ()
     corrections = words(negation.get("corrections"), "negation.corrections") if negation and \
         "corrections" in negation else ()
+    joins = words(negation.get("joins"), "negation.joins") if negation and "joins" in negation else ()
+    links = words(negation.get("links"), "negation.links") if negation and "links" in negation else ()
     exact_only = words(data["exact_only"], "exact_only") if "exact_only" in data else ()
     for name in exact_only:
         if name not in classes:
             error("exact_only", f"there is no class called '{name}'")
     intents = _intents(data.get("intents"), classes, known, error)
-    return Concepts(rewrite, sounds, negators, breaks, exact_only, classes, intents, corrections)
+    return Concepts(rewrite, sounds, negators, breaks, exact_only, classes, intents, corrections, joins, links)
 
 
 def _intents(raw: Any, classes: Mapping[str, tuple[str, ...]], known: Mapping[str, Collection[str]],

@@ -28,6 +28,7 @@ class Found:
     first_negated: bool = False
     guesses: int = 0
     last_negated: bool = False
+    negator: int = -1  # where the "not" that reaches it is
 
     @property
     def size(self) -> int:
@@ -82,7 +83,7 @@ class ClassIndex:
             if first:
                 seen_first.add(negator)
             out.append(Found(frozenset(names), start, end, negator >= 0, first, sum(guessed[start:end]),
-                             negator >= 0 and last[negator] == start))
+                             negator >= 0 and last[negator] == start, negator))
         return out
 
     def _long_negators(self, roots: tuple[str, ...]) -> list[tuple[int, int]]:

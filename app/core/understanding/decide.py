@@ -120,6 +120,13 @@ class Understanding:
         negators, breaks = [root(n) for n in concepts.negators], [root(b) for b in concepts.breaks]
         self.corrections = [tuple(w for w in self.normaliser.words(c) if w != CLAUSE) for c in concepts.corrections]
         self.negator_words = {tuple(self.normaliser.words(n)) for n in concepts.negators}
+        self.joins = {root(j) for j in concepts.joins}
+        self.links = {root(j) for j in concepts.links}
+        # The requests a "not" may be followed by instead ("not the risks, the money part"); never a goodbye.
+        self.requests = {channel: tuple((i.meaning, frozenset(e.name for e in p.elements))
+                                        for i in self.intents[channel] if i.meaning not in (GOODBYE, MAYBE_END)
+                                        for p in i.patterns if not any(e.negated for e in p.elements))
+                         for channel in ("voice", "sms")}
         # Each channel finds only its own classes: a voice command's phrase never hides a texter's words.
         self.index = {channel: ClassIndex({name: roots[name] for name in _classes(self.intents[channel])},
                                           negators, breaks) for channel in ("voice", "sms")}
@@ -136,11 +143,43 @@ class Understanding:
         """The classes found in a text (the benchmark and tests use it to explain a decision); after a
         correction ("slower, no wait, I mean faster"), only those after it if it names any."""
         words, guessed = self.sounds.find(self.normaliser.words(text[:MAX_TEXT]))
-        found = self.index[channel].find(self.normaliser.roots(words), guessed)
+        roots = self.normaliser.roots(words)
+        found = self._contrasted(self.index[channel].find(roots, guessed), roots, channel)
         cut = self._corrected_at(words)
         if not cut or any(f.classes & self.emergency_classes for f in found):
             return found  # an emergency said before a correction is still answered first
         return [f for f in found if f.start >= cut] or found
+
+    def _contrasted(self, found: list[Found], roots: tuple[str, ...], channel: Channel) -> list[Found]:
+        """The found classes with a request said after a negated one, with no "or" between, no longer negated:
+        "not the risks I'm worried about the money part", "no me repita eso, pase a la siguiente"."""
+        groups: dict[int, list[int]] = {}
+        for at, f in enumerate(found):
+            if f.negated:
+                groups.setdefault(f.negator, []).append(at)
+        out = list(found)
+        for members in groups.values():
+            for k in range(1, len(members)):
+                before, first_after = found[members[k - 1]], found[members[k]]
+                gap = roots[before.end:first_after.start]
+                if not gap or any(gap[at:at + len(j)] == j for j in self.joins for at in range(len(gap))) or \
+                        all((word,) in self.links for word in gap):
+                    continue  # "no fever or chills", "no more texts about risks": one thing not wanted
+                after = [found[at] for at in members[k:]] + [f for f in found[members[-1] + 1:] if not f.negated]
+                declined = self._requests([found[at] for at in members[:k]], channel)
+                wanted = self._requests(after, channel)
+                # Another request, or a symptom after a symptom denied ("I don't have a fever I have chest pain").
+                if declined and (wanted - declined or wanted & self.emergencies):
+                    for at in members[k:]:
+                        out[at] = replace(found[at], negated=False, first_negated=False, last_negated=False, negator=-1)
+                    out[members[k - 1]] = replace(before, last_negated=True)
+                    break
+        return out
+
+    def _requests(self, found: list[Found], channel: Channel) -> set[str]:
+        """The intents these classes make whole by themselves."""
+        classes = frozenset().union(*(f.classes for f in found))
+        return {intent for intent, needed in self.requests[channel] if needed <= classes}
 
     def _corrected_at(self, words: tuple[str, ...]) -> int:
         """Where what the caller meant begins after their last correction ("I mean", or "no," after words), or 0."""
