@@ -91,7 +91,16 @@ class Understanding:
         # A listed phrase that a class of its intent already holds keeps that class's weight ("help" x0.5).
         covered = {(i.meaning, self.normaliser.phrase_roots(member)) for i in intents for p in i.patterns
                    for e in p.elements for member in members.get(e.name, ())}
+        negator_words = {tuple(self.normaliser.words(n)) for n in concepts.negators}
+        # A listed phrase that starts with a "not" ("no sé") counts only as the whole message: in a sentence
+        # its "not" belongs to what follows ("no se vaya al siguiente").
+        self.whole: dict[tuple[str, tuple[str, ...]], str] = {}
         for intent, phrase, channel in examples:
+            said = tuple(self.normaliser.words(phrase))
+            if any(said[:len(n)] == n for n in negator_words):
+                for each in (("voice", "sms") if channel == "any" else (channel,)):
+                    self.whole.setdefault((each, said), intent)
+                continue
             if (intent, self.normaliser.phrase_roots(phrase)) in covered:
                 continue
             name = f"={intent}:{channel}"
@@ -119,7 +128,7 @@ class Understanding:
         roots = {name: [root(p) for p in phrases] for name, phrases in members.items()}
         negators, breaks = [root(n) for n in concepts.negators], [root(b) for b in concepts.breaks]
         self.corrections = [tuple(w for w in self.normaliser.words(c) if w != CLAUSE) for c in concepts.corrections]
-        self.negator_words = {tuple(self.normaliser.words(n)) for n in concepts.negators}
+        self.negator_words = negator_words
         self.joins = {root(j) for j in concepts.joins}
         self.links = {root(j) for j in concepts.links}
         # The requests a "not" may be followed by instead ("not the risks, the money part"); never a goodbye.
@@ -208,6 +217,9 @@ class Understanding:
         return sorted(best.values(), key=lambda s: (-s.rank, -s.score, s.start, s.intent))
 
     def _meaning(self, text: str, channel: Channel = "voice", in_topic: bool = False) -> Meaning:
+        whole = self.whole.get((channel, tuple(w for w in self.normaliser.words(text[:MAX_TEXT]) if w != CLAUSE)))
+        if whole is not None:
+            return Meaning.of(whole)
         found = self.found(text, channel)
         ranked = self._ranked(found, channel, in_topic)
         if not ranked:
