@@ -396,3 +396,8 @@ def test_in_spanish_a_request_after_a_declined_one_is_what_is_wanted(spanish_hea
 @pytest.mark.parametrize("text", ["no le estoy preguntando por el precio", "no tengo fiebre ni escalofríos"])
 def test_in_spanish_a_not_reaches_across_ni_and_a_frame_of_asking(spanish_hearing, text):
     assert spanish_hearing.hear(text, True).kind == "declined"
+
+
+def test_a_listed_phrase_starting_with_not_counts_only_whole(spanish_hearing):
+    assert spanish_hearing.hear("no sé", True) == Meaning("command", "help")
+    assert spanish_hearing.hear("no, no se vaya al siguiente, repítame esa parte", True) == Meaning("command", "repeat")
