@@ -401,3 +401,12 @@ def test_in_spanish_a_not_reaches_across_ni_and_a_frame_of_asking(spanish_hearin
 def test_a_listed_phrase_starting_with_not_counts_only_whole(spanish_hearing):
     assert spanish_hearing.hear("no sé", True) == Meaning("command", "help")
     assert spanish_hearing.hear("no, no se vaya al siguiente, repítame esa parte", True) == Meaning("command", "repeat")
+
+
+@pytest.mark.parametrize("text", ["not side effects", "I didn't say side effects", "no side defects"])
+def test_denying_what_did_you_mean_names_is_a_no(flow, line, text):
+    from app.core.callflow import Pending
+
+    state = State(("main", "trials-and-doctor"), pending=Pending("confirm", "topic", "risks"))
+    turn = said(flow, text, state)
+    assert turn.segments[0].text.startswith(line.talk.say["confirm_no"])

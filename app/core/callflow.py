@@ -140,6 +140,11 @@ class CallFlow(Wording):
         else:
             answer = {self.keys["yes"]: "yes", self.keys["no"]: "no"}.get(key) or self.hearing.yes_or_no(words)
         instead = self.hearing.said_instead(heard.value[:MAX_SPEECH_CHARS]) if words else None
+        if pending.kind == "confirm" and words:
+            if answer is None and self.hearing.hear(heard.value[:MAX_SPEECH_CHARS], False).kind == "declined":
+                answer = "no"  # "not side effects", "I didn't say side effects"
+            if answer == "no" and instead is not None and (instead.kind, instead.name) == self._target(pending):
+                instead = None  # "no, side effects": the no to it, not a request for it
         if instead is not None and instead.kind == "declined":
             if pending.kind == "end" and instead.name in (GOODBYE, MAYBE_END):
                 answer = "no"  # "yes, but don't hang up": the call goes on
@@ -238,6 +243,11 @@ class CallFlow(Wording):
         if pending.kind != "answer" or meaning.kind == "maybe_end":  # "yes, that's it" is a plain yes
             return False
         return meaning.name != pending.target
+
+    @staticmethod
+    def _target(pending: Pending) -> tuple[str, str | None]:
+        """What a "Did you mean ...?" asks about, as a meaning's kind and name."""
+        return ("question" if pending.target_kind == "question" else "node"), pending.target
 
     def _is_emergency(self, meaning: Meaning) -> bool:
         question = self.talk.questions.get(meaning.name) if meaning.kind == "question" else None
