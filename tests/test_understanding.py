@@ -410,3 +410,17 @@ def test_denying_what_did_you_mean_names_is_a_no(flow, line, text):
     state = State(("main", "trials-and-doctor"), pending=Pending("confirm", "topic", "risks"))
     turn = said(flow, text, state)
     assert turn.segments[0].text.startswith(line.talk.say["confirm_no"])
+
+
+@pytest.mark.parametrize("text, meaning", [
+    ("okay I got that part, I understand the fever thing, let's move along to the next bit", Meaning("command", "next")),
+    ("I know about the fever stuff already, go on to the next part", Meaning("command", "next")),
+])
+def test_a_symptom_named_as_the_subject_beside_a_request_is_no_emergency(hearing, text, meaning):
+    assert hearing.hear(text, True) == meaning
+
+
+@pytest.mark.parametrize("text", ["I read about the fever thing and now I have one",
+                                  "the fever stuff you said, I have that now"])
+def test_a_symptom_named_as_a_subject_with_nothing_else_asked_is_still_an_emergency(hearing, text):
+    assert hearing.hear(text, True) == Meaning("question", "unwell")

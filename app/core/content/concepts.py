@@ -63,6 +63,10 @@ class Concepts:
     corrections: tuple[str, ...] = ()  # "I mean", "no wait": what comes after is what was meant
     joins: tuple[str, ...] = ()  # "or", "nor": a "not" reaches on across them ("no fever or chills")
     links: tuple[str, ...] = ()  # "about", "of": alone between two things, they tie them ("texts about risks")
+    # Words that make a symptom the subject of talk, before it ("the part about") or after it ("thing"):
+    # "the part about the fever, say it again" asks for the part, not for help.
+    mentions_before: tuple[str, ...] = ()
+    mentions_after: tuple[str, ...] = ()
 
 
 def parse_pattern(text: str) -> Pattern | str:
@@ -143,12 +147,16 @@ def build_concepts(file: str, data: Any, lines: Mapping[str, int], known: Mappin
         "corrections" in negation else ()
     joins = words(negation.get("joins"), "negation.joins") if negation and "joins" in negation else ()
     links = words(negation.get("links"), "negation.links") if negation and "links" in negation else ()
+    mentions = mapping("mentions")
+    mentions_before = words(mentions["before"], "mentions.before") if "before" in mentions else ()
+    mentions_after = words(mentions["after"], "mentions.after") if "after" in mentions else ()
     exact_only = words(data["exact_only"], "exact_only") if "exact_only" in data else ()
     for name in exact_only:
         if name not in classes:
             error("exact_only", f"there is no class called '{name}'")
     intents = _intents(data.get("intents"), classes, known, error)
-    return Concepts(rewrite, sounds, negators, breaks, exact_only, classes, intents, corrections, joins, links)
+    return Concepts(rewrite, sounds, negators, breaks, exact_only, classes, intents, corrections, joins, links,
+                    mentions_before, mentions_after)
 
 
 def _intents(raw: Any, classes: Mapping[str, tuple[str, ...]], known: Mapping[str, Collection[str]],

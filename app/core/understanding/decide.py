@@ -131,6 +131,8 @@ class Understanding:
         self.negator_words = negator_words
         self.joins = {root(j) for j in concepts.joins}
         self.links = {root(j) for j in concepts.links}
+        self.mentions_before = [root(m) for m in concepts.mentions_before]
+        self.mentions_after = [root(m) for m in concepts.mentions_after]
         # The requests a "not" may be followed by instead ("not the risks, the money part"); never a goodbye.
         self.requests = {channel: tuple((i.meaning, frozenset(e.name for e in p.elements))
                                         for i in self.intents[channel] if i.meaning not in (GOODBYE, MAYBE_END)
@@ -243,10 +245,22 @@ class Understanding:
             best = inside[0] if inside else best
         others = [s for s in ranked if s is not best and s.intent not in self.menus_of.get(best.intent, ())]
         if best.intent in self.emergencies:
-            return Meaning.of(best.intent)
+            asked = [s for s in others if s.score >= WEAK and s.intent not in (GOODBYE, MAYBE_END, *self.emergencies)]
+            if not asked or not self._only_mentioned(found, text):
+                return Meaning.of(best.intent)
+            # "the part about the fever, say it again", "eso de la fiebre ya lo sabía, siga": the text's subject
+            best, others = asked[0], asked[1:]
         runner_up = others[0] if others else None
         close = runner_up is not None and runner_up.rank == best.rank and runner_up.score >= CLOSE * best.score
         return Meaning.of(best.intent, sure=best.score >= WEAK and not best.guessed and not close)
+
+    def _only_mentioned(self, found: list[Found], text: str) -> bool:
+        """Whether every symptom in a message is named as a subject of talk ("the fever thing", "lo de la fiebre")."""
+        roots = self.normaliser.roots(self.sounds.find(self.normaliser.words(text[:MAX_TEXT]))[0])
+        symptoms = [f for f in found if f.classes & self.emergency_classes and not f.negated]
+        return bool(symptoms) and all(
+            any(roots[max(0, f.start - len(m)):f.start] == m for m in self.mentions_before)
+            or any(roots[f.end:f.end + len(m)] == m for m in self.mentions_after) for f in symptoms)
 
     def _declined(self, found: list[Found], channel: Channel, in_topic: bool) -> Meaning:
         """What a caller said they do not want, when that is all they said; else nothing."""
