@@ -413,7 +413,8 @@ def test_denying_what_did_you_mean_names_is_a_no(flow, line, text):
 
 
 @pytest.mark.parametrize("text, meaning", [
-    ("okay I got that part, I understand the fever thing, let's move along to the next bit", Meaning("command", "next")),
+    ("okay I got that part, I understand the fever thing, let's move along to the next bit",
+     Meaning("command", "next")),
     ("I know about the fever stuff already, go on to the next part", Meaning("command", "next")),
 ])
 def test_a_symptom_named_as_the_subject_beside_a_request_is_no_emergency(hearing, text, meaning):
@@ -424,3 +425,60 @@ def test_a_symptom_named_as_the_subject_beside_a_request_is_no_emergency(hearing
                                   "the fever stuff you said, I have that now"])
 def test_a_symptom_named_as_a_subject_with_nothing_else_asked_is_still_an_emergency(hearing, text):
     assert hearing.hear(text, True) == Meaning("question", "unwell")
+
+
+# ----- the nearest examples, when no word class is found -------------------------------------------
+
+@pytest.fixture(scope="module")
+def with_examples(tmp_path_factory):
+    """The real English content with this test's own examples.txt (the project's is much larger)."""
+    content = Path(shutil.copytree(CONTENT_DIR, tmp_path_factory.mktemp("examples") / "content"))
+    (content / "en/examples.txt").write_text(
+        "# this test's examples\n"
+        "command:previous | voice | the partly fore\n"
+        "command:previous | voice | the bit from before\n"
+        "topic:risks | any | what could go sideways with the zorbly\n"
+        "command:text | voice | zap it over to my pocket\n"
+        "nothing | voice | my kitten sat on the keypad\n")
+    return CallFlow(load_line(content))
+
+
+def test_words_like_an_example_mean_what_it_meant(with_examples):
+    assert with_examples.hearing.hear("the partly fore please", True) == Meaning("command", "previous", sure=False)
+
+
+def test_a_subject_like_an_example_is_asked_about_first(with_examples):
+    turn = said(with_examples, "what could go sideways with it")
+    assert (turn.node.kind, turn.node.id) == ("confirm", "risks")
+
+
+def test_an_example_is_never_taken_to_send_or_act_on_the_callers_behalf(with_examples):
+    assert with_examples.hearing.hear("zap it over to my pocket", True).kind == "nothing"
+
+
+def test_an_example_of_nothing_keeps_it_nothing(with_examples):
+    assert with_examples.hearing.hear("my kitten sat on the keypad with the zorbly", True).kind == "nothing"
+    assert with_examples.hearing.hear("sideways with the zorbly", True) == Meaning("node", "risks", sure=False)
+
+
+def test_no_example_is_guessed_at_in_an_answer_to_did_you_mean(with_examples):
+    from app.core.callflow import Pending
+
+    state = State(("main", "trials-and-doctor"), pending=Pending("confirm", "topic", "risks"))
+    turn = said(with_examples, "the partly fore", state)
+    assert turn.node.kind != "topic" or turn.state.part == 0  # not taken as "the part before"
+
+
+@pytest.mark.parametrize("line_text, field", [
+    ("topic:nowhere | voice | some words", "intent"),
+    ("topic:risks | phone | some words", "channel"),
+    ("topic:risks voice some words", "(line)"),
+])
+def test_a_wrong_example_names_file_line_and_field(tmp_path, line_text, field):
+    content = Path(shutil.copytree(CONTENT_DIR, tmp_path / "content"))
+    (content / "en/examples.txt").write_text(f"# one wrong line\n\n{line_text}\n")
+    with pytest.raises(ContentError) as caught:
+        load_line(content)
+    [problem] = [str(p) for p in caught.value.problems]
+    assert problem.startswith("content/en/examples.txt:3:") or "en/examples.txt:3:" in problem
+    assert f" {field}:" in problem

@@ -87,6 +87,7 @@ class CallFlow(Wording):
             return self._silence(state)
         # Anything the caller does resets the silences; anything understood, the misses (_miss counts on).
         misses, state = state.misses, replace(state, silences=0, misses=0)
+        answering = state.pending
         if state.pending:
             answered = self._answer_pending(state, heard)
             if answered:
@@ -94,7 +95,8 @@ class CallFlow(Wording):
             state = replace(state, pending=None)  # the caller moved on: take what they said as it is
         if heard.kind == "digits":
             return self._digits(state, heard.value.strip(), misses)
-        return self._speech(state, heard, misses)
+        # After "Is that right?", words like no example ("that's what I said") are no request to guess at.
+        return self._speech(state, heard, misses, near=answering is None)
 
     def after_transfer(self, completed: bool, speed_step: int = 0) -> Turn:
         """The turn after a transfer to a person ends or fails (at the caller's speed)."""
@@ -141,7 +143,8 @@ class CallFlow(Wording):
             answer = {self.keys["yes"]: "yes", self.keys["no"]: "no"}.get(key) or self.hearing.yes_or_no(words)
         instead = self.hearing.said_instead(heard.value[:MAX_SPEECH_CHARS]) if words else None
         if pending.kind == "confirm" and words:
-            if answer is None and self.hearing.hear(heard.value[:MAX_SPEECH_CHARS], False).kind == "declined":
+            whole = self.hearing.hear(heard.value[:MAX_SPEECH_CHARS], False, near=False)
+            if answer is None and whole.kind == "declined":
                 answer = "no"  # "not side effects", "I didn't say side effects"
             if answer == "no" and instead is not None and (instead.kind, instead.name) == self._target(pending):
                 instead = None  # "no, side effects": the no to it, not a request for it
@@ -154,7 +157,7 @@ class CallFlow(Wording):
         if answer == "yes" and pending.kind == "answer" and instead == Meaning("command", "goodbye"):
             return self._confirm(replace(state, pending=None), Pending("end"))  # "okay, that's all, bye now"
         if instead is not None and answer == "no" and \
-                self.hearing.hear(heard.value[:MAX_SPEECH_CHARS], False).kind in ("nothing", "declined"):
+                self.hearing.hear(heard.value[:MAX_SPEECH_CHARS], False, near=False).kind in ("nothing", "declined"):
             # "no take me back to the subjects": what follows the no, when the "no" would deny it
             rest = Input("speech", self.hearing.after_answer(heard.value[:MAX_SPEECH_CHARS]))
             return self._speech(replace(state, pending=None), rest, 0)
@@ -200,7 +203,7 @@ class CallFlow(Wording):
                 return self._choose(state.path + (option.target,))
         return self._miss(state, "not_a_choice", misses)
 
-    def _speech(self, state: State, heard: Input, misses: int) -> Turn:
+    def _speech(self, state: State, heard: Input, misses: int, near: bool = True) -> Turn:
         words = self.hearing.normalize(heard.value[:MAX_SPEECH_CHARS])
         node = state.path[-1]
         if not words:
@@ -216,7 +219,7 @@ class CallFlow(Wording):
                 kind: TargetKind = "topic" if option.kind == "topic" else "menu"
                 return self._confirm(state, Pending("confirm", kind, option.target))
             return self._digits(state, digit, misses)
-        meaning = self.hearing.hear(heard.value[:MAX_SPEECH_CHARS], node in self.line.topics)
+        meaning = self.hearing.hear(heard.value[:MAX_SPEECH_CHARS], node in self.line.topics, near)
         if meaning.kind == "command" and meaning.name in ("repeat", "slower", "faster") and node in self.line.topics:
             speed = self._speed_said(heard.value[:MAX_SPEECH_CHARS])
             if speed:  # "say it again, slower please", "repítamelo más despacio": the part again, at the new speed

@@ -130,7 +130,7 @@ class Hearing:
         rest = self.after_answer(answer)
         if said in self.yes or said in self.no or len(said.split()) < 2 or not rest:
             return None
-        meaning = self.hear(rest, False)
+        meaning = self.hear(rest, False, near=False)  # "nope, that's not it" is a no, not a request like it
         return None if meaning.kind == "nothing" else meaning
 
     def after_answer(self, answer: str) -> str:
@@ -145,12 +145,12 @@ class Hearing:
         """The meaning of words that count only as the whole answer, filler words aside."""
         return self.alone.get(words) or self.alone.get(self.without_fillers(words))
 
-    def hear(self, said: str, in_topic: bool) -> Meaning:
+    def hear(self, said: str, in_topic: bool, near: bool = True) -> Meaning:
         """What a caller's words mean, at a topic or at a menu: a whole answer first, then their meaning."""
         words = self.normalize(said)
         if not words:
             return NOTHING
-        return self.alone_meaning(words) or self.understanding.meaning(said, "voice", in_topic)
+        return self.alone_meaning(words) or self.understanding.meaning(said, "voice", in_topic, near)
 
     def read(self, message: str) -> Meaning:
         """What a text message means."""

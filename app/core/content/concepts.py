@@ -41,6 +41,15 @@ class Pattern:
 
 
 @dataclass(frozen=True)
+class Example:
+    """Words someone said, what they meant ("nothing" too), and whether by voice, by text or either."""
+
+    intent: str
+    channel: Channel
+    text: str
+
+
+@dataclass(frozen=True)
 class Intent:
     """A meaning ("question:change-treatment", "command:text", "sms:opt_out") and the patterns that show it."""
 
@@ -67,6 +76,7 @@ class Concepts:
     # "the part about the fever, say it again" asks for the part, not for help.
     mentions_before: tuple[str, ...] = ()
     mentions_after: tuple[str, ...] = ()
+    examples: tuple[Example, ...] = ()  # what people said, and meant (examples.txt)
 
 
 def parse_pattern(text: str) -> Pattern | str:

@@ -12,6 +12,7 @@ import yaml
 
 from app.core.content.concepts import CONCEPTS_FILE, SMS_MEANINGS, Concepts, build_concepts
 from app.core.content.dates import parse_date
+from app.core.content.examples import EXAMPLES_FILE, build_examples
 from app.core.content.glossary import load_jargon, load_pronunciations
 from app.core.content.model import (
     ID_RULE,
@@ -96,6 +97,11 @@ def load_line(content_dir: str | Path, language: str = "en") -> Line:
     concepts_file = folder / CONCEPTS_FILE  # without one, a language is understood by its listed phrases alone
     words = read_yaml(concepts_file, shown_name(concepts_file), problems) if concepts_file.is_file() else None
     concepts = build_concepts(shown_name(concepts_file), *words, known, _reporter(problems)) if words else Concepts()
+    examples_file = folder / EXAMPLES_FILE
+    if examples_file.is_file():
+        examples = build_examples(shown_name(examples_file), examples_file.read_text(encoding="utf-8"), known,
+                                  _reporter(problems))
+        concepts = replace(concepts, examples=examples)
     if problems.blocking:
         # For the checks of single files only: menus keep just the choices that lead somewhere.
         kept = {menu.id: replace(menu, options=tuple(o for o in menu.options

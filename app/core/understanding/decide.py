@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Iterable, Literal
+from typing import Hashable, Iterable, Literal
 
 from app.core.content import Line
-from app.core.content.concepts import Element, Intent, Pattern
+from app.core.content.concepts import Concepts, Element, Intent, Pattern
 from app.core.language import Language
 from app.core.understanding.classes import ClassIndex, Found
+from app.core.understanding.nearest import NearestExamples
 from app.core.understanding.normalise import CLAUSE, Normaliser
 from app.core.understanding.soundalike import SoundAlikes
 
@@ -31,6 +32,14 @@ GOODBYE = "command:goodbye"
 MAYBE_END = "maybe_end"
 OPT_OUT = "sms:opt_out"
 THANKS = "sms:thanks"  # thanks beside a request is no request: "thanks, and what does it cost?"
+NEAREST_SIMILARITY = 0.5  # the nearest example must share this much (cosine) to be asked about
+NEAREST_MIN_WORDS = 3  # "what", "okay so", "I know": too few words to be like any example
+MAX_INDEXES = 4
+# What the nearest examples may be taken to mean, asked about first: nothing that sends, erases, transfers,
+# switches, opts in or out, or ends a call.
+GUESSABLE = frozenset({"command:repeat", "command:next", "command:previous", "command:back", "command:main",
+                       "command:help", "command:slower", "command:faster", "command:normal", "command:more-time",
+                       "sms:help", "sms:more", "sms:menu", "sms:thanks", "sms:maybe_opt_out", MAYBE_END})
 KINDS: dict[str, MeaningKind] = {"command": "command", "topic": "node", "menu": "node", "question": "question",
                                  "sms": "sms", "language": "language"}
 
@@ -65,6 +74,9 @@ class Scored:
     rank: int
     guessed: bool = False
     start: int = 0  # where its first word is: of two equal meanings, the one said first is the request
+
+
+_INDEXES: dict[Hashable, NearestExamples] = {}
 
 
 def real_words(line: Line) -> list[str]:
@@ -129,6 +141,10 @@ class Understanding:
         negators, breaks = [root(n) for n in concepts.negators], [root(b) for b in concepts.breaks]
         self.corrections = [tuple(w for w in self.normaliser.words(c) if w != CLAUSE) for c in concepts.corrections]
         self.negator_words = negator_words
+        self.negators_by_first: dict[str, list[tuple[str, ...]]] = {}
+        for negator in negator_words:
+            if negator:
+                self.negators_by_first.setdefault(negator[0], []).append(negator)
         self.joins = {root(j) for j in concepts.joins}
         self.links = {root(j) for j in concepts.links}
         self.mentions_before = [root(m) for m in concepts.mentions_before]
@@ -142,13 +158,15 @@ class Understanding:
         self.index = {channel: ClassIndex({name: roots[name] for name in _classes(self.intents[channel])},
                                           negators, breaks) for channel in ("voice", "sms")}
         self.normaliser.only_roots_like(r for phrases in roots.values() for p in phrases for r in p)
+        self.nearest = self._index(language, concepts)
         # A menu loses to a topic it leads to: "trials" is the trials topic, not only the menu before it.
         self.menus_of = {f"topic:{t}": {f"menu:{m}" for m in line.paths.get(t, ())[:-1]} for t in line.topics}
         self.meaning = lru_cache(maxsize=UNDERSTOOD_CACHE)(self._meaning)  # type: ignore[method-assign]
 
-    def meaning(self, text: str, channel: Channel = "voice", in_topic: bool = False) -> Meaning:
-        """What a message means, by voice at a menu or in a topic, or by text (cached)."""
-        return self._meaning(text, channel, in_topic)
+    def meaning(self, text: str, channel: Channel = "voice", in_topic: bool = False, near: bool = True) -> Meaning:
+        """What a message means, by voice at a menu or in a topic, or by text (cached); with `near`, when no word
+        class is found, what the nearest examples mean, to be asked about."""
+        return self._meaning(text, channel, in_topic, near)
 
     def found(self, text: str, channel: Channel = "voice") -> list[Found]:
         """The classes found in a text (the benchmark and tests use it to explain a decision); after a
@@ -218,14 +236,14 @@ class Understanding:
                     best[intent.meaning] = Scored(intent.meaning, score, self._rank(intent.meaning), guessed, start)
         return sorted(best.values(), key=lambda s: (-s.rank, -s.score, s.start, s.intent))
 
-    def _meaning(self, text: str, channel: Channel = "voice", in_topic: bool = False) -> Meaning:
+    def _meaning(self, text: str, channel: Channel = "voice", in_topic: bool = False, near: bool = True) -> Meaning:
         whole = self.whole.get((channel, tuple(w for w in self.normaliser.words(text[:MAX_TEXT]) if w != CLAUSE)))
         if whole is not None:
             return Meaning.of(whole)
         found = self.found(text, channel)
         ranked = self._ranked(found, channel, in_topic)
         if not ranked:
-            return self._declined(found, channel, in_topic)
+            return self._declined(found, channel, in_topic) if found or not near else self._nearest(text, channel)
         # A goodbye only when nothing else was said, or nothing but a weak word ("thanks for your help, goodbye").
         if any(s.intent not in (GOODBYE, MAYBE_END) and s.score >= WEAK for s in ranked):
             ranked = [s for s in ranked if s.intent != GOODBYE]
@@ -253,6 +271,40 @@ class Understanding:
         runner_up = others[0] if others else None
         close = runner_up is not None and runner_up.rank == best.rank and runner_up.score >= CLOSE * best.score
         return Meaning.of(best.intent, sure=best.score >= WEAK and not best.guessed and not close)
+
+    def _index(self, language: Language, concepts: Concepts) -> NearestExamples:
+        """The examples' index, built once per process for the same content (tests, checks and previews load
+        the same line again and again; indexing thousands of examples takes a few tenths of a second)."""
+        key = (language.code, concepts.examples, tuple(sorted(concepts.rewrite.items())), concepts.negators,
+               self.normaliser.known_starts)
+        index = _INDEXES.get(key)
+        if index is None:
+            index = NearestExamples((example, *self._plain_roots(example.text)) for example in concepts.examples)
+            if len(_INDEXES) >= MAX_INDEXES:
+                _INDEXES.pop(next(iter(_INDEXES)))
+            _INDEXES[key] = index
+        return index
+
+    def _nearest(self, text: str, channel: Channel) -> Meaning:
+        """What the nearest examples mean, to be asked about, when no word class was found; else nothing."""
+        roots, negated = self._plain_roots(text[:MAX_TEXT])
+        near = self.nearest.nearest(roots, channel, negated) if len(roots) >= NEAREST_MIN_WORDS else None
+        if near is None or near[1] < NEAREST_SIMILARITY:
+            return NOTHING
+        intent = near[0]
+        # Never an emergency on examples alone: the emergency words are for what the caller plainly said.
+        if intent in GUESSABLE or (intent.startswith(("topic:", "menu:", "question:")) and
+                                   intent not in self.emergencies):
+            return Meaning.of(intent, sure=False)
+        return NOTHING
+
+    def _plain_roots(self, text: str) -> tuple[tuple[str, ...], bool]:
+        """A text's roots as written, without clause marks or guesses (how examples are compared), and whether
+        it says "not"."""
+        words = self.normaliser.words(text)
+        negated = any(words[at:at + len(n)] == n for at, word in enumerate(words)
+                      for n in self.negators_by_first.get(word, ()))
+        return tuple(root for root in self.normaliser.roots(words) if root != CLAUSE), negated
 
     def _only_mentioned(self, found: list[Found], text: str) -> bool:
         """Whether every symptom in a message is named as a subject of talk ("the fever thing", "lo de la fiebre")."""

@@ -73,6 +73,11 @@ class Normaliser:
         self._starts = {r[:ROOT_START] for r in roots}
         self._roots = {w: r for w, r in self._roots.items() if r[:ROOT_START] in self._starts}
 
+    @property
+    def known_starts(self) -> frozenset[str]:
+        """The first letters of the roots `only_roots_like` was given (empty before)."""
+        return frozenset(self._starts or ())
+
     def roots(self, words: Iterable[str]) -> tuple[str, ...]:
         """The roots of words, in order."""
         return tuple(self.root(w) for w in words)
