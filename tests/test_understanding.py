@@ -482,3 +482,16 @@ def test_a_wrong_example_names_file_line_and_field(tmp_path, line_text, field):
     [problem] = [str(p) for p in caught.value.problems]
     assert problem.startswith("content/en/examples.txt:3:") or "en/examples.txt:3:" in problem
     assert f" {field}:" in problem
+
+
+@pytest.mark.parametrize("text, meaning", [
+    ("not so slow, not so fast, just normal", Meaning("command", "normal")),
+    ("okay now that's too fast, just normal", Meaning("command", "normal")),
+])
+def test_of_several_speeds_named_the_last_is_meant(hearing, text, meaning):
+    assert hearing.hear(text, True) == meaning
+
+
+def test_a_short_message_is_taken_only_for_an_example_of_the_same_words(with_examples):
+    assert with_examples.hearing.hear("the partly fore", True).kind == "command"
+    assert with_examples.hearing.hear("partly", True).kind == "nothing"

@@ -32,9 +32,11 @@ GOODBYE = "command:goodbye"
 MAYBE_END = "maybe_end"
 OPT_OUT = "sms:opt_out"
 THANKS = "sms:thanks"  # thanks beside a request is no request: "thanks, and what does it cost?"
-NEAREST_SIMILARITY = 0.5  # the nearest example must share this much (cosine) to be asked about
-NEAREST_MIN_WORDS = 3  # "what", "okay so", "I know": too few words to be like any example
+NEAREST_SIMILARITY = 0.4  # the nearest example must share this much (cosine) to be asked about
+NEAREST_SHORT = 3  # "what", "okay so", "I know": under this many words, only an example of the same words counts
+NEAREST_SIMILARITY_SHORT = 0.8
 MAX_INDEXES = 4
+SPEEDS = frozenset({"command:slower", "command:faster", "command:normal"})
 # What the nearest examples may be taken to mean, asked about first: nothing that sends, erases, transfers,
 # switches, opts in or out, or ends a call.
 GUESSABLE = frozenset({"command:repeat", "command:next", "command:previous", "command:back", "command:main",
@@ -256,12 +258,16 @@ class Understanding:
             last = max(wanted, key=lambda s: s.start)
             return Meaning.of(last.intent, sure=last.score >= WEAK and not last.guessed)
         best = ranked[0]
+        speeds = [s for s in ranked if s.intent in SPEEDS and s.rank == best.rank and s.score == best.score]
+        if best.intent in SPEEDS and len(speeds) > 1:
+            best = max(speeds, key=lambda s: s.start)  # "not so slow, not so fast, just normal": the last speed named
         if best.intent == GOODBYE and not self._only_goodbye(found):
             return NOTHING  # "goodbye to my old drug": more was said, and a call ends only when meant
         if best.intent.startswith("menu:"):
             inside = [s for s in ranked if best.intent in self.menus_of.get(s.intent, ()) and s.score >= best.score]
             best = inside[0] if inside else best
-        others = [s for s in ranked if s is not best and s.intent not in self.menus_of.get(best.intent, ())]
+        others = [s for s in ranked if s is not best and s.intent not in self.menus_of.get(best.intent, ())
+                  and not (len(speeds) > 1 and s in speeds)]
         if best.intent in self.emergencies:
             asked = [s for s in others if s.score >= WEAK and s.intent not in (GOODBYE, MAYBE_END, *self.emergencies)]
             if not asked or not self._only_mentioned(found, text):
@@ -288,8 +294,8 @@ class Understanding:
     def _nearest(self, text: str, channel: Channel) -> Meaning:
         """What the nearest examples mean, to be asked about, when no word class was found; else nothing."""
         roots, negated = self._plain_roots(text[:MAX_TEXT])
-        near = self.nearest.nearest(roots, channel, negated) if len(roots) >= NEAREST_MIN_WORDS else None
-        if near is None or near[1] < NEAREST_SIMILARITY:
+        near = self.nearest.nearest(roots, channel, negated)
+        if near is None or near[1] < (NEAREST_SIMILARITY if len(roots) >= NEAREST_SHORT else NEAREST_SIMILARITY_SHORT):
             return NOTHING
         intent = near[0]
         # Never an emergency on examples alone: the emergency words are for what the caller plainly said.
