@@ -495,3 +495,18 @@ def test_of_several_speeds_named_the_last_is_meant(hearing, text, meaning):
 def test_a_short_message_is_taken_only_for_an_example_of_the_same_words(with_examples):
     assert with_examples.hearing.hear("the partly fore", True).kind == "command"
     assert with_examples.hearing.hear("partly", True).kind == "nothing"
+
+
+@pytest.mark.parametrize("text, meaning", [
+    ("hold up, my hands are shaking, give me a second", Meaning("command", "more-time")),
+    ("my speech is slow, can you wait longer for me to finish", Meaning("command", "more-time")),
+])
+def test_what_ms_makes_hard_said_as_the_reason_for_a_request_is_no_emergency(hearing, text, meaning):
+    assert hearing.hear(text, False) == meaning
+
+
+@pytest.mark.parametrize("text", ["I'm shaking and I can't get warm, I think I need help",
+                                  "my hands are shaking and I have a fever, can you text it to me",
+                                  "my husband is very confused tonight, can you text me"])
+def test_a_difficulty_beside_a_sign_of_trouble_or_a_call_for_help_is_still_an_emergency(hearing, text):
+    assert hearing.hear(text, False) == Meaning("question", "unwell")

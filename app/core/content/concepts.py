@@ -76,6 +76,9 @@ class Concepts:
     # "the part about the fever, say it again" asks for the part, not for help.
     mentions_before: tuple[str, ...] = ()
     mentions_after: tuple[str, ...] = ()
+    # What MS makes hard, said as the reason for asking the line to wait, text or slow down ("my hands are
+    # shaking, can you text it to me"): beside such a request, not an emergency.
+    reasons: tuple[str, ...] = ()
     examples: tuple[Example, ...] = ()  # what people said, and meant (examples.txt)
 
 
@@ -160,13 +163,14 @@ def build_concepts(file: str, data: Any, lines: Mapping[str, int], known: Mappin
     mentions = mapping("mentions")
     mentions_before = words(mentions["before"], "mentions.before") if "before" in mentions else ()
     mentions_after = words(mentions["after"], "mentions.after") if "after" in mentions else ()
+    reasons = words(mentions["reasons"], "mentions.reasons") if "reasons" in mentions else ()
     exact_only = words(data["exact_only"], "exact_only") if "exact_only" in data else ()
     for name in exact_only:
         if name not in classes:
             error("exact_only", f"there is no class called '{name}'")
     intents = _intents(data.get("intents"), classes, known, error)
     return Concepts(rewrite, sounds, negators, breaks, exact_only, classes, intents, corrections, joins, links,
-                    mentions_before, mentions_after)
+                    mentions_before, mentions_after, reasons=reasons)
 
 
 def _intents(raw: Any, classes: Mapping[str, tuple[str, ...]], known: Mapping[str, Collection[str]],

@@ -37,6 +37,10 @@ NEAREST_SHORT = 3  # "what", "okay so", "I know": under this many words, only an
 NEAREST_SIMILARITY_SHORT = 0.8
 MAX_INDEXES = 4
 SPEEDS = frozenset({"command:slower", "command:faster", "command:normal"})
+# Requests of how the line works that a difficulty of MS may be the reason for ("my speech is slow, wait for me");
+# not help: "I'm shaking, I need help" is a call for help.
+FOR_THE_LINE = frozenset({"command:text", "command:more-time", "command:slower", "command:repeat", "command:person",
+                          "command:main", "command:back"})
 # What the nearest examples may be taken to mean, asked about first: nothing that sends, erases, transfers,
 # switches, opts in or out, or ends a call.
 GUESSABLE = frozenset({"command:repeat", "command:next", "command:previous", "command:back", "command:main",
@@ -151,6 +155,7 @@ class Understanding:
         self.links = {root(j) for j in concepts.links}
         self.mentions_before = [root(m) for m in concepts.mentions_before]
         self.mentions_after = [root(m) for m in concepts.mentions_after]
+        self.reasons = {root(r) for r in concepts.reasons}
         # The requests a "not" may be followed by instead ("not the risks, the money part"); never a goodbye.
         self.requests = {channel: tuple((i.meaning, frozenset(e.name for e in p.elements))
                                         for i in self.intents[channel] if i.meaning not in (GOODBYE, MAYBE_END)
@@ -270,7 +275,7 @@ class Understanding:
                   and not (len(speeds) > 1 and s in speeds)]
         if best.intent in self.emergencies:
             asked = [s for s in others if s.score >= WEAK and s.intent not in (GOODBYE, MAYBE_END, *self.emergencies)]
-            if not asked or not self._only_mentioned(found, text):
+            if not asked or not self._only_mentioned(found, text, asked[0].intent in FOR_THE_LINE):
                 return Meaning.of(best.intent)
             # "the part about the fever, say it again", "eso de la fiebre ya lo sabía, siga": the text's subject
             best, others = asked[0], asked[1:]
@@ -312,13 +317,15 @@ class Understanding:
                       for n in self.negators_by_first.get(word, ()))
         return tuple(root for root in self.normaliser.roots(words) if root != CLAUSE), negated
 
-    def _only_mentioned(self, found: list[Found], text: str) -> bool:
-        """Whether every symptom in a message is named as a subject of talk ("the fever thing", "lo de la fiebre")."""
+    def _only_mentioned(self, found: list[Found], text: str, for_the_line: bool) -> bool:
+        """Whether every symptom in a message is named as a subject of talk ("the fever thing", "lo de la fiebre")
+        or, beside a request of how the line works (`for_the_line`), as its reason ("my hands shake, text it")."""
         roots = self.normaliser.roots(self.sounds.find(self.normaliser.words(text[:MAX_TEXT]))[0])
         symptoms = [f for f in found if f.classes & self.emergency_classes and not f.negated]
         return bool(symptoms) and all(
             any(roots[max(0, f.start - len(m)):f.start] == m for m in self.mentions_before)
-            or any(roots[f.end:f.end + len(m)] == m for m in self.mentions_after) for f in symptoms)
+            or any(roots[f.end:f.end + len(m)] == m for m in self.mentions_after)
+            or (for_the_line and roots[f.start:f.end] in self.reasons) for f in symptoms)
 
     def _declined(self, found: list[Found], channel: Channel, in_topic: bool) -> Meaning:
         """What a caller said they do not want, when that is all they said; else nothing."""
