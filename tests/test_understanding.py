@@ -435,8 +435,8 @@ def with_examples(tmp_path_factory):
     content = Path(shutil.copytree(CONTENT_DIR, tmp_path_factory.mktemp("examples") / "content"))
     (content / "en/examples.txt").write_text(
         "# this test's examples\n"
-        "command:previous | voice | the partly fore\n"
-        "command:previous | voice | the bit from before\n"
+        "command:previous | voice | glorp the fimble yonder\n"
+        "command:previous | voice | glorp the fimble\n"
         "topic:risks | any | what could go sideways with the zorbly\n"
         "command:text | voice | zap it over to my pocket\n"
         "nothing | voice | my kitten sat on the keypad\n")
@@ -444,7 +444,7 @@ def with_examples(tmp_path_factory):
 
 
 def test_words_like_an_example_mean_what_it_meant(with_examples):
-    assert with_examples.hearing.hear("the partly fore please", True) == Meaning("command", "previous", sure=False)
+    assert with_examples.hearing.hear("glorp the fimble please", True) == Meaning("command", "previous", sure=False)
 
 
 def test_a_subject_like_an_example_is_asked_about_first(with_examples):
@@ -465,7 +465,7 @@ def test_no_example_is_guessed_at_in_an_answer_to_did_you_mean(with_examples):
     from app.core.callflow import Pending
 
     state = State(("main", "trials-and-doctor"), pending=Pending("confirm", "topic", "risks"))
-    turn = said(with_examples, "the partly fore", state)
+    turn = said(with_examples, "glorp the fimble", state)
     assert turn.node.kind != "topic" or turn.state.part == 0  # not taken as "the part before"
 
 
@@ -493,8 +493,8 @@ def test_of_several_speeds_named_the_last_is_meant(hearing, text, meaning):
 
 
 def test_a_short_message_is_taken_only_for_an_example_of_the_same_words(with_examples):
-    assert with_examples.hearing.hear("the partly fore", True).kind == "command"
-    assert with_examples.hearing.hear("partly", True).kind == "nothing"
+    assert with_examples.hearing.hear("glorp the fimble", True).kind == "command"
+    assert with_examples.hearing.hear("glorp", True).kind == "nothing"
 
 
 @pytest.mark.parametrize("text, meaning", [
