@@ -27,6 +27,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: load and check content, open the database, register the webhooks."""
     settings, warnings = load_settings(test_config)
     app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
+    app.request_class = common.WebhookRequest  # Twilio's forms: read once, their limits checked first
     # Twilio's webhook requests are a few kilobytes and a few dozen fields; anything far larger is
     # refused (413) unread, before any signature work.
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES

@@ -3,8 +3,12 @@ and the usage counts."""
 
 from __future__ import annotations
 
-from flask import Flask, abort, current_app, g, request
+import hmac
+from urllib.parse import parse_qsl
+
+from flask import Flask, Request, abort, current_app, g, request
 from twilio.request_validator import RequestValidator
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 
 from app.core.events import Channel, Event
 from app.core.node import Node
@@ -13,6 +17,46 @@ from app.services import services
 # The WSGI environ key under which a request says where it left the caller or texter ("voice call=CA.. node=menu:main"):
 # gunicorn's access log prints it (the Procfile's %({line.note}e)s), so no log line of our own is formatted.
 NOTE = "line.note"
+FORM = "application/x-www-form-urlencoded"
+
+
+class WebhookRequest(Request):
+    """Flask's request, reading what Twilio posts (a urlencoded form of known length) in one read and one parse.
+
+    The limits come first, unparsed: a body over MAX_CONTENT_LENGTH is refused (413) unread, and one with more
+    than MAX_FORM_PARTS fields (werkzeug counts the fields of multipart forms only) is refused before it is
+    parsed. Any other body goes through werkzeug's own parser, after the same limits.
+    """
+
+    def _load_form_data(self) -> None:
+        if "form" in self.__dict__:
+            return
+        environ = self.environ
+        length = environ.get("CONTENT_LENGTH", "")
+        if environ.get("CONTENT_TYPE") != FORM or not length.isdigit() or "_cached_data" in self.__dict__ \
+                or "stream" in self.__dict__:
+            self._refuse_many_fields(self.get_data(cache=True))  # 413 past MAX_CONTENT_LENGTH, read no further
+            super()._load_form_data()
+            return
+        size = int(length)
+        if self.max_content_length is not None and size > self.max_content_length:
+            raise RequestEntityTooLarge()
+        body = environ["wsgi.input"].read(size) if size else b""
+        if len(body) != size:
+            raise ClientDisconnected()
+        self._cached_data = body  # get_data() still answers
+        self._refuse_many_fields(body)
+        try:  # as werkzeug parses a urlencoded form, a body that is not UTF-8 giving an empty one
+            items = parse_qsl(body.decode(), keep_blank_values=True, errors="werkzeug.url_quote")
+        except ValueError:
+            items = []
+        d = self.__dict__
+        d["form"], d["files"] = self.parameter_storage_class(items), self.parameter_storage_class()
+
+    def _refuse_many_fields(self, body: bytes) -> None:
+        if self.max_form_parts is not None and body.count(b"&") >= self.max_form_parts:
+            current_app.logger.warning("refused a request with too many form fields: %s", self.path)
+            abort(413)
 
 
 def signed_url() -> str:
@@ -25,32 +69,44 @@ def signed_url() -> str:
 
 
 def refuse_forged_forms() -> None:
-    """Refuse (413) a body over MAX_CONTENT_LENGTH or with more than MAX_FORM_PARTS fields, unparsed.
+    """Refuse (413) a body over MAX_CONTENT_LENGTH or with more than MAX_FORM_PARTS fields, unparsed (see
+    WebhookRequest: the body is read once, and the form parsed from it only past these limits)."""
+    request._load_form_data()
 
-    werkzeug limits the fields of multipart forms only; Twilio posts urlencoded ones, whose fields
-    are counted here by their separators. The body is kept, so the form is read from it once.
-    """
-    body = request.get_data(cache=True)  # refused (413) past MAX_CONTENT_LENGTH without reading on
-    if body.count(b"&") >= current_app.config["MAX_FORM_PARTS"]:
-        current_app.logger.warning("refused a request with too many form fields: %s", request.path)
-        abort(413)
+
+_VALIDATORS: dict[str, RequestValidator] = {}  # per auth token: one, unless the settings are changed in tests
+
+
+def _validator(token: str) -> RequestValidator:
+    found = _VALIDATORS.get(token)
+    if found is None:
+        if len(_VALIDATORS) > 8:
+            _VALIDATORS.clear()
+        found = _VALIDATORS[token] = RequestValidator(token)
+    return found
 
 
 def require_twilio_signature() -> None:
     """Refuse (403) a webhook request without a valid X-Twilio-Signature, when a token is set.
 
     Reading the form first applies the size limits (MAX_CONTENT_LENGTH, MAX_FORM_PARTS): an
-    oversized or many-fielded request is refused (413) before any signature work.
+    oversized or many-fielded request is refused (413) before any signature work. The URL as it was
+    signed is tried first (one HMAC); only a signature that does not match it is given to Twilio's
+    validator, which also tries the URL with and without its port.
     """
     refuse_forged_forms()
     token = current_app.config["TWILIO_AUTH_TOKEN"]
     if not token:
         return
     form = request.form
-    signature = request.headers.get("X-Twilio-Signature", "")
-    if not signature or not RequestValidator(token).validate(signed_url(), form, signature):
-        current_app.logger.warning("refused a request with a missing or invalid Twilio signature: %s", request.path)
-        abort(403)
+    signature = request.environ.get("HTTP_X_TWILIO_SIGNATURE", "")
+    if signature:
+        validator, url = _validator(token), signed_url()
+        if hmac.compare_digest(validator.compute_signature(url, form).encode(), signature.encode()) \
+                or validator.validate(url, form, signature):
+            return
+    current_app.logger.warning("refused a request with a missing or invalid Twilio signature: %s", request.path)
+    abort(403)
 
 
 def note(channel: Channel, node: Node | str) -> None:
