@@ -9,6 +9,7 @@ counts wait in memory and are written every few seconds by a background thread.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 
 StopRecord = Literal["database", "journal"]
 FLUSH_EVERY = 5.0  # seconds between writes of the counts (and tries of the journal): what a crash may lose
+MAX_KEYS = 4096  # numbers whose HMAC a worker keeps: the callers and texters of the last few minutes
 HEALTH_ROW = {"day": dt.date(1970, 1, 1), "channel": "health", "node": "write-check", "count": 0}
 
 
@@ -67,6 +69,7 @@ class Store(TexterRows):
         self.later = Later()
         self._flushing = threading.Lock()  # one flush of the waiting writes at a time, so an older one never lands last
         self._secret = hash_secret.encode()
+        self._keys: dict[str, str] = {}  # number -> its HMAC, oldest first (see number_key)
         self._inode: int | None = None
         self._schema_ok = False
         self._flush_every = flush_every
@@ -138,9 +141,17 @@ class Store(TexterRows):
     # --- numbers and opt-outs --------------------------------------------------------------
 
     def number_key(self, number: str) -> str:
-        """A keyed HMAC of a phone number: stable for the same number, useless without the secret."""
-        canonical = "".join(ch for ch in number if ch.isdigit() or ch == "+")
-        return hmac.new(self._secret, canonical.encode(), hashlib.sha256).hexdigest()
+        """A keyed HMAC of a phone number: stable for the same number, useless without the secret (kept for the
+        last MAX_KEYS numbers seen: every call's turn and every text asks for it)."""
+        found = self._keys.get(number)
+        if found is None:
+            canonical = "".join(ch for ch in number if ch.isdigit() or ch == "+")
+            found = hmac.new(self._secret, canonical.encode(), hashlib.sha256).hexdigest()
+            if len(self._keys) >= MAX_KEYS:  # bounded: forget the oldest numbers first
+                with contextlib.suppress(KeyError, StopIteration, RuntimeError):
+                    del self._keys[next(iter(self._keys))]
+            self._keys[number] = found
+        return found
 
     def _write_stops(self, keys: list[str]) -> None:
         """Record opt-outs (idempotent) and forget those texters' places, synced to disk on SQLite."""
