@@ -31,7 +31,6 @@ from sqlalchemy.sql import ClauseElement
 from app.store.connection import RECYCLE
 
 _COMPILED: dict[tuple[int, str], tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
-SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's own storage format for SQLite
 _NAMES: dict[str, tuple[str, ...]] = {}  # the columns each statement returns (none: it returns no rows)
 CURSOR = "line.cursor"  # where a connection's own cursor is kept (the pool's info, cleared if it is invalidated)
 BROKEN = "line.broken"  # set on a connection whose socket the watchdog shut down
@@ -58,9 +57,10 @@ def _compiled(engine: Engine, statement: ClauseElement) -> tuple[str, tuple[str,
 
 
 def _value(value: Any, sqlite: bool) -> Any:
-    if sqlite and isinstance(value, dt.datetime):
-        return value.astimezone(dt.timezone.utc).strftime(SQLITE_DATETIME) if value.tzinfo else \
-            value.strftime(SQLITE_DATETIME)
+    if sqlite and isinstance(value, dt.datetime):  # as SQLAlchemy stores it: UTC, "YYYY-MM-DD HH:MM:SS.ffffff"
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value.isoformat(" ", "microseconds")
     return value
 
 

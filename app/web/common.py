@@ -114,23 +114,42 @@ def note(channel: Channel, node: Node | str) -> None:
     g.line_node = (channel, str(node))
 
 
+_REACHED: dict[str, Event] = {}  # "reached" events by node, made once: every request counts one
+MAX_REACHED = 4096
+
+
+def _reached(node: str) -> Event:
+    found = _REACHED.get(node)
+    if found is None:
+        if len(_REACHED) >= MAX_REACHED:  # bounded, whatever nodes there are
+            _REACHED.clear()
+        found = _REACHED[node] = Event("reached", node)
+    return found
+
+
 def _note_and_count(_error: BaseException | None) -> None:
     """After the response is built: where it left someone, for the access log, and the request's counts, added
     in memory at once."""
-    waiting: list[tuple[Channel, tuple[Event, ...]]] = g.pop("line_counts", [])
+    waiting: list[tuple[Channel, tuple[Event, ...]]] | None = g.pop("line_counts", None)
     noted = g.pop("line_node", None)
     if noted is not None:
         channel, node = noted
+        voice = channel == "voice"
         # Ids and nodes only: never numbers, speech results, digits pressed or message bodies.
-        sid = request.form.get("CallSid" if channel == "voice" else "MessageSid", "-")
-        request.environ[NOTE] = f"{channel} {'call' if channel == 'voice' else 'message'}={sid} node={node}"
-        waiting.append((channel, (Event("reached", node),)))
+        sid = request.form.get("CallSid" if voice else "MessageSid", "-")
+        request.environ[NOTE] = f"{channel} {'call' if voice else 'message'}={sid} node={node}"
+        if waiting is None:
+            waiting = []
+        waiting.append((channel, (_reached(node),)))
+    if not waiting:
+        return
     by_channel: dict[Channel, list[Event]] = {}
     for channel, events in waiting:
         by_channel.setdefault(channel, []).extend(events)
+    store = services().store
     for channel, counted in by_channel.items():
         try:
-            services().store.count(channel, *counted)
+            store.count(channel, *counted)
         except Exception:  # counting must never cost anyone an answer
             current_app.logger.exception("could not count %s", ", ".join(event.kind for event in counted))
 
