@@ -8,7 +8,9 @@ from urllib.parse import parse_qsl
 
 from flask import Flask, Request, abort, current_app, g, request
 from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
+from werkzeug.utils import cached_property
 
 from app.core.events import Channel, Event
 from app.core.node import Node
@@ -18,6 +20,9 @@ from app.services import services
 # gunicorn's access log prints it (the Procfile's %({line.note}e)s), so no log line of our own is formatted.
 NOTE = "line.note"
 FORM = "application/x-www-form-urlencoded"
+TWIML = "text/xml; charset=utf-8"  # what Response(mimetype="text/xml") says, without building it each time
+_QUERIES: dict[bytes, MultiDict[str, str]] = {}
+MAX_QUERIES = 2048
 
 
 class WebhookRequest(Request):
@@ -52,6 +57,20 @@ class WebhookRequest(Request):
             items = []
         d = self.__dict__
         d["form"], d["files"] = self.parameter_storage_class(items), self.parameter_storage_class()
+
+    @cached_property
+    def args(self) -> MultiDict[str, str]:
+        """The URL's parameters, parsed once per worker for the same query string (a call's state travels in its
+        action URLs, so a few hundred strings come again and again); immutable, so one copy serves every request."""
+        query = self.query_string
+        found = _QUERIES.get(query)
+        if found is None:
+            found = self.parameter_storage_class(
+                parse_qsl(query.decode(), keep_blank_values=True, errors="werkzeug.url_quote"))
+            if len(_QUERIES) >= MAX_QUERIES:  # bounded: a query string can be anything
+                _QUERIES.clear()
+            _QUERIES[query] = found
+        return found
 
     def _refuse_many_fields(self, body: bytes) -> None:
         if self.max_form_parts is not None and body.count(b"&") >= self.max_form_parts:

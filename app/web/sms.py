@@ -17,7 +17,7 @@ from app.services import services
 from app.store import JournalError, StoreError, Unavailable
 from app.store.callers import forget
 from app.store.texters import Texter
-from app.web.common import count, note, require_twilio_signature
+from app.web.common import TWIML, count, note, require_twilio_signature
 
 bp = Blueprint("sms", __name__)
 bp.before_request(require_twilio_signature)
@@ -41,7 +41,7 @@ def _reply(body: str | None, language: str = "") -> Response:
         if len(_REPLIES) >= MAX_REPLIES:  # bounded, whatever the content holds
             _REPLIES.clear()
         _REPLIES[(body, language)] = twiml
-    return Response(twiml, mimetype="text/xml")
+    return Response(twiml, content_type=TWIML)
 
 
 READINGS = "sms_readings"  # app.extensions key: what the words of messages say, read once per worker

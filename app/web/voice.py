@@ -18,7 +18,7 @@ from app.services import services
 from app.store.calls import CallPlaces
 from app.store.outbox import Message
 from app.web import caller_requests as remember
-from app.web.common import count, note, require_twilio_signature
+from app.web.common import TWIML, count, note, require_twilio_signature
 from app.web.insight import record_turn, remember_place
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -31,7 +31,7 @@ MAX_HINTS = 90
 
 def twiml(response: VoiceResponse) -> Response:
     """A TwiML HTTP response."""
-    return Response(str(response), mimetype="text/xml")
+    return Response(str(response), content_type=TWIML)
 
 
 # Phone numbers are read more slowly than the rest, so a caller can write them down.
@@ -196,7 +196,7 @@ def made(key: Hashable, make: Callable[[], Turn], speed_step: int = 0,
 def answer(turn: Turn, speed_step: int = 0, body: bytes | None = None, language: str = "") -> Response:
     """The TwiML response for a turn (`body` when already made). `speed_step` is the speed a goodbye (a turn
     with no state) is said at; `language` the call's."""
-    return Response(body if body is not None else str(render(turn, speed_step, language)), mimetype="text/xml")
+    return Response(body if body is not None else str(render(turn, speed_step, language)), content_type=TWIML)
 
 
 def _log(turn: Turn) -> None:
