@@ -9,7 +9,6 @@ counts wait in memory and are written every few seconds by a background thread.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -69,7 +68,7 @@ class Store(TexterRows):
         self.later = Later()
         self._flushing = threading.Lock()  # one flush of the waiting writes at a time, so an older one never lands last
         self._secret = hash_secret.encode()
-        self._keys: dict[str | tuple[str, str], str] = {}  # number (or purpose, id) -> its HMAC, oldest first
+        self._keys: dict[str | tuple[str, str], str] = {}  # number (or purpose, id) -> its HMAC
         self._inode: int | None = None
         self._schema_ok = False
         self._flush_every = flush_every
@@ -315,9 +314,8 @@ class Store(TexterRows):
         return found
 
     def _keep(self, value: str | tuple[str, str], key: str) -> None:
-        if len(self._keys) >= MAX_KEYS:  # bounded: forget the oldest first
-            with contextlib.suppress(KeyError, StopIteration, RuntimeError):  # another thread's change meanwhile
-                del self._keys[next(iter(self._keys))]
+        if len(self._keys) >= MAX_KEYS:  # bounded: start again (dropping the oldest one by one costs more)
+            self._keys.clear()
         self._keys[value] = key
 
     # --- health ----------------------------------------------------------------------------
