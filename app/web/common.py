@@ -38,8 +38,9 @@ class WebhookRequest(Request):
             return
         environ = self.environ
         length = environ.get("CONTENT_LENGTH", "")
-        if environ.get("CONTENT_TYPE") != FORM or not length.isdigit() or "_cached_data" in self.__dict__ \
-                or "stream" in self.__dict__:
+        kind = environ.get("CONTENT_TYPE", "")
+        urlencoded = kind == FORM or kind.partition(";")[0].strip().lower() == FORM
+        if not urlencoded or not length.isdigit() or "_cached_data" in self.__dict__ or "stream" in self.__dict__:
             self._refuse_many_fields(self.get_data(cache=True))  # 413 past MAX_CONTENT_LENGTH, read no further
             super()._load_form_data()
             return
