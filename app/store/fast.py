@@ -59,7 +59,9 @@ def _compiled(engine: Engine, statement: ClauseElement) -> tuple[str, tuple[str,
 def _value(value: Any, sqlite: bool) -> Any:
     if sqlite and isinstance(value, dt.datetime):  # as SQLAlchemy stores it: UTC, "YYYY-MM-DD HH:MM:SS.ffffff"
         if value.tzinfo is not None:
-            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            if value.tzinfo is not dt.timezone.utc:
+                value = value.astimezone(dt.timezone.utc)
+            value = value.replace(tzinfo=None)
         return value.isoformat(" ", "microseconds")
     return value
 
@@ -142,11 +144,13 @@ class Held:
 def _params(engine: Engine, statement: ClauseElement, values: Mapping[str, Any]) -> tuple[str, Any]:
     """The SQL and the driver's parameters for these values."""
     sql, order, fixed = _compiled(engine, statement)
-    sqlite = engine.dialect.name == "sqlite"
     every = dict(fixed)  # the statement's own values are literals and defaults: no datetimes to convert
-    for name, value in values.items():
-        every[name] = _value(value, sqlite)
-    return sql, tuple([every.get(name) for name in order]) if order is not None else every
+    if engine.dialect.name == "sqlite":
+        for name, value in values.items():
+            every[name] = _value(value, True) if isinstance(value, dt.datetime) else value
+    else:
+        every.update(values)
+    return sql, tuple(map(every.get, order)) if order is not None else every
 
 
 def _failed(held: Held, connection: PoolProxiedConnection, sql: str, error: Any) -> Exception:
