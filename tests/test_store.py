@@ -169,6 +169,64 @@ def test_a_stop_forgets_a_place_still_waiting_to_be_written(store):
     assert store.texter(NUMBER).position is None
 
 
+def test_a_place_being_written_when_a_stop_lands_does_not_come_back(new_store, monkeypatch):
+    """A flush takes the waiting places, a STOP (this worker's or another's) clears the place, then the flush
+    writes: the place stays cleared, and a START after it begins afresh."""
+    from app.store import fast
+
+    worker, other = new_store(), new_store()
+    worker.take_text(NUMBER)  # the texter's row, as every text makes it
+    worker.set_position(NUMBER, ("risks", 2))
+    write = fast.run_many
+
+    def stop_first(held, batches):
+        other.opt_out(NUMBER)  # lands after the places were taken, before they are written
+        write(held, batches)
+
+    monkeypatch.setattr(fast, "run_many", stop_first)
+    assert worker.flush_writes() == 1
+    monkeypatch.undo()
+    other.opt_in(NUMBER)
+    assert worker.texter(NUMBER).position is None and other.texter(NUMBER).position is None
+    worker.set_position(NUMBER, ("risks", 3))  # after the START, places are written again
+    worker.flush_writes()
+    assert other.texter(NUMBER).position == ("risks", 3)
+
+
+def test_a_flush_waits_for_a_stop_under_way_and_leaves_its_place_cleared_on_postgresql(postgres_url, tmp_path):
+    """PostgreSQL: the STOP has cleared the row but not committed when the flush starts; the flush waits for it
+    (the row is locked first), then sees the opt-out and writes nothing."""
+    upgrade(postgres_url)
+    store = Store(postgres_url, SECRET, journal=tmp_path / "journal.txt")
+    store.take_text(NUMBER)
+    store.set_position(NUMBER, ("risks", 2))
+    key = store.number_key(NUMBER)
+    other = store.engine.connect()
+    stop = other.begin()  # another worker's STOP, as Store._write_stops runs it
+    other.execute(opt_outs.insert().values(number_hash=key, opted_out_at=store_module._now()))
+    other.execute(text("UPDATE sms_positions SET topic = NULL, next_part = NULL WHERE number_hash = :key"),
+                  {"key": key})
+    flushed: list[object] = []
+    thread = threading.Thread(target=lambda: flushed.append(store.flush_writes()))
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        with store.engine.connect() as watcher:  # wait until the flush is blocked on the STOP's row
+            while not watcher.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                           "AND datname = current_database()")).scalar():
+                assert time.monotonic() < deadline, "the flush never waited on the STOP"
+                watcher.rollback()
+                time.sleep(0.01)
+    finally:
+        stop.commit()
+        other.close()
+        thread.join(timeout=30)
+    assert flushed == [1]
+    store.opt_in(NUMBER)
+    assert store.texter(NUMBER).position is None
+    store.close()
+
+
 def test_a_forget_erases_even_when_the_waiting_writes_cannot_be_flushed(store, monkeypatch):
     from app.store.callers import forget
 

@@ -132,6 +132,29 @@ def test_forged_forms_are_refused_before_any_signature_work(make_app, monkeypatc
     assert len(checked) == 1
 
 
+@pytest.mark.parametrize("body", [
+    b"From=%2B15551234567&Body=caf%C3%A9+ol%C3%A9&Body=again&Empty=&Plus=a+b%2Bc",
+    b"SpeechResult=%E2%80%9Chi%E2%80%9D&Digits=1&odd=%ZZ&bare",
+    b"Body=\xff\xfe",  # not UTF-8: werkzeug gives an empty form
+    b"",
+])
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded",
+                                          "application/x-www-form-urlencoded; charset=UTF-8"])
+def test_a_webhook_reads_its_form_as_werkzeug_does(body, content_type):
+    """The webhooks' request class reads a urlencoded body in one read and one parse: the same form as werkzeug's."""
+    from flask import Request
+    from werkzeug.test import EnvironBuilder
+
+    from app.web.common import WebhookRequest
+
+    def environ():
+        return EnvironBuilder("/sms", method="POST", data=body, content_type=content_type).get_environ()
+
+    ours, theirs = WebhookRequest(environ()), Request(environ())
+    assert list(ours.form.items(multi=True)) == list(theirs.form.items(multi=True))
+    assert ours.get_data() == body
+
+
 def test_an_error_inside_a_request_is_an_apology_not_a_500(app, monkeypatch):
     from app.services import services
 

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 StopRecord = Literal["database", "journal"]
 FLUSH_EVERY = 5.0  # seconds between writes of the counts (and tries of the journal): what a crash may lose
+MAX_KEYS = 4096  # numbers and call ids whose HMAC a worker keeps: the calls and texts of the last few minutes
 HEALTH_ROW = {"day": dt.date(1970, 1, 1), "channel": "health", "node": "write-check", "count": 0}
 
 
@@ -59,6 +60,7 @@ class Store(TexterRows):
         self.engine = make_engine(url, timeouts)
         self.held = fast.Held(self.engine)  # each thread's connection for the statements every request runs
         self._file = sqlite_path(url)
+        self._file_name = str(self._file) if self._file is not None else ""
         # A network database can hang without a word, so its calls run in a thread with a deadline. A SQLite
         # file cannot (its waits are bounded by the busy timeout), so its calls run inline, which is cheaper.
         self.guard = Guard(timeouts.call if self._file is None else 0)
@@ -67,11 +69,13 @@ class Store(TexterRows):
         self.later = Later()
         self._flushing = threading.Lock()  # one flush of the waiting writes at a time, so an older one never lands last
         self._secret = hash_secret.encode()
+        self._keys: dict[str | tuple[str, str], str] = {}  # number (or purpose, id) -> its HMAC
         self._inode: int | None = None
         self._schema_ok = False
         self._flush_every = flush_every
         self._worker: threading.Thread | None = None
         self._worker_pid = 0
+        self._running_in = 0  # the process whose maintenance thread is running (0: none; it clears this as it ends)
         self._stopping = threading.Event()
         self._start_lock = threading.Lock()
 
@@ -82,7 +86,7 @@ class Store(TexterRows):
         if self._file is None:
             return
         try:
-            inode = self._file.stat().st_ino
+            inode = os.stat(self._file_name).st_ino  # every statement asks: os.stat costs less than Path.stat
         except OSError:
             self.engine.dispose()
             if self._inode is None:
@@ -138,9 +142,14 @@ class Store(TexterRows):
     # --- numbers and opt-outs --------------------------------------------------------------
 
     def number_key(self, number: str) -> str:
-        """A keyed HMAC of a phone number: stable for the same number, useless without the secret."""
-        canonical = "".join(ch for ch in number if ch.isdigit() or ch == "+")
-        return hmac.new(self._secret, canonical.encode(), hashlib.sha256).hexdigest()
+        """A keyed HMAC of a phone number: stable for the same number, useless without the secret (kept for the
+        last MAX_KEYS numbers seen: every call's turn and every text asks for it)."""
+        found = self._keys.get(number)
+        if found is None:
+            canonical = "".join(ch for ch in number if ch.isdigit() or ch == "+")
+            found = hmac.new(self._secret, canonical.encode(), hashlib.sha256).hexdigest()
+            self._keep(number, found)
+        return found
 
     def _write_stops(self, keys: list[str]) -> None:
         """Record opt-outs (idempotent) and forget those texters' places, synced to disk on SQLite."""
@@ -251,7 +260,7 @@ class Store(TexterRows):
 
     def count(self, channel: Channel, *events: Event) -> None:
         """Add one to today's anonymous count of each event (in memory; written in batches)."""
-        self.usage.add(_now().date(), channel, *(stored_name(event) for event in events))
+        self.usage.add(_now().date(), channel, *map(stored_name, events))
         self._start_worker()
 
     def flush_counts(self) -> int:
@@ -297,8 +306,18 @@ class Store(TexterRows):
         return [tally for tally in (read_tally(*row) for row in reversed(self.counts(since))) if tally is not None]
 
     def keyed(self, purpose: str, value: str) -> str:
-        """A keyed HMAC of an id that must not be kept as it is (a call's id, a client's address)."""
-        return hmac.new(self._secret, f"{purpose}\n{value}".encode(), hashlib.sha256).hexdigest()
+        """A keyed HMAC of an id that must not be kept as it is (a call's id, a client's address); kept, like
+        numbers' (a call's every turn asks for its id's)."""
+        found = self._keys.get((purpose, value))
+        if found is None:
+            found = hmac.new(self._secret, f"{purpose}\n{value}".encode(), hashlib.sha256).hexdigest()
+            self._keep((purpose, value), found)
+        return found
+
+    def _keep(self, value: str | tuple[str, str], key: str) -> None:
+        if len(self._keys) >= MAX_KEYS:  # bounded: start again (dropping the oldest one by one costs more)
+            self._keys.clear()
+        self._keys[value] = key
 
     # --- health ----------------------------------------------------------------------------
 
@@ -337,10 +356,11 @@ class Store(TexterRows):
 
     def _start_worker(self) -> None:
         """Start (once per process: threads do not survive a fork) the thread that writes counts and the journal."""
-        if self._worker is not None and self._worker_pid == os.getpid() and self._worker.is_alive():
+        if self._running_in == os.getpid():  # every request asks: the thread's own check would cost more
             return
         with self._start_lock:
             if self._worker is not None and self._worker_pid == os.getpid() and self._worker.is_alive():
+                self._running_in = self._worker_pid
                 return
             self._stopping = threading.Event()
             ref = weakref.ref(self)  # the thread must not keep a forgotten store (and its pool) alive
@@ -348,6 +368,7 @@ class Store(TexterRows):
                                             name="store-maintenance", daemon=True)
             self._worker_pid = os.getpid()
             self._worker.start()
+            self._running_in = self._worker_pid
             atexit.register(_at_exit, ref)
 
     def tick(self, counts: bool = True) -> None:
@@ -378,16 +399,21 @@ class Store(TexterRows):
 
 
 def _maintain(ref: weakref.ReferenceType[Store], stopping: threading.Event, every: float) -> None:
-    counts_at = time.monotonic() + every
-    while not stopping.wait(min(every, WRITE_EVERY)):
+    try:
+        counts_at = time.monotonic() + every
+        while not stopping.wait(min(every, WRITE_EVERY)):
+            store = ref()
+            if store is None:
+                return
+            counts = time.monotonic() >= counts_at
+            if counts:
+                counts_at = time.monotonic() + every
+            store.tick(counts)
+            del store
+    finally:
         store = ref()
-        if store is None:
-            return
-        counts = time.monotonic() >= counts_at
-        if counts:
-            counts_at = time.monotonic() + every
-        store.tick(counts)
-        del store
+        if store is not None and store._worker is threading.current_thread():
+            store._running_in = 0  # the next request starts another
 
 
 def _at_exit(ref: weakref.ReferenceType[Store]) -> None:

@@ -59,6 +59,7 @@ class StopJournal:
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
+        self._name = str(self.path)
         self._lock = self.path.with_name(self.path.name + ".lock")
         self._replay_lock = self.path.with_name(self.path.name + ".replay.lock")
         self._cache: tuple[tuple[int, int, int], frozenset[str]] | None = None
@@ -100,7 +101,7 @@ class StopJournal:
     def pending(self) -> frozenset[str]:
         """The number hashes with a STOP waiting; one stat() when there are none."""
         try:
-            stat = self.path.stat()
+            stat = os.stat(self._name)  # every text asks: os.stat costs less than Path.stat
         except OSError:  # no journal (or no folder for one): nothing can be waiting in it
             return frozenset()
         if stat.st_size == 0:

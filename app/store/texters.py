@@ -78,19 +78,27 @@ def _take_statements(dialect: str) -> tuple[Any, Any]:
 
 
 _PLACE: dict[str, Any] = {}
+# Before the places are written, their rows are locked, in one order (two workers' flushes never deadlock): a STOP
+# that cleared a row first has committed by then, so the write below sees its opt-out (PostgreSQL reads each
+# statement as committed when it starts; SQLite has one writer at a time and needs no lock).
+_LOCK = (select(sms_positions.c.number_hash).where(sms_positions.c.number_hash == _KEY).with_for_update())
 
 
 def _place_statement(dialect: str) -> Any:
-    """The upsert of a texter's place (none: cleared) and language (none: unchanged), for a dialect (built once)."""
+    """The upsert of a texter's place (none: cleared) and language (none: unchanged), for a dialect (built once).
+
+    It writes nothing for a number that has opted out: a place taken to be written before a STOP (another
+    worker's, or this one's while the flush was under way) must not come back after the STOP cleared it."""
     if dialect not in _PLACE:
         topic, part = bindparam("topic", type_=String(80)), bindparam("part", type_=Integer)
         language = bindparam("language", type_=String(8))
+        kept = ~exists().where(opt_outs.c.number_hash == _KEY)
         insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(sms_positions)
-        _PLACE[dialect] = (insert.values(number_hash=_KEY, topic=topic, next_part=part, language=language,
-                                         updated_at=_NOW)
+        _PLACE[dialect] = (insert.from_select(["number_hash", "topic", "next_part", "language", "updated_at"],
+                                              select(_KEY, topic, part, language, _NOW).where(kept))
                            .on_conflict_do_update(index_elements=["number_hash"], set_={
                                "topic": topic, "next_part": part, "updated_at": _NOW,
-                               "language": func.coalesce(language, sms_positions.c.language)}))
+                               "language": func.coalesce(language, sms_positions.c.language)}, where=kept))
     return _PLACE[dialect]
 
 
@@ -99,8 +107,11 @@ def _place(row: Any) -> tuple[str, int] | None:
 
 
 def _write_places(dialect: str, rows: list[tuple[str, Row]]) -> list[tuple[Any, list[Row]]]:
-    """Upsert the texters' waiting places (a language only where one was chosen): one statement, many rows."""
-    return [(_place_statement(dialect), [{"language": None, **values, "key": key} for key, values in rows])]
+    """Upsert the texters' waiting places (a language only where one was chosen), numbers that opted out left
+    alone: one statement, many rows (after their rows are locked, on PostgreSQL)."""
+    ordered = sorted(rows, key=lambda row: row[0])
+    places = (_place_statement(dialect), [{"language": None, **values, "key": key} for key, values in ordered])
+    return [(_LOCK, [{"key": key} for key, _ in ordered]), places] if dialect == "postgresql" else [places]
 
 
 def _waiting(later: Later, key: str, place: tuple[str, int] | None,

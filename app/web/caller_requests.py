@@ -20,7 +20,7 @@ HIDDEN_NUMBERS = {"+266696687", "+7378742833", "+86282452253", "+2562533"}
 def caller_number(raw: str) -> str | None:
     """The caller's number, when the call came with one the line can text."""
     number = raw.strip()
-    digits = sum(ch.isdigit() for ch in number)
+    digits = sum(map(str.isdigit, number))
     if not number.startswith("+") or digits < 8 or number in HIDDEN_NUMBERS:
         return None
     return number

@@ -13,7 +13,7 @@ from app.core.node import Node
 from app.services import learner, services
 from app.store.calls import CallPlaces
 from app.web.caller_requests import after_response
-from app.web.common import count
+from app.web.common import count, current
 
 INPUT_NAMES = {"digits": "keys", "speech": "speech", "silence": "silence"}
 
@@ -35,7 +35,7 @@ def record_turn(response: Response, heard: Input, events: tuple[Event, ...]) -> 
 def remember_place(response: Response, node: Node) -> Response:
     """Keep where the call is now, for the status callback to count where it ended (written a moment later, with
     the other waiting writes: the turn does not wait for it)."""
-    sid = request.form.get("CallSid", "")
+    sid = current().form.get("CallSid", "")
     if sid:
         CallPlaces(services().store).note(sid, str(node))
     return response

@@ -13,11 +13,11 @@ from app.core.limits import MAX_SMS_BODY
 from app.core.node import Node
 from app.core.reply_limit import Verdict, verdict
 from app.core.textflow import OptOutGroup, Position, Reply, TextFlow, normalize_sms
-from app.services import services
+from app.services import Services, services
 from app.store import JournalError, StoreError, Unavailable
 from app.store.callers import forget
 from app.store.texters import Texter
-from app.web.common import count, note, require_twilio_signature
+from app.web.common import TWIML, count, current, note, require_twilio_signature
 
 bp = Blueprint("sms", __name__)
 bp.before_request(require_twilio_signature)
@@ -41,7 +41,7 @@ def _reply(body: str | None, language: str = "") -> Response:
         if len(_REPLIES) >= MAX_REPLIES:  # bounded, whatever the content holds
             _REPLIES.clear()
         _REPLIES[(body, language)] = twiml
-    return Response(twiml, mimetype="text/xml")
+    return Response(twiml, content_type=TWIML)
 
 
 READINGS = "sms_readings"  # app.extensions key: what the words of messages say, read once per worker
@@ -91,12 +91,12 @@ def _asked(reading: Reading, body: str, chosen: str | None) -> str | None:
     return reading.asked[own]
 
 
-def _reply_to(reading: Reading, body: str, language: str, position: Position | None) -> Reply:
+def _reply_to(reading: Reading, body: str, language: str, flow: TextFlow, position: Position | None) -> Reply:
     """The text flow's reply to these words at this position (the flow is pure: made once per worker)."""
     key = (language, position)
     found = reading.replies.get(key)
     if found is None:
-        found = reading.replies[key] = services().text_flows[language].reply(body, position)
+        found = reading.replies[key] = flow.reply(body, position)
     return found
 
 
@@ -157,21 +157,21 @@ def _start(number: str, body: str, language: str) -> tuple[Node, str | None] | N
     return Node("start"), _confirmation("start", body, language)
 
 
-def _take(number: str) -> tuple[Texter, Verdict]:
+def _take(number: str, built: Services) -> tuple[Texter, Verdict]:
     """Count this text in the number's hour and read its opt-out, place and language, in one database round trip.
 
     When that write cannot be made (the database locked, or away), the opt-out and place are read
     instead and this worker's memory counts (per worker, not for the whole line); when even the
     read fails, the error reaches `apologise`, which answers nothing.
     """
-    store = services().store
+    store = built.store
     try:
         text = store.take_text(number)
     except (StoreError, Unavailable) as error:
         current_app.logger.warning("the reply limit is counted in this worker's memory: %s (message=%s)", error,
                                    request.form.get("MessageSid", "-"))
         texter = store.texter(number)
-        return texter, "silent" if texter.opted_out else services().replies.take(store.number_key(number))
+        return texter, "silent" if texter.opted_out else built.replies.take(store.number_key(number))
     if text.opted_out:
         return Texter(True, None, None), "silent"
     return (Texter(False, text.place, text.language),
@@ -198,7 +198,7 @@ def _answer(reading: Reading, number: str, body: str) -> tuple[Node, str | None,
     said_in = reading.said_in
     if reading.group == "start" and number and (restarted := _start(number, body, said_in)) is not None:
         return (*restarted, said_in)
-    texter, limit = _take(number) if number else (Texter(False, None, None), "reply")  # one round trip
+    texter, limit = _take(number, built) if number else (Texter(False, None, None), "reply")  # one round trip
     if texter.opted_out:
         return Node("opted-out"), None, said_in
     switch = reading.switch or _asked(reading, body, texter.language)
@@ -212,8 +212,9 @@ def _answer(reading: Reading, number: str, body: str) -> tuple[Node, str | None,
         return Node("answered-by-twilio"), None, language
     if limit == "silent":
         return Node("limited"), None, language
-    g.may_reply = True  # known not to be opted out: an apology may be sent if the rest fails
-    g.language = language
+    kept = g._get_current_object()
+    kept.may_reply = True  # known not to be opted out: an apology may be sent if the rest fails
+    kept.language = language
     flow = built.text_flows[language]
     if limit == "notice":
         return Node("limit-notice"), flow.line.sms.texts["limit"], language
@@ -221,7 +222,7 @@ def _answer(reading: Reading, number: str, body: str) -> tuple[Node, str | None,
     if switch:
         node, reply, place = Node("language", switch), flow.line.sms.texts["menu"], saved
     else:
-        answer = _reply_to(reading, body, language, Position(*saved) if saved else None)
+        answer = _reply_to(reading, body, language, flow, Position(*saved) if saved else None)
         node, reply = answer.node, answer.body
         place = (answer.position.topic, answer.position.next_part) if answer.position else None
     # A language is kept once chosen or found; an English texter's row stays as it always was.
@@ -247,9 +248,9 @@ def _forget(number: str, language: str) -> tuple[Node, str | None]:
 def incoming() -> Response:
     """A text message comes in. STOP (in any language served) is recorded before anything else; opted-out
     numbers get nothing."""
-    built = services()
-    number = request.form.get("From", "")
-    body = request.form.get("Body", "")[:MAX_SMS_BODY]
+    built, form = services(), current().form
+    number = form.get("From", "")
+    body = form.get("Body", "")[:MAX_SMS_BODY]
     reading = _read(body)
     group, language = reading.group, reading.said_in
     if group == "stop":

@@ -6,7 +6,7 @@ import threading
 from collections import OrderedDict
 from typing import Any, Callable, Hashable
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Request, Response, current_app, request, url_for
 from twilio.twiml.voice_response import Gather, VoiceResponse
 from werkzeug.exceptions import HTTPException
 
@@ -14,11 +14,11 @@ from app.core import listening, pace
 from app.core.caller_requests import Outcome, texts_for
 from app.core.callflow import CallFlow, Input, State, Turn
 from app.core.events import Event, duration_bucket
-from app.services import services
+from app.services import Services, services
 from app.store.calls import CallPlaces
 from app.store.outbox import Message
 from app.web import caller_requests as remember
-from app.web.common import count, note, require_twilio_signature
+from app.web.common import TWIML, count, current, note, require_twilio_signature
 from app.web.insight import record_turn, remember_place
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -27,11 +27,12 @@ bp.before_request(require_twilio_signature)
 # The last resort when even the content cannot be used: plain words, then an honest goodbye.
 LAST_RESORT = "Sorry, this line has a problem right now. Please call again later. Goodbye."
 MAX_HINTS = 90
+CALL = Event("call")  # counted once a call
 
 
 def twiml(response: VoiceResponse) -> Response:
     """A TwiML HTTP response."""
-    return Response(str(response), mimetype="text/xml")
+    return Response(str(response), content_type=TWIML)
 
 
 # Phone numbers are read more slowly than the rest, so a caller can write them down.
@@ -196,7 +197,7 @@ def made(key: Hashable, make: Callable[[], Turn], speed_step: int = 0,
 def answer(turn: Turn, speed_step: int = 0, body: bytes | None = None, language: str = "") -> Response:
     """The TwiML response for a turn (`body` when already made). `speed_step` is the speed a goodbye (a turn
     with no state) is said at; `language` the call's."""
-    return Response(body if body is not None else str(render(turn, speed_step, language)), mimetype="text/xml")
+    return Response(body if body is not None else str(render(turn, speed_step, language)), content_type=TWIML)
 
 
 def _log(turn: Turn) -> None:
@@ -207,36 +208,37 @@ def _log(turn: Turn) -> None:
 @bp.post("")
 def incoming() -> Response:
     """A call comes in: greet the caller and offer the main menu."""
-    known = remember.recall(remember.caller_number(request.form.get("From", "")))
+    form = current().form
+    known = remember.recall(remember.caller_number(form.get("From", "")))
     built = services()
     # The caller's own choice first, then the language of the number they called, then the default.
     language = built.language_for((known.language if known else None)
-                                  or built.number_languages.get(request.form.get("To", "").strip()))
+                                  or built.number_languages.get(form.get("To", "").strip()))
     resume, speed_step = remember.resumable(known), known.speed_step if known else 0
     listen = known.listening if known else 0
     turn, body = made(("start", language, resume, speed_step, listen),
                       lambda: built.call_flows[language].start(resume, speed_step, listen), language=language)
     _log(turn)
-    count("voice", Event("call"), *built.language_events(language))
+    count("voice", CALL, *built.language_events(language))
     return remember_place(answer(turn, body=body, language=language), turn.node)
 
 
-def _language() -> str:
+def _language(req: Request | None = None, built: Services | None = None) -> str:
     """The call's language, from its URL (the default when it names none the line serves)."""
-    return services().language_for(request.args.get("lang"))
+    return (built or services()).language_for((req or current()).args.get("lang"))
 
 
 STATES = "voice_states"  # app.extensions key: the States read from action URLs' query strings in this worker
 MAX_STATES = 2048  # bounded: a query string can be anything
 
 
-def _state() -> State | None:
+def _state(req: Request) -> State | None:
     """The call's State from its action URL, read once per worker for the same query string."""
     states: dict[bytes, State | None] = current_app.extensions.setdefault(STATES, {})
-    query = request.query_string
+    query = req.query_string
     if query in states:
         return states[query]
-    state = State.from_params(request.args)
+    state = State.from_params(req.args)
     if len(states) >= MAX_STATES:
         states.clear()
     states[query] = state
@@ -269,14 +271,15 @@ def _carry_out(result: Turn, number: str | None) -> Turn:
 @bp.post("/turn")
 def turn() -> Response:
     """The caller pressed a key, said something, or stayed silent."""
-    state = _state()
-    form = request.form
+    req, built = current(), services()
+    state = _state(req)
+    form = req.form
     heard = Input.from_gather(form.get("Digits", ""), form.get("SpeechResult", ""),
-                              timed_out=request.args.get("event") == "silence",
+                              timed_out=req.args.get("event") == "silence",
                               confidence=form.get("Confidence", ""),
                               min_confidence=current_app.config["SPEECH_CONFIDENCE"])
-    language = _language()
-    calls = services().call_flows[language]
+    language = _language(req, built)
+    calls = built.call_flows[language]
     before = state.speed_step if state else 0
     first, body = made(("turn", language, state, heard), lambda: calls.respond(state, heard), before, language)
     number = remember.caller_number(form.get("From", ""))
@@ -316,7 +319,7 @@ def _switch(result: Turn, number: str | None, speed_step: int) -> Response:
 def transfer_done() -> Response:
     """A transfer to a person ended: say goodbye if it was answered, else offer the menu again."""
     completed = request.form.get("DialCallStatus", "") in ("completed", "answered")
-    state = State.from_params(request.args)
+    state = State.from_params(current().args)
     speed_step = state.speed_step if state else 0
     result = services().call_flows[_language()].after_transfer(completed, speed_step)
     _log(result)
