@@ -498,7 +498,7 @@ def test_a_short_message_is_taken_only_for_an_example_of_the_same_words(with_exa
 
 
 @pytest.mark.parametrize("text, meaning", [
-    ("hold up, my hands are shaking, give me a second", Meaning("command", "more-time")),
+    ("I can't write this down, my hands are too shaky, can you send it to my cell", Meaning("command", "text")),
     ("my speech is slow, can you wait longer for me to finish", Meaning("command", "more-time")),
 ])
 def test_what_ms_makes_hard_said_as_the_reason_for_a_request_is_no_emergency(hearing, text, meaning):
@@ -507,6 +507,50 @@ def test_what_ms_makes_hard_said_as_the_reason_for_a_request_is_no_emergency(hea
 
 @pytest.mark.parametrize("text", ["I'm shaking and I can't get warm, I think I need help",
                                   "my hands are shaking and I have a fever, can you text it to me",
-                                  "my husband is very confused tonight, can you text me"])
+                                  "my husband is very confused tonight, can you text me",
+                                  "my speech is suddenly slurred, slow down", "I'm shaking, get me a person",
+                                  "I have the fever thing, repeat that", "the fever stuff is happening to me, go back"])
 def test_a_difficulty_beside_a_sign_of_trouble_or_a_call_for_help_is_still_an_emergency(hearing, text):
     assert hearing.hear(text, False) == Meaning("question", "unwell")
+
+
+@pytest.mark.parametrize("pending, text", [
+    ("end", "no need to hang up"), ("end", "no hang up"), ("end", "no bye"),
+    ("confirm", "not hanging up"), ("confirm", "no goodbye"),
+])
+def test_a_no_then_a_goodbye_never_ends_the_call(flow, pending, text):
+    from app.core.callflow import Pending
+
+    asked = Pending("end") if pending == "end" else Pending("confirm", "topic", "risks")
+    turn = said(flow, text, State(("main", "trials-and-doctor"), pending=asked))
+    assert not turn.hangup and turn.node.kind != "goodbye"
+
+
+@pytest.mark.parametrize("text", ["no texts please just read it", "no need to text me", "no more texts",
+                                  "no delete my number"])
+def test_a_no_then_a_request_with_consequences_is_only_a_no(flow, line, text):
+    from app.core.callflow import Pending
+
+    state = State(("main", "trials-and-doctor"), pending=Pending("confirm", "topic", "risks"))
+    turn = said(flow, text, state)
+    assert turn.request is None and turn.segments[0].text.startswith(line.talk.say["confirm_no"])
+
+
+@pytest.mark.parametrize("text", ["don't send the risks over text", "don't repeat it by text",
+                                  "don't repeat that delete my info"])
+def test_a_not_is_never_lifted_from_a_text_or_an_erasure(hearing, text):
+    assert hearing.hear(text, True).kind == "declined"
+
+
+def test_in_spanish_a_symptom_said_as_happening_is_an_emergency_beside_a_request(spanish_hearing):
+    assert spanish_hearing.hear("tengo eso de la fiebre, repítame", True) == Meaning("question", "unwell")
+    assert spanish_hearing.hear("repítame lo de la fiebre que dijo", True) == Meaning("command", "repeat")
+
+
+@pytest.mark.parametrize("text", ["no me cuelgue", "no quiero colgar", "no adiós"])
+def test_in_spanish_a_no_then_a_goodbye_never_ends_the_call(text):
+    from app.core.callflow import Pending
+
+    flow = CallFlow(load_line(CONTENT_DIR, "es"))
+    turn = flow.respond(State(pending=Pending("end")), Input("speech", text))
+    assert not turn.hangup and turn.node.kind != "goodbye"

@@ -17,7 +17,7 @@ from app.core.hearing import DIGIT_WORDS, Action, Meaning, is_action, normalize,
 from app.core.limits import MAX_SPEECH_CHARS
 from app.core.node import Node
 from app.core.turns import PAUSE_LONG, Input, Pending, Segment, State, TargetKind, Turn
-from app.core.understanding import GOODBYE, MAYBE_END
+from app.core.understanding import GOODBYE, MAYBE_END, harmless
 from app.core.wording import Wording
 
 __all__ = ["CallFlow", "DIGIT_WORDS", "Input", "Pending", "Segment", "State", "Turn", "normalize", "spoken_names"]
@@ -158,9 +158,11 @@ class CallFlow(Wording):
             return self._confirm(replace(state, pending=None), Pending("end"))  # "okay, that's all, bye now"
         if instead is not None and answer == "no" and \
                 self.hearing.hear(heard.value[:MAX_SPEECH_CHARS], False, near=False).kind in ("nothing", "declined"):
-            # "no take me back to the subjects": what follows the no, when the "no" would deny it
-            rest = Input("speech", self.hearing.after_answer(heard.value[:MAX_SPEECH_CHARS]))
-            return self._speech(replace(state, pending=None), rest, 0)
+            if not harmless(instead):
+                instead = None  # "no need to hang up", "no texts please": a no, not what follows it
+            else:  # "no take me back to the subjects": what follows the no, when the "no" would deny it
+                rest = Input("speech", self.hearing.after_answer(heard.value[:MAX_SPEECH_CHARS]))
+                return self._speech(replace(state, pending=None), rest, 0, near=False)
         if instead is not None and (answer == "no" or self._is_emergency(instead) or self._asks_else(instead, pending)):
             return None  # "no entiendo la pregunta", "yes, and I have a fever", "okay, bye now": as it was said
         if answer is None:

@@ -124,7 +124,7 @@ class Hearing:
 
     def said_instead(self, answer: str) -> Meaning | None:
         """What else an answer to "Is that right?" asks for ("no, I asked what it costs"), if anything: the
-        words after its yes or no (commas kept: "no, I don't want more, hang up"), unless the whole answer is a
+        words after its first word (commas kept: "no, I don't want more, hang up"), unless the whole answer is a
         yes or a no. A request said not to be wanted comes back declined ("yes, but don't hang up")."""
         said = self.without_fillers(self.normalize(answer))
         rest = self.after_answer(answer)

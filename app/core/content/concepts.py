@@ -79,6 +79,7 @@ class Concepts:
     # What MS makes hard, said as the reason for asking the line to wait, text or slow down ("my hands are
     # shaking, can you text it to me"): beside such a request, not an emergency.
     reasons: tuple[str, ...] = ()
+    happening: tuple[str, ...] = ()  # "I have", "suddenly", "tengo": a symptom named so is happening, whatever else
     examples: tuple[Example, ...] = ()  # what people said, and meant (examples.txt)
 
 
@@ -164,13 +165,14 @@ def build_concepts(file: str, data: Any, lines: Mapping[str, int], known: Mappin
     mentions_before = words(mentions["before"], "mentions.before") if "before" in mentions else ()
     mentions_after = words(mentions["after"], "mentions.after") if "after" in mentions else ()
     reasons = words(mentions["reasons"], "mentions.reasons") if "reasons" in mentions else ()
+    happening = words(mentions["happening"], "mentions.happening") if "happening" in mentions else ()
     exact_only = words(data["exact_only"], "exact_only") if "exact_only" in data else ()
     for name in exact_only:
         if name not in classes:
             error("exact_only", f"there is no class called '{name}'")
     intents = _intents(data.get("intents"), classes, known, error)
     return Concepts(rewrite, sounds, negators, breaks, exact_only, classes, intents, corrections, joins, links,
-                    mentions_before, mentions_after, reasons=reasons)
+                    mentions_before, mentions_after, reasons=reasons, happening=happening)
 
 
 def _intents(raw: Any, classes: Mapping[str, tuple[str, ...]], known: Mapping[str, Collection[str]],

@@ -1,7 +1,9 @@
 """The meaning of a message, decided with a margin and safety first.
 
 Every intent whose classes are all found (and not negated) gets a score: the words its classes cover,
-a guessed word counting less. Then, in this order: an emergency beats everything; a plain-words opt-out
+a guessed word counting less. Then, in this order: an emergency beats everything (unless every symptom in
+it is only named as the subject of what the line read, or as the reason for asking it to wait, text, slow
+down or repeat, and nothing says it is happening now); a plain-words opt-out
 beats all but an emergency; a question about one's own care beats a subject named beside it; a
 goodbye counts only when nothing else was said, and never on a guess. A clear winner is `sure`; a
 weak one, or two close ones, are not, and the call flow asks before acting on them.
@@ -38,14 +40,15 @@ NEAREST_SIMILARITY_SHORT = 0.8
 MAX_INDEXES = 4
 SPEEDS = frozenset({"command:slower", "command:faster", "command:normal"})
 # Requests of how the line works that a difficulty of MS may be the reason for ("my speech is slow, wait for me");
-# not help: "I'm shaking, I need help" is a call for help.
-FOR_THE_LINE = frozenset({"command:text", "command:more-time", "command:slower", "command:repeat", "command:person",
-                          "command:main", "command:back"})
-# What the nearest examples may be taken to mean, asked about first: nothing that sends, erases, transfers,
-# switches, opts in or out, or ends a call.
-GUESSABLE = frozenset({"command:repeat", "command:next", "command:previous", "command:back", "command:main",
-                       "command:help", "command:slower", "command:faster", "command:normal", "command:more-time",
-                       "sms:help", "sms:more", "sms:menu", "sms:thanks", "sms:maybe_opt_out", MAYBE_END})
+# not help ("I'm shaking, I need help" is a call for help) and not a person (who may not be there to answer).
+FOR_THE_LINE = frozenset({"command:text", "command:more-time", "command:slower", "command:repeat"})
+# Moves within the call: done on a guess or after a "no" ("no, take me back to the subjects"), because nothing
+# is sent, erased, transferred, switched, opted in or out, or ended by them.
+MOVES = frozenset({"command:repeat", "command:next", "command:previous", "command:back", "command:main",
+                   "command:help", "command:slower", "command:faster", "command:normal", "command:more-time"})
+# What the nearest examples may be taken to mean, asked about first by voice: moves, replies by text, and
+# subjects and questions (never an emergency).
+GUESSABLE = MOVES | {"sms:help", "sms:more", "sms:menu", "sms:thanks", "sms:maybe_opt_out", MAYBE_END}
 KINDS: dict[str, MeaningKind] = {"command": "command", "topic": "node", "menu": "node", "question": "question",
                                  "sms": "sms", "language": "language"}
 
@@ -83,6 +86,14 @@ class Scored:
 
 
 _INDEXES: dict[Hashable, NearestExamples] = {}
+
+
+def harmless(meaning: Meaning) -> bool:
+    """Whether acting on a meaning only moves within the call or answers: a subject, a question that is no
+    emergency's, or a move; never a text sent, an erasure, a transfer, a switch, an opt-out or a goodbye."""
+    if meaning.kind in ("node", "question"):
+        return True
+    return meaning.kind == "command" and f"command:{meaning.name}" in MOVES
 
 
 def real_words(line: Line) -> list[str]:
@@ -156,6 +167,7 @@ class Understanding:
         self.mentions_before = [root(m) for m in concepts.mentions_before]
         self.mentions_after = [root(m) for m in concepts.mentions_after]
         self.reasons = {root(r) for r in concepts.reasons}
+        self.happening = [root(h) for h in concepts.happening]
         # The requests a "not" may be followed by instead ("not the risks, the money part"); never a goodbye.
         self.requests = {channel: tuple((i.meaning, frozenset(e.name for e in p.elements))
                                         for i in self.intents[channel] if i.meaning not in (GOODBYE, MAYBE_END)
@@ -204,8 +216,10 @@ class Understanding:
                 after = [found[at] for at in members[k:]] + [f for f in found[members[-1] + 1:] if not f.negated]
                 declined = self._requests([found[at] for at in members[:k]], channel)
                 wanted = self._requests(after, channel)
-                # Another request, or a symptom after a symptom denied ("I don't have a fever I have chest pain").
-                if declined and (wanted - declined or wanted & self.emergencies):
+                # Another request, or a symptom after a symptom denied ("I don't have a fever I have chest pain");
+                # never a text, an erasure or a goodbye freed this way ("don't send the risks over text").
+                freed = {w for w in wanted - declined if harmless(Meaning.of(w))} | (wanted & self.emergencies)
+                if declined and freed and not (wanted - declined - freed):
                     for at in members[k:]:
                         out[at] = replace(found[at], negated=False, first_negated=False, last_negated=False, negator=-1)
                     out[members[k - 1]] = replace(before, last_negated=True)
@@ -272,7 +286,7 @@ class Understanding:
             inside = [s for s in ranked if best.intent in self.menus_of.get(s.intent, ()) and s.score >= best.score]
             best = inside[0] if inside else best
         others = [s for s in ranked if s is not best and s.intent not in self.menus_of.get(best.intent, ())
-                  and not (len(speeds) > 1 and s in speeds)]
+                  and not (best.intent in SPEEDS and s in speeds)]
         if best.intent in self.emergencies:
             asked = [s for s in others if s.score >= WEAK and s.intent not in (GOODBYE, MAYBE_END, *self.emergencies)]
             if not asked or not self._only_mentioned(found, text, asked[0].intent in FOR_THE_LINE):
@@ -321,6 +335,8 @@ class Understanding:
         """Whether every symptom in a message is named as a subject of talk ("the fever thing", "lo de la fiebre")
         or, beside a request of how the line works (`for_the_line`), as its reason ("my hands shake, text it")."""
         roots = self.normaliser.roots(self.sounds.find(self.normaliser.words(text[:MAX_TEXT]))[0])
+        if any(roots[at:at + len(h)] == h for h in self.happening for at in range(len(roots))):
+            return False  # "I have the fever thing, repeat that", "my speech is suddenly slurred": it is happening
         symptoms = [f for f in found if f.classes & self.emergency_classes and not f.negated]
         return bool(symptoms) and all(
             any(roots[max(0, f.start - len(m)):f.start] == m for m in self.mentions_before)

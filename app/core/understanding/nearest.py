@@ -2,8 +2,8 @@
 
 Each example is a bag of roots, weighted by how rare each root is among the examples (TF-IDF), and a
 message is compared with every example sharing a root with it (cosine). The NEIGHBOURS nearest of its
-channel vote, each by its similarity. Only a clear vote counts, and the understanding asks about it
-before acting (app/core/understanding/decide.py).
+channel vote, each by its similarity; a tie says nothing. The understanding acts on the winner only
+above a similarity, and by voice asks about a subject or question first (app/core/understanding/decide.py).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from typing import Iterable
 from app.core.content.concepts import Example
 
 NEIGHBOURS = 5
-MAX_SHARED = 2000  # examples compared at most: a message of common words is no nearer to any
 
 
 class NearestExamples:
@@ -42,7 +41,7 @@ class NearestExamples:
         weights = self._weights(roots)
         shared: dict[int, float] = {}
         for root, weight in weights.items():
-            for at in self.by_root.get(root, ())[:MAX_SHARED]:
+            for at in self.by_root.get(root, ()):
                 shared[at] = shared.get(at, 0.0) + weight * self.examples[at][2][root]
         ranked = sorted(((score, at) for at, score in shared.items()), reverse=True)
         near = [(score, at) for score, at in ranked if self.examples[at][1] in kinds][:NEIGHBOURS]
