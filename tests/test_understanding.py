@@ -554,3 +554,13 @@ def test_in_spanish_a_no_then_a_goodbye_never_ends_the_call(text):
     flow = CallFlow(load_line(CONTENT_DIR, "es"))
     turn = flow.respond(State(pending=Pending("end")), Input("speech", text))
     assert not turn.hangup and turn.node.kind != "goodbye"
+
+
+@pytest.mark.parametrize("message", ["Please don't message this number again", "don't contact me again"])
+def test_do_not_text_me_again_is_an_opt_out(hearing, message):
+    assert hearing.read(message) == Meaning("sms", "opt_out")
+
+
+@pytest.mark.parametrize("message", ["no vuelvan a escribirme", "no me contacten más"])
+def test_in_spanish_do_not_write_me_again_is_an_opt_out(spanish_hearing, message):
+    assert spanish_hearing.read(message) == Meaning("sms", "opt_out")
