@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from helpers import REAL_CONTENT_DIR as CONTENT_DIR
 
-from app.core.callflow import CallFlow, Input, State
+from app.core.callflow import CallFlow, Input, Pending, State
 from app.core.content import ContentError, Line, SmsContent, load_line
 from app.core.content.concepts import Concepts, Element, Intent, Pattern
 from app.core.hearing import Hearing, Meaning
@@ -47,6 +47,11 @@ def texts(line):
 
 def said(flow, text, state=None):
     return flow.respond(state or State(), Input("speech", text))
+
+
+def asked_about_risks():
+    """A call at the trials menu, just asked "Did you mean side effects?"."""
+    return State(("main", "trials-and-doctor"), pending=Pending("confirm", "topic", "risks"))
 
 
 # ----- safety first ---------------------------------------------------------------------------------
@@ -299,8 +304,6 @@ def test_already_knowing_a_subject_is_no_request_for_it(hearing):
 
 
 def test_a_yes_that_says_not_to_hang_up_keeps_the_call(flow):
-    from app.core.callflow import Pending
-
     turn = said(flow, "yes, but don't hang up", State(pending=Pending("end")))
     assert not turn.hangup and turn.node.kind != "goodbye"
 
@@ -364,17 +367,13 @@ def test_texts_about_a_subject_not_wanted_is_not_that_subject(hearing):
     ("no i said start over", "menu", "main"),
 ])
 def test_no_then_a_request_after_did_you_mean_gets_that_request(flow, text, kind, name):
-    from app.core.callflow import Pending
-
-    state = State(("main", "trials-and-doctor"), pending=Pending("confirm", "topic", "risks"))
+    state = asked_about_risks()
     turn = said(flow, text, state)
     assert (turn.node.kind, turn.node.id) == (kind, name)
 
 
 def test_no_and_a_declined_request_after_did_you_mean_is_a_no(flow, line):
-    from app.core.callflow import Pending
-
-    state = State(("main", "trials-and-doctor"), pending=Pending("confirm", "topic", "risks"))
+    state = asked_about_risks()
     turn = said(flow, "no, no I don't want the side effects", state)
     assert turn.segments[0].text.startswith(line.talk.say["confirm_no"])
 
@@ -405,9 +404,7 @@ def test_a_listed_phrase_starting_with_not_counts_only_whole(spanish_hearing):
 
 @pytest.mark.parametrize("text", ["not side effects", "I didn't say side effects", "no side defects"])
 def test_denying_what_did_you_mean_names_is_a_no(flow, line, text):
-    from app.core.callflow import Pending
-
-    state = State(("main", "trials-and-doctor"), pending=Pending("confirm", "topic", "risks"))
+    state = asked_about_risks()
     turn = said(flow, text, state)
     assert turn.segments[0].text.startswith(line.talk.say["confirm_no"])
 
@@ -462,9 +459,7 @@ def test_an_example_of_nothing_keeps_it_nothing(with_examples):
 
 
 def test_no_example_is_guessed_at_in_an_answer_to_did_you_mean(with_examples):
-    from app.core.callflow import Pending
-
-    state = State(("main", "trials-and-doctor"), pending=Pending("confirm", "topic", "risks"))
+    state = asked_about_risks()
     turn = said(with_examples, "glorp the fimble", state)
     assert turn.node.kind != "topic" or turn.state.part == 0  # not taken as "the part before"
 
@@ -519,8 +514,6 @@ def test_a_difficulty_beside_a_sign_of_trouble_or_a_call_for_help_is_still_an_em
     ("confirm", "not hanging up"), ("confirm", "no goodbye"),
 ])
 def test_a_no_then_a_goodbye_never_ends_the_call(flow, pending, text):
-    from app.core.callflow import Pending
-
     asked = Pending("end") if pending == "end" else Pending("confirm", "topic", "risks")
     turn = said(flow, text, State(("main", "trials-and-doctor"), pending=asked))
     assert not turn.hangup and turn.node.kind != "goodbye"
@@ -529,9 +522,7 @@ def test_a_no_then_a_goodbye_never_ends_the_call(flow, pending, text):
 @pytest.mark.parametrize("text", ["no texts please just read it", "no need to text me", "no more texts",
                                   "no delete my number"])
 def test_a_no_then_a_request_with_consequences_is_only_a_no(flow, line, text):
-    from app.core.callflow import Pending
-
-    state = State(("main", "trials-and-doctor"), pending=Pending("confirm", "topic", "risks"))
+    state = asked_about_risks()
     turn = said(flow, text, state)
     assert turn.request is None and turn.segments[0].text.startswith(line.talk.say["confirm_no"])
 
@@ -549,8 +540,6 @@ def test_in_spanish_a_symptom_said_as_happening_is_an_emergency_beside_a_request
 
 @pytest.mark.parametrize("text", ["no me cuelgue", "no quiero colgar", "no adiós"])
 def test_in_spanish_a_no_then_a_goodbye_never_ends_the_call(text):
-    from app.core.callflow import Pending
-
     flow = CallFlow(load_line(CONTENT_DIR, "es"))
     turn = flow.respond(State(pending=Pending("end")), Input("speech", text))
     assert not turn.hangup and turn.node.kind != "goodbye"
