@@ -553,3 +553,8 @@ def test_do_not_text_me_again_is_an_opt_out(hearing, message):
 @pytest.mark.parametrize("message", ["no vuelvan a escribirme", "no me contacten más"])
 def test_in_spanish_do_not_write_me_again_is_an_opt_out(spanish_hearing, message):
     assert spanish_hearing.read(message) == Meaning("sms", "opt_out")
+
+
+@pytest.mark.parametrize("message", ["quit bugging me", "lose my number"])
+def test_plain_words_asking_to_be_left_alone_are_an_opt_out(hearing, message):
+    assert hearing.read(message) == Meaning("sms", "opt_out")
