@@ -141,9 +141,11 @@ class CallFlow(Wording):
                 "no" if self.hearing.yes_or_no(words) == "no" else None)
         else:
             answer = {self.keys["yes"]: "yes", self.keys["no"]: "no"}.get(key) or self.hearing.yes_or_no(words)
-        instead = self.hearing.said_instead(heard.value[:MAX_SPEECH_CHARS]) if words else None
-        if pending.kind == "confirm" and words:
-            whole = self.hearing.hear(heard.value[:MAX_SPEECH_CHARS], False, near=False)
+        said = heard.value[:MAX_SPEECH_CHARS]
+        instead = self.hearing.said_instead(said) if words else None
+        # The whole answer as a request, no example guessed at: "declined" when its "no" denies what follows.
+        whole = self.hearing.hear(said, False, near=False) if words else None
+        if pending.kind == "confirm" and whole is not None:
             if answer is None and whole.kind == "declined":
                 answer = "no"  # "not side effects", "I didn't say side effects"
             if answer == "no" and instead is not None and (instead.kind, instead.name) == self._target(pending):
@@ -156,12 +158,11 @@ class CallFlow(Wording):
             return self._prompt_again(state)  # "no, just say the question again"
         if answer == "yes" and pending.kind == "answer" and instead == Meaning("command", "goodbye"):
             return self._confirm(replace(state, pending=None), Pending("end"))  # "okay, that's all, bye now"
-        if instead is not None and answer == "no" and \
-                self.hearing.hear(heard.value[:MAX_SPEECH_CHARS], False, near=False).kind in ("nothing", "declined"):
+        if instead is not None and answer == "no" and whole is not None and whole.kind in ("nothing", "declined"):
             if not harmless(instead):
                 instead = None  # "no need to hang up", "no texts please": a no, not what follows it
             else:  # "no take me back to the subjects": what follows the no, when the "no" would deny it
-                rest = Input("speech", self.hearing.after_answer(heard.value[:MAX_SPEECH_CHARS]))
+                rest = Input("speech", self.hearing.after_answer(said))
                 return self._speech(replace(state, pending=None), rest, 0, near=False)
         if instead is not None and (answer == "no" or self._is_emergency(instead) or self._asks_else(instead, pending)):
             return None  # "no entiendo la pregunta", "yes, and I have a fever", "okay, bye now": as it was said

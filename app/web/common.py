@@ -3,12 +3,13 @@ and the usage counts."""
 
 from __future__ import annotations
 
+import functools
 import hmac
 from urllib.parse import parse_qsl
 
 from flask import Config, Flask, Request, abort, current_app, g, request
 from twilio.request_validator import RequestValidator
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 from werkzeug.utils import cached_property
 
@@ -21,7 +22,6 @@ from app.services import services
 NOTE = "line.note"
 FORM = "application/x-www-form-urlencoded"
 TWIML = "text/xml; charset=utf-8"  # what Response(mimetype="text/xml") says, without building it each time
-_QUERIES: dict[bytes, MultiDict[str, str]] = {}
 MAX_QUERIES = 2048
 
 
@@ -61,22 +61,20 @@ class WebhookRequest(Request):
 
     @cached_property
     def args(self) -> MultiDict[str, str]:
-        """The URL's parameters, parsed once per worker for the same query string (a call's state travels in its
-        action URLs, so a few hundred strings come again and again); immutable, so one copy serves every request."""
-        query = self.query_string
-        found = _QUERIES.get(query)
-        if found is None:
-            found = self.parameter_storage_class(
-                parse_qsl(query.decode(), keep_blank_values=True, errors="werkzeug.url_quote"))
-            if len(_QUERIES) >= MAX_QUERIES:  # bounded: a query string can be anything
-                _QUERIES.clear()
-            _QUERIES[query] = found
-        return found
+        """The URL's parameters, parsed once per worker for the same query string (see _query_parameters)."""
+        return _query_parameters(self.query_string)
 
     def _refuse_many_fields(self, body: bytes) -> None:
         if self.max_form_parts is not None and body.count(b"&") >= self.max_form_parts:
             current_app.logger.warning("refused a request with too many form fields: %s", self.path)
             abort(413)
+
+
+@functools.lru_cache(maxsize=MAX_QUERIES)  # bounded: a query string can be anything
+def _query_parameters(query: bytes) -> ImmutableMultiDict[str, str]:
+    """A query string's parameters: a call's state travels in its action URLs, so a few hundred strings come again
+    and again; immutable, so one copy serves every request."""
+    return ImmutableMultiDict(parse_qsl(query.decode(), keep_blank_values=True, errors="werkzeug.url_quote"))
 
 
 def signed_url(req: Request, config: Config) -> str:
@@ -94,16 +92,9 @@ def refuse_forged_forms(req: Request) -> None:
     req._load_form_data()
 
 
-_VALIDATORS: dict[str, RequestValidator] = {}  # per auth token: one, unless the settings are changed in tests
-
-
+@functools.lru_cache(maxsize=8)  # per auth token: one, unless the settings are changed in tests
 def _validator(token: str) -> RequestValidator:
-    found = _VALIDATORS.get(token)
-    if found is None:
-        if len(_VALIDATORS) > 8:
-            _VALIDATORS.clear()
-        found = _VALIDATORS[token] = RequestValidator(token)
-    return found
+    return RequestValidator(token)
 
 
 def current() -> Request:
@@ -141,17 +132,9 @@ def note(channel: Channel, node: Node | str) -> None:
     g.line_node = (channel, str(node))
 
 
-_REACHED: dict[str, Event] = {}  # "reached" events by node, made once: every request counts one
-MAX_REACHED = 4096
-
-
+@functools.lru_cache(maxsize=4096)  # "reached" events by node, made once (every request counts one); bounded
 def _reached(node: str) -> Event:
-    found = _REACHED.get(node)
-    if found is None:
-        if len(_REACHED) >= MAX_REACHED:  # bounded, whatever nodes there are
-            _REACHED.clear()
-        found = _REACHED[node] = Event("reached", node)
-    return found
+    return Event("reached", node)
 
 
 def _note_and_count(_error: BaseException | None) -> None:

@@ -8,7 +8,7 @@ reaches the classes after it up to a clause mark, a break word ("but", "just") o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Sequence
 
 from app.core.understanding.normalise import CLAUSE
 
@@ -130,3 +130,18 @@ def _ends(phrase: tuple[str, ...], roots: tuple[str, ...], start: int) -> list[i
         if not ends:
             return []
     return ends
+
+
+def by_first_word(phrases: Iterable[tuple[str, ...]]) -> dict[str, list[tuple[str, ...]]]:
+    """Phrases under their first word, to look for them in a message quickly."""
+    found: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        if phrase:
+            found.setdefault(phrase[0], []).append(phrase)
+    return found
+
+
+def contains(words: Sequence[str], phrases: Mapping[str, list[tuple[str, ...]]]) -> bool:
+    """Whether any of these phrases (by_first_word) is somewhere in the words."""
+    return any(tuple(words[at:at + len(phrase)]) == phrase for at, word in enumerate(words)
+               for phrase in phrases.get(word, ()))

@@ -18,7 +18,7 @@ from typing import Hashable, Iterable, Literal
 from app.core.content import Line
 from app.core.content.concepts import Concepts, Element, Intent, Pattern
 from app.core.language import Language
-from app.core.understanding.classes import ClassIndex, Found
+from app.core.understanding.classes import ClassIndex, Found, by_first_word, contains
 from app.core.understanding.nearest import NearestExamples
 from app.core.understanding.normalise import CLAUSE, Normaliser
 from app.core.understanding.soundalike import SoundAlikes
@@ -46,9 +46,9 @@ FOR_THE_LINE = frozenset({"command:text", "command:more-time", "command:slower",
 # is sent, erased, transferred, switched, opted in or out, or ended by them.
 MOVES = frozenset({"command:repeat", "command:next", "command:previous", "command:back", "command:main",
                    "command:help", "command:slower", "command:faster", "command:normal", "command:more-time"})
-# What the nearest examples may be taken to mean, asked about first by voice: moves, replies by text, and
-# subjects and questions (never an emergency).
-GUESSABLE = MOVES | {"sms:help", "sms:more", "sms:menu", "sms:thanks", "sms:maybe_opt_out", MAYBE_END}
+# Besides what is harmless, what the nearest examples may be taken to mean: replies by text, and asking
+# "Do you want to end the call?".
+GUESSABLE = frozenset({"sms:help", "sms:more", "sms:menu", "sms:thanks", "sms:maybe_opt_out", MAYBE_END})
 KINDS: dict[str, MeaningKind] = {"command": "command", "topic": "node", "menu": "node", "question": "question",
                                  "sms": "sms", "language": "language"}
 
@@ -120,13 +120,13 @@ class Understanding:
         # A listed phrase that a class of its intent already holds keeps that class's weight ("help" x0.5).
         covered = {(i.meaning, self.normaliser.phrase_roots(member)) for i in intents for p in i.patterns
                    for e in p.elements for member in members.get(e.name, ())}
-        negator_words = {tuple(self.normaliser.words(n)) for n in concepts.negators}
+        self.negator_words = by_first_word(tuple(self.normaliser.words(n)) for n in concepts.negators)
         # A listed phrase that starts with a "not" ("no sé") counts only as the whole message: in a sentence
         # its "not" belongs to what follows ("no se vaya al siguiente").
         self.whole: dict[tuple[str, tuple[str, ...]], str] = {}
         for intent, phrase, channel in examples:
             said = tuple(self.normaliser.words(phrase))
-            if any(said[:len(n)] == n for n in negator_words):
+            if said and any(said[:len(n)] == n for n in self.negator_words.get(said[0], ())):
                 for each in (("voice", "sms") if channel == "any" else (channel,)):
                     self.whole.setdefault((each, said), intent)
                 continue
@@ -157,17 +157,12 @@ class Understanding:
         roots = {name: [root(p) for p in phrases] for name, phrases in members.items()}
         negators, breaks = [root(n) for n in concepts.negators], [root(b) for b in concepts.breaks]
         self.corrections = [tuple(w for w in self.normaliser.words(c) if w != CLAUSE) for c in concepts.corrections]
-        self.negator_words = negator_words
-        self.negators_by_first: dict[str, list[tuple[str, ...]]] = {}
-        for negator in negator_words:
-            if negator:
-                self.negators_by_first.setdefault(negator[0], []).append(negator)
-        self.joins = {root(j) for j in concepts.joins}
+        self.joins = by_first_word(root(j) for j in concepts.joins)
         self.links = {root(j) for j in concepts.links}
         self.mentions_before = [root(m) for m in concepts.mentions_before]
         self.mentions_after = [root(m) for m in concepts.mentions_after]
         self.reasons = {root(r) for r in concepts.reasons}
-        self.happening = [root(h) for h in concepts.happening]
+        self.happening = by_first_word(root(h) for h in concepts.happening)
         # The requests a "not" may be followed by instead ("not the risks, the money part"); never a goodbye.
         self.requests = {channel: tuple((i.meaning, frozenset(e.name for e in p.elements))
                                         for i in self.intents[channel] if i.meaning not in (GOODBYE, MAYBE_END)
@@ -188,10 +183,18 @@ class Understanding:
         return self._meaning(text, channel, in_topic, near)
 
     def found(self, text: str, channel: Channel = "voice") -> list[Found]:
-        """The classes found in a text (the benchmark and tests use it to explain a decision); after a
-        correction ("slower, no wait, I mean faster"), only those after it if it names any."""
-        words, guessed = self.sounds.find(self.normaliser.words(text[:MAX_TEXT]))
-        roots = self.normaliser.roots(words)
+        """The classes found in a text (the benchmark and tests use it to explain a decision)."""
+        return self._found(*self._heard(self.normaliser.words(text[:MAX_TEXT])), channel)
+
+    def _heard(self, words: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[bool, ...], tuple[str, ...]]:
+        """Words with misheard forms replaced, which were guesses, and their roots."""
+        heard, guessed = self.sounds.find(words)
+        return heard, guessed, self.normaliser.roots(heard)
+
+    def _found(self, words: tuple[str, ...], guessed: tuple[bool, ...], roots: tuple[str, ...],
+               channel: Channel) -> list[Found]:
+        """The classes found in words as heard; after a correction ("slower, no wait, I mean faster"), only
+        those after it if it names any."""
         found = self._contrasted(self.index[channel].find(roots, guessed), roots, channel)
         cut = self._corrected_at(words)
         if not cut or any(f.classes & self.emergency_classes for f in found):
@@ -210,8 +213,7 @@ class Understanding:
             for k in range(1, len(members)):
                 before, first_after = found[members[k - 1]], found[members[k]]
                 gap = roots[before.end:first_after.start]
-                if not gap or any(gap[at:at + len(j)] == j for j in self.joins for at in range(len(gap))) or \
-                        all((word,) in self.links for word in gap):
+                if not gap or contains(gap, self.joins) or all((word,) in self.links for word in gap):
                     continue  # "no fever or chills", "no more texts about risks": one thing not wanted
                 after = [found[at] for at in members[k:]] + [f for f in found[members[-1] + 1:] if not f.negated]
                 declined = self._requests([found[at] for at in members[:k]], channel)
@@ -237,7 +239,8 @@ class Understanding:
         for at in range(len(words)):
             size = next((len(c) for c in self.corrections if words[at:at + len(c)] == c), 0)
             # "Spanish, no, English" and "a la lista no, al menú": a lone "no" before a comma.
-            alone = 0 < at < len(words) - 1 and words[at + 1] == CLAUSE and (words[at],) in self.negator_words
+            alone = 0 < at < len(words) - 1 and words[at + 1] == CLAUSE and (words[at],) in \
+                self.negator_words.get(words[at], ())
             if size or alone:
                 cut = at + (size or 1)
         return cut
@@ -258,13 +261,15 @@ class Understanding:
         return sorted(best.values(), key=lambda s: (-s.rank, -s.score, s.start, s.intent))
 
     def _meaning(self, text: str, channel: Channel = "voice", in_topic: bool = False, near: bool = True) -> Meaning:
-        whole = self.whole.get((channel, tuple(w for w in self.normaliser.words(text[:MAX_TEXT]) if w != CLAUSE)))
+        said = self.normaliser.words(text[:MAX_TEXT])
+        whole = self.whole.get((channel, tuple(w for w in said if w != CLAUSE)))
         if whole is not None:
             return Meaning.of(whole)
-        found = self.found(text, channel)
+        words, guessed, roots = self._heard(said)
+        found = self._found(words, guessed, roots, channel)
         ranked = self._ranked(found, channel, in_topic)
         if not ranked:
-            return self._declined(found, channel, in_topic) if found or not near else self._nearest(text, channel)
+            return self._declined(found, channel, in_topic) if found or not near else self._nearest(said, channel)
         # A goodbye only when nothing else was said, or nothing but a weak word ("thanks for your help, goodbye").
         if any(s.intent not in (GOODBYE, MAYBE_END) and s.score >= WEAK for s in ranked):
             ranked = [s for s in ranked if s.intent != GOODBYE]
@@ -289,7 +294,7 @@ class Understanding:
                   and not (best.intent in SPEEDS and s in speeds)]
         if best.intent in self.emergencies:
             asked = [s for s in others if s.score >= WEAK and s.intent not in (GOODBYE, MAYBE_END, *self.emergencies)]
-            if not asked or not self._only_mentioned(found, text, asked[0].intent in FOR_THE_LINE):
+            if not asked or not self._only_mentioned(found, roots, asked[0].intent in FOR_THE_LINE):
                 return Meaning.of(best.intent)
             # "the part about the fever, say it again", "eso de la fiebre ya lo sabía, siga": the text's subject
             best, others = asked[0], asked[1:]
@@ -304,38 +309,35 @@ class Understanding:
                self.normaliser.known_starts)
         index = _INDEXES.get(key)
         if index is None:
-            index = NearestExamples((example, *self._plain_roots(example.text)) for example in concepts.examples)
+            index = NearestExamples((example, *self._plain_roots(self.normaliser.words(example.text)))
+                                    for example in concepts.examples)
             if len(_INDEXES) >= MAX_INDEXES:
                 _INDEXES.pop(next(iter(_INDEXES)))
             _INDEXES[key] = index
         return index
 
-    def _nearest(self, text: str, channel: Channel) -> Meaning:
+    def _nearest(self, words: tuple[str, ...], channel: Channel) -> Meaning:
         """What the nearest examples mean, to be asked about, when no word class was found; else nothing."""
-        roots, negated = self._plain_roots(text[:MAX_TEXT])
+        roots, negated = self._plain_roots(words)
         near = self.nearest.nearest(roots, channel, negated)
         if near is None or near[1] < (NEAREST_SIMILARITY if len(roots) >= NEAREST_SHORT else NEAREST_SIMILARITY_SHORT):
             return NOTHING
-        intent = near[0]
+        guess = Meaning.of(near[0], sure=False)
         # Never an emergency on examples alone: the emergency words are for what the caller plainly said.
-        if intent in GUESSABLE or (intent.startswith(("topic:", "menu:", "question:")) and
-                                   intent not in self.emergencies):
-            return Meaning.of(intent, sure=False)
+        if near[0] not in self.emergencies and (harmless(guess) or near[0] in GUESSABLE):
+            return guess
         return NOTHING
 
-    def _plain_roots(self, text: str) -> tuple[tuple[str, ...], bool]:
-        """A text's roots as written, without clause marks or guesses (how examples are compared), and whether
-        it says "not"."""
-        words = self.normaliser.words(text)
-        negated = any(words[at:at + len(n)] == n for at, word in enumerate(words)
-                      for n in self.negators_by_first.get(word, ()))
-        return tuple(root for root in self.normaliser.roots(words) if root != CLAUSE), negated
+    def _plain_roots(self, words: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
+        """Words' roots as written, without clause marks or guesses (how examples are compared), and whether
+        they say "not"."""
+        roots = tuple(root for root in self.normaliser.roots(words) if root != CLAUSE)
+        return roots, contains(words, self.negator_words)
 
-    def _only_mentioned(self, found: list[Found], text: str, for_the_line: bool) -> bool:
+    def _only_mentioned(self, found: list[Found], roots: tuple[str, ...], for_the_line: bool) -> bool:
         """Whether every symptom in a message is named as a subject of talk ("the fever thing", "lo de la fiebre")
         or, beside a request of how the line works (`for_the_line`), as its reason ("my hands shake, text it")."""
-        roots = self.normaliser.roots(self.sounds.find(self.normaliser.words(text[:MAX_TEXT]))[0])
-        if any(roots[at:at + len(h)] == h for h in self.happening for at in range(len(roots))):
+        if contains(roots, self.happening):
             return False  # "I have the fever thing, repeat that", "my speech is suddenly slurred": it is happening
         symptoms = [f for f in found if f.classes & self.emergency_classes and not f.negated]
         return bool(symptoms) and all(
