@@ -558,3 +558,8 @@ def test_in_spanish_do_not_write_me_again_is_an_opt_out(spanish_hearing, message
 @pytest.mark.parametrize("message", ["quit bugging me", "lose my number"])
 def test_plain_words_asking_to_be_left_alone_are_an_opt_out(hearing, message):
     assert hearing.read(message) == Meaning("sms", "opt_out")
+
+
+def test_asking_whether_a_relative_could_get_it_is_the_eligibility_question(hearing, spanish_hearing):
+    assert hearing.read("can my mom get it shes 70") == Meaning("question", "eligible")
+    assert spanish_hearing.read("mi esposo podría entrar a un estudio de esos") == Meaning("question", "eligible")
