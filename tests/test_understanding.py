@@ -563,3 +563,7 @@ def test_plain_words_asking_to_be_left_alone_are_an_opt_out(hearing, message):
 def test_asking_whether_a_relative_could_get_it_is_the_eligibility_question(hearing, spanish_hearing):
     assert hearing.read("can my mom get it shes 70") == Meaning("question", "eligible")
     assert spanish_hearing.read("mi esposo podría entrar a un estudio de esos") == Meaning("question", "eligible")
+
+
+def test_forget_the_number_i_called_from_is_an_erasure(hearing):
+    assert hearing.hear("please forget the number i called from", True) == Meaning("command", "forget")
