@@ -3,7 +3,10 @@
 Starts both apps with the Procfile's own gunicorn command (as benchmarks/load.py does), sends each
 kind of request of load.py's mix (the call's first request, a main-menu key, a text RISKS) from
 1,000 numbers, and reads the CPU time the workers used (user + system, from /proc) before and
-after: CPU per request = the workers' CPU / requests, the work done after a response included.
+after: CPU per request = the workers' CPU / requests, the work done after a response included
+(the writes that wait a moment are made before the second reading). On PostgreSQL the database
+server's own processes (its backends, WAL writer, postmaster) are read too: the bare app has no
+database, so the line's cost is both together. SQLite works inside the workers.
 
     .venv/bin/python benchmarks/profiling.py                       # SQLite and PostgreSQL
     .venv/bin/python benchmarks/profiling.py --database sqlite --requests 1000
@@ -21,11 +24,15 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
+import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load import KINDS, SETTINGS, TOKEN, release, request_for, send, sign
 from serve import Served
+
+from app.store.later import WRITE_EVERY
 
 TICKS = os.sysconf("SC_CLK_TCK")
 ORDER = ("first", "key", "sms")
@@ -33,11 +40,28 @@ NAMES = {"first": "the call's first request (POST /voice)", "key": "a main-menu 
          "sms": "a text RISKS (POST /sms)"}
 
 
+def children(pid: int) -> list[str]:
+    """The processes this one started (gunicorn's workers, PostgreSQL's backends)."""
+    return subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout.split()
+
+
+def database_pids(database_url: str) -> list[str]:
+    """The throwaway PostgreSQL server's processes (its postmaster and every backend); none for SQLite."""
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(database_url).query)
+    if "host" not in query:
+        return []
+    postmaster = (Path(query["host"][0]) / "data" / "postmaster.pid").read_text().split()[0]
+    return [postmaster, *children(int(postmaster))]
+
+
 def workers_cpu(server: Served) -> float:
     """Seconds of CPU (user + system) the server's workers have used so far."""
     assert server.process is not None
-    pids = subprocess.run(["ps", "-o", "pid=", "--ppid", str(server.process.pid)], capture_output=True,
-                          text=True).stdout.split()
+    return cpu_of(children(server.process.pid))
+
+
+def cpu_of(pids: list[str]) -> float:
+    """Seconds of CPU (user + system) these processes have used so far."""
     total = 0
     for pid in pids:
         try:
@@ -48,10 +72,12 @@ def workers_cpu(server: Served) -> float:
     return total / TICKS
 
 
-def cpu_per_request(server: Served, kind: str, count: int, threads: int, offset: int) -> float:
-    """Milliseconds of the workers' CPU per request of this kind."""
+def cpu_per_request(server: Served, kind: str, count: int, threads: int, offset: int,
+                    database_url: str = "") -> tuple[float, float]:
+    """Milliseconds of CPU per request of this kind: the workers', and the database server's (PostgreSQL)."""
     requests = [sign(server, *request_for(kind, offset + i)) for i in range(count)]
     before = workers_cpu(server)
+    database_before = cpu_of(database_pids(database_url))
     chunks = [requests[i::threads] for i in range(threads)]
 
     def client(chunk: list[tuple[str, bytes, dict[str, str]]]) -> None:
@@ -64,10 +90,12 @@ def cpu_per_request(server: Served, kind: str, count: int, threads: int, offset:
         thread.start()
     for thread in pool:
         thread.join()
-    return (workers_cpu(server) - before) / count * 1000
+    time.sleep(WRITE_EVERY * 2)  # the writes that wait after the responses are made too: their time counts
+    return ((workers_cpu(server) - before) / count * 1000,
+            (cpu_of(database_pids(database_url)) - database_before) / count * 1000)
 
 
-def measure(database_url: str, folder: Path, count: int, threads: int) -> dict[str, dict[str, float]]:
+def measure(database_url: str, folder: Path, count: int, threads: int) -> dict[str, dict[str, tuple[float, float]]]:
     env = {"TWILIO_AUTH_TOKEN": TOKEN, "PHONE_HASH_SECRET": "load-benchmark", "LINE_ENV": "production",
            "DATABASE_URL": database_url, "STOP_JOURNAL": str(folder / "stop-journal.txt"),
            "SIMULATOR_ENABLED": "false", **SETTINGS}
@@ -76,25 +104,31 @@ def measure(database_url: str, folder: Path, count: int, threads: int) -> dict[s
     bare = Served(env, app_spec="bare:create_app()", python_path=str(Path(__file__).resolve().parent))
     for server in (line, bare):
         server.env["PUBLIC_BASE_URL"] = server.base
-    found: dict[str, dict[str, float]] = {"line": {}, "bare": {}}
+    found: dict[str, dict[str, tuple[float, float]]] = {"line": {}, "bare": {}}
     with line, bare:
         for name, server in (("line", line), ("bare", bare)):
             for kind in ORDER:  # warm up: imports, pools, caches; and the callers' rows a real line has
                 cpu_per_request(server, kind, min(count, 300), threads, 0)
             for kind in ORDER:
-                found[name][kind] = cpu_per_request(server, kind, count, threads, count)
+                found[name][kind] = cpu_per_request(server, kind, count, threads, count, database_url)
     return found
 
 
-def report(database: str, found: dict[str, dict[str, float]]) -> None:
-    print(f"\n{database}: server CPU per request, ms (the workers' user + system time / requests)")
-    print(f"  {'kind':44} {'line':>6} {'bare':>6} {'ratio':>6}")
-    for kind in ORDER:
-        line, bare = found["line"][kind], found["bare"][kind]
-        print(f"  {NAMES[kind]:44} {line:6.2f} {bare:6.2f} {line / bare:5.2f}x")
-    line = sum(found["line"].values()) / len(ORDER)
-    bare = sum(found["bare"].values()) / len(ORDER)
-    print(f"  {'the mix (a third each)':44} {line:6.2f} {bare:6.2f} {line / bare:5.2f}x")
+def report(database: str, found: dict[str, dict[str, tuple[float, float]]]) -> None:
+    server = database == "PostgreSQL"  # SQLite's work is done in the workers themselves
+    print(f"\n{database}: CPU per request, ms (user + system time / requests"
+          + ("; `db`: the database server's processes, `both`: the two)" if server else ")"))
+    print(f"  {'kind':44} {'line':>6}" + (f" {'db':>5} {'both':>6}" if server else "") + f" {'bare':>6} {'ratio':>6}")
+
+    def mean(app: str, part: int) -> float:
+        return sum(found[app][kind][part] for kind in ORDER) / len(ORDER)
+
+    rows = [(NAMES[kind], *found["line"][kind], found["bare"][kind][0]) for kind in ORDER]
+    rows.append(("the mix (a third each)", mean("line", 0), mean("line", 1), mean("bare", 0)))
+    for name, workers, database_server, bare in rows:
+        both = workers + database_server
+        print(f"  {name:44} {workers:6.2f}" + (f" {database_server:5.2f} {both:6.2f}" if server else "")
+              + f" {bare:6.2f} {both / bare:5.2f}x")
 
 
 def where(kind: str, count: int) -> None:
