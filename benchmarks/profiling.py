@@ -73,7 +73,7 @@ def cpu_of(pids: list[str]) -> float:
 
 
 def cpu_per_request(server: Served, kind: str, count: int, threads: int, offset: int,
-                    database_url: str = "") -> tuple[float, float]:
+                    database_url: str = "", settle: float = 0.0) -> tuple[float, float]:
     """Milliseconds of CPU per request of this kind: the workers', and the database server's (PostgreSQL)."""
     requests = [sign(server, *request_for(kind, offset + i)) for i in range(count)]
     before = workers_cpu(server)
@@ -90,7 +90,7 @@ def cpu_per_request(server: Served, kind: str, count: int, threads: int, offset:
         thread.start()
     for thread in pool:
         thread.join()
-    time.sleep(WRITE_EVERY * 2)  # the writes that wait after the responses are made too: their time counts
+    time.sleep(settle)  # the writes that wait after the responses are made too: their time counts
     return ((workers_cpu(server) - before) / count * 1000,
             (cpu_of(database_pids(database_url)) - database_before) / count * 1000)
 
@@ -110,7 +110,8 @@ def measure(database_url: str, folder: Path, count: int, threads: int) -> dict[s
             for kind in ORDER:  # warm up: imports, pools, caches; and the callers' rows a real line has
                 cpu_per_request(server, kind, min(count, 300), threads, 0)
             for kind in ORDER:
-                found[name][kind] = cpu_per_request(server, kind, count, threads, count, database_url)
+                found[name][kind] = cpu_per_request(server, kind, count, threads, count, database_url,
+                                                    settle=2 * WRITE_EVERY if server is line else 0.0)
     return found
 
 

@@ -229,6 +229,15 @@ def test_more_inside_a_short_message_and_the_menu_keeps_the_place(line):
     assert menu.node == Node.menu() and menu.position == first.position
 
 
+@pytest.mark.parametrize("body", ["I'm so tired today", "i m lost"])
+def test_a_sentence_with_im_is_not_a_request_for_the_next_part(line, body):
+    # "I'm" reads "I M", and M alone is MORE's keyword: only the whole message "M" asks for the next part.
+    flow = TextFlow(line)
+    first = flow.reply("RISKS", None)
+    assert flow.reply(body, first.position).node == Node.menu()
+    assert flow.reply("m", first.position).node == Node.topic("risks", 2)
+
+
 @pytest.mark.parametrize("body", ["opt out", "Stop please", "STOP ALL", "unsubscribe me", "stop texting me",
                                   "please remove me from this list", "I'm done with these messages, thanks"])
 def test_other_ways_to_say_stop_are_honoured_and_confirmed_once(client, line, body):

@@ -567,3 +567,13 @@ def test_asking_whether_a_relative_could_get_it_is_the_eligibility_question(hear
 
 def test_forget_the_number_i_called_from_is_an_erasure(hearing):
     assert hearing.hear("please forget the number i called from", True) == Meaning("command", "forget")
+
+
+@pytest.mark.parametrize("message", ["i'm scared of the chemo part", "the chemo part worries me",
+                                     "afraid of it honestly"])
+def test_fear_of_the_treatment_or_its_chemo_asks_about_the_risks(hearing, message):
+    assert hearing.read(message) == Meaning("node", "risks")
+
+
+def test_in_spanish_the_chemo_before_it_asks_about_the_risks(spanish_hearing):
+    assert spanish_hearing.read("y lo de la quimio de antes") == Meaning("node", "risks")

@@ -204,7 +204,8 @@ class TextFlow:
         topic_id = self._find_topic(text, words)
         if topic_id:
             return self._send(topic_id, 0)
-        if any(word in more for word in words):  # "tell me more", "more please"
+        # "tell me more", "more please"; a one-letter keyword (M) only as the whole message: "I'm" is read "I M"
+        if any(word in more and len(word) > 1 for word in words):
             return self._more(position)
         return self._unknown(position)
 
