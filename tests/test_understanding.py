@@ -577,3 +577,19 @@ def test_fear_of_the_treatment_or_its_chemo_asks_about_the_risks(hearing, messag
 
 def test_in_spanish_the_chemo_before_it_asks_about_the_risks(spanish_hearing):
     assert spanish_hearing.read("y lo de la quimio de antes") == Meaning("node", "risks")
+
+
+@pytest.mark.parametrize("said", ["no that's all thank you", "No, that's it, thanks.", "nope, I'm good"])
+def test_no_before_thats_all_answers_anything_else_and_may_end_the_call(hearing, said):
+    # The "no" answers "anything else?"; it is not a "not" before "that's all" (which kept the call going).
+    assert hearing.hear(said, True) == Meaning("maybe_end")
+    assert hearing.hear("I don't think that's all", True) == Meaning("declined", "maybe_end")
+
+
+@pytest.mark.parametrize("said", ["No, nada más.", "no, nada más, gracias", "no, eso es todo"])
+def test_in_spanish_no_nothing_more_may_end_the_call_and_is_not_a_request_for_more(spanish_hearing, said):
+    assert spanish_hearing.hear(said, True) == Meaning("maybe_end")
+
+
+def test_a_text_saying_no_thats_all_thank_you_is_thanks(hearing):
+    assert hearing.read("no thats all thank you") == Meaning("sms", "thanks")
