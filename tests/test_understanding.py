@@ -593,3 +593,21 @@ def test_in_spanish_no_nothing_more_may_end_the_call_and_is_not_a_request_for_mo
 
 def test_a_text_saying_no_thats_all_thank_you_is_thanks(hearing):
     assert hearing.read("no thats all thank you") == Meaning("sms", "thanks")
+
+
+@pytest.mark.parametrize("message, meaning", [
+    ("i have ppms", Meaning("question", "eligible")), ("I have relapsing remitting", Meaning("question", "eligible")),
+    ("do you lose your hair", Meaning("node", "risks")),
+    ("i have progressive ms and i feel dizzy right now", Meaning("question", "unwell")),
+])
+def test_naming_ones_own_ms_asks_if_it_is_for_them_and_hair_loss_is_a_risk(hearing, message, meaning):
+    assert hearing.read(message) == meaning
+
+
+@pytest.mark.parametrize("said, meaning", [
+    ("nada más quiero saber los riesgos", Meaning("node", "risks")),  # "nada más" is "only", not "más" (more)
+    ("no es una emergencia, nada más quiero saber de los estudios", Meaning("node", "find-a-trial")),
+    ("es como un trasplante de médula", Meaning("node", "what-is-car-t")),
+])
+def test_in_spanish_only_i_want_to_know_asks_for_its_subject(spanish_hearing, said, meaning):
+    assert spanish_hearing.hear(said, True) == meaning
