@@ -611,3 +611,13 @@ def test_naming_ones_own_ms_asks_if_it_is_for_them_and_hair_loss_is_a_risk(heari
 ])
 def test_in_spanish_only_i_want_to_know_asks_for_its_subject(spanish_hearing, said, meaning):
     assert spanish_hearing.hear(said, True) == meaning
+
+
+@pytest.mark.parametrize("said, meaning", [
+    ("I'm going to have to call back later", Meaning("maybe_end")),  # not "back"
+    ("thanks so much, you've been so helpful", Meaning("maybe_end")),  # not "help"
+    ("that was helpful, now tell me about the trials", Meaning("node", "find-a-trial")),
+    ("can you help me", Meaning("command", "help", sure=False)),
+])
+def test_leaving_to_call_back_and_thanks_for_the_help_may_end_the_call(hearing, said, meaning):
+    assert hearing.hear(said, True) == meaning
