@@ -621,3 +621,13 @@ def test_in_spanish_only_i_want_to_know_asks_for_its_subject(spanish_hearing, sa
 ])
 def test_leaving_to_call_back_and_thanks_for_the_help_may_end_the_call(hearing, said, meaning):
     assert hearing.hear(said, True) == meaning
+
+
+@pytest.mark.parametrize("said, meaning", [
+    ("tengo que volver a llamar más tarde", Meaning("maybe_end")),  # not "volver" (back)
+    ("muchas gracias, me ayudó mucho", Meaning("maybe_end")),  # not "ayuda" (help)
+    ("vuelvo a llamar más tarde porque me siento muy mal", Meaning("question", "unwell")),
+    ("sirve para la progresiva", Meaning("node", "car-t-for-ms-today")),
+])
+def test_in_spanish_calling_back_later_and_thanks_for_the_help_may_end_the_call(spanish_hearing, said, meaning):
+    assert spanish_hearing.hear(said, True) == meaning
