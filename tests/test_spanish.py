@@ -230,6 +230,29 @@ def test_spanish_stop_words_opt_out_like_stop(client, word):
     assert send(client, "RIESGOS")
 
 
+def test_an_emergency_in_spanish_is_answered_in_spanish_whatever_the_texters_language(client):
+    # "no puedo respirar" is not plainly Spanish to the first-message check ("no" is English too); an emergency in
+    # any language the line serves is answered, in that language, and the texter's language stays as it was.
+    assert send(client, "no puedo respirar")[0].startswith("Si es una emergencia")
+    assert "Reply MORE" in send(client, "RISKS")[0]
+    assert send(client, "Pare, no puedo respirar", "+15550000003")[0].startswith("Si es una emergencia")
+    assert send(client, "RIESGOS", "+15550000003")  # not opted out: the emergency came first
+
+
+@pytest.mark.parametrize("message, reply", [("Stop, this is a scam", "You will get no more"),
+                                            ("STOP!! who is this", "You will get no more"),
+                                            ("PARAR, es una estafa", "No recibira mas mensajes")])
+def test_a_stop_word_as_the_first_clause_opts_out(client, message, reply):
+    assert send(client, message)[0].startswith(reply)
+    assert send(client, "RISKS") == []
+
+
+def test_stop_then_an_emergency_in_english_gets_the_emergency_words(client):
+    # Read in Spanish, "Stop, I can't breathe" is STOP and some words: the English emergency comes first.
+    assert send(client, "Stop, I can't breathe")[0].startswith("If this is an emergency")
+    assert send(client, "RISKS")
+
+
 def test_ayuda_answers_in_spanish_and_help_in_english(client):
     assert send(client, "AYUDA")[0].startswith("Linea de informacion")
     assert send(client, "HELP")[0].startswith("CAR-T and MS info line")

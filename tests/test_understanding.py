@@ -631,3 +631,14 @@ def test_leaving_to_call_back_and_thanks_for_the_help_may_end_the_call(hearing, 
 ])
 def test_in_spanish_calling_back_later_and_thanks_for_the_help_may_end_the_call(spanish_hearing, said, meaning):
     assert spanish_hearing.hear(said, True) == meaning
+
+
+def test_asking_if_it_is_a_scam_is_a_request_for_who_this_is(hearing, spanish_hearing):
+    assert hearing.read("is this a scam") == Meaning("sms", "help")
+    assert spanish_hearing.read("es una estafa") == Meaning("sms", "help")
+    assert hearing.read("is this a scam? stop texting me") == Meaning("sms", "opt_out")
+
+
+def test_in_spanish_hair_falling_out_is_a_risk_and_a_fall_with_fever_an_emergency(spanish_hearing):
+    assert spanish_hearing.read("se me cae el pelo con eso") == Meaning("node", "risks")
+    assert spanish_hearing.read("se me cayó el pelo y tengo fiebre") == Meaning("question", "unwell")

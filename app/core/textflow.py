@@ -29,6 +29,7 @@ KEYWORD_WEIGHT, SYNONYM_WEIGHT = 2, 1
 MIN_NEAR_MORE = 3
 MIN_NEAR_STOP = 4  # "TOP" or "SOP" is too short to be taken for STOP
 REAL_WORD_ZIPF = 2.0  # a word met less often than this (wordfreq's scale) is no word of the language
+CLAUSE_END = re.compile(r"[,.!;:?\n]")  # where a message's first clause ends ("Stop, this is a scam")
 
 
 @dataclass(frozen=True)
@@ -89,10 +90,11 @@ class TextFlow:
                 order += self._topics_in_menu_order(option.target)
         return list(dict.fromkeys(order))
 
-    def opt_out_group(self, message: str) -> OptOutGroup | None:
+    def opt_out_group(self, message: str, emergency_elsewhere: bool = False) -> OptOutGroup | None:
         """Whether a message is a STOP, START or HELP, and which: a keyword (or listed phrase) as the whole
-        message, or the same meaning in plain words ("please take my number off", "what is this?"),
-        unless it tells of an emergency, which is answered first."""
+        message or as its first clause ("Stop, this is a scam"), or the same meaning in plain words ("please
+        take my number off", "what is this?"), unless it tells of an emergency (here, or as another language
+        reads it: `emergency_elsewhere`), which is answered first."""
         text = normalize_sms(message)
         for group in OPT_OUT_GROUPS:
             if text in self.line.sms.keywords[group]:
@@ -102,7 +104,21 @@ class TextFlow:
         if self._misspelt_stop(text):
             return "stop"
         meaning = self.hearing.read(message)  # an opt-out even on a doubt: one missed is worse than one asked
+        if self._stop_first(message) and not (emergency_elsewhere or self._emergency(meaning)):
+            return "stop"  # "Stop, this is a scam", "STOP!! who is this": the rest says why, or asks what it is
         return next((g for g in OPT_OUT_GROUPS if (meaning.kind, meaning.name) == ("sms", SMS_GROUPS[g])), None)
+
+    def _stop_first(self, message: str) -> bool:
+        """Whether a message's first clause, followed by more, is a STOP keyword on its own."""
+        first, *rest = CLAUSE_END.split(message.strip(), maxsplit=1)
+        return bool(rest) and normalize_sms(first) in self.line.sms.keywords["stop"]
+
+    def _emergency(self, meaning: Meaning) -> bool:
+        return meaning.kind == "question" and self.line.talk.questions[meaning.name].emergency
+
+    def tells_of_emergency(self, message: str) -> bool:
+        """Whether a message, read in this language, tells of an emergency (its reading is cached)."""
+        return self._emergency(self.hearing.read(message))
 
     def _misspelt_stop(self, text: str) -> bool:
         """STOP said twice or with courtesy words ("STOP STOP", "STOP porfa"), or one word a slip of a finger
@@ -171,7 +187,7 @@ class TextFlow:
             return self._thanks(position) if message.strip() else self._menu(position)
         meaning = self.hearing.read(message)
         said = understood(meaning)
-        if meaning.kind == "question" and self.line.talk.questions[meaning.name].emergency:
+        if self._emergency(meaning):
             return self._answer(meaning.name, position)  # an emergency before anything else
         return replace(self._reply(text, meaning, position), understood=said)
 

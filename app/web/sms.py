@@ -55,6 +55,7 @@ class Reading:
 
     group: OptOutGroup | None  # STOP, START or HELP, in any language served
     said_in: str  # the language of that word (the default when there is none)
+    emergency_in: str | None  # the first language served in which it tells of an emergency, if any
     forget: str | None  # the language of a FORGET, if it is one
     switch: str | None  # a language it names ("ESPAÑOL"): a switch to it
     first_language: str  # the language to answer a number's first message in, when it chose none
@@ -69,9 +70,11 @@ def _read(body: str) -> Reading:
     found = readings.get(body)
     if found is None:
         built = services()
-        group, said_in = _keyword(body)
         flows = built.text_flows.items()
-        found = Reading(group, said_in, next((code for code, flow in flows if flow.is_forget(body)), None),
+        emergency_in = next((code for code, flow in flows if flow.tells_of_emergency(body)), None)
+        group, said_in = _keyword(body, emergency_in is not None)
+        found = Reading(group, said_in, emergency_in,
+                        next((code for code, flow in flows if flow.is_forget(body)), None),
                         next((code for code, flow in flows if flow.names_language(body)), None),
                         _language_of(body, None, True), _twilio_answers(body))
         if len(readings) >= MAX_READINGS:  # bounded, whatever people send
@@ -116,12 +119,13 @@ def _confirmation(group: OptOutGroup, message: str, language: str) -> str | None
     return None if _twilio_answers(message) else _texts(language).line.sms.texts[group]
 
 
-def _keyword(body: str) -> tuple[OptOutGroup | None, str]:
+def _keyword(body: str, emergency: bool) -> tuple[OptOutGroup | None, str]:
     """Whether a message is a STOP, START or HELP word in any language the line serves, and that language
     (the one most of its words are in; the default's on a tie): PARAR stops whatever language the number
-    reads."""
+    reads. A message that tells of an emergency in any language is no STOP in another ("Stop, I can't
+    breathe" read in Spanish): it is answered first."""
     built = services()
-    found = [(group, code) for code, flow in built.text_flows.items() if (group := flow.opt_out_group(body))]
+    found = [(group, code) for code, flow in built.text_flows.items() if (group := flow.opt_out_group(body, emergency))]
     if not found:
         return None, built.default
     # Confirmed in the language most of its words are in ("ya no me manden nada"), the default's on a tie.
@@ -208,6 +212,9 @@ def _answer(reading: Reading, number: str, body: str) -> tuple[Node, str | None,
         language = built.language_for(texter.language)
     else:
         language = reading.first_language if texter.position is None else built.default
+    kept_language = language  # the texter's language, kept whatever this one message is answered in
+    if reading.emergency_in and not built.text_flows[language].tells_of_emergency(body):
+        language = reading.emergency_in  # "no puedo respirar" from anyone: the emergency words, in its language
     if reading.twilio_answers:  # INFO, or YES from someone who never stopped: Twilio has replied
         return Node("answered-by-twilio"), None, language
     if limit == "silent":
@@ -226,7 +233,7 @@ def _answer(reading: Reading, number: str, body: str) -> tuple[Node, str | None,
         node, reply = answer.node, answer.body
         place = (answer.position.topic, answer.position.next_part) if answer.position else None
     # A language is kept once chosen or found; an English texter's row stays as it always was.
-    keep = language if (texter.language or language != built.default) else None
+    keep = kept_language if (texter.language or kept_language != built.default) else None
     if number and (place != saved or keep != texter.language):  # most messages need no write
         store.set_position(number, place, keep)
     return node, reply, language
