@@ -139,6 +139,16 @@ def test_the_english_greeting_offers_spanish_in_spanish_in_one_sentence(bilingua
     assert reply.gather.language == "en-US"
 
 
+def test_an_emergency_said_in_spanish_on_the_english_line_gets_the_spanish_emergency_words(bilingual):
+    call = Phone.for_app(bilingual).call()
+    reply = call.say("no puedo respirar")
+    spanish = [say for say in reply.says if say.language == "es-US"]
+    assert spanish[0].text.startswith("Si es una emergencia, cuelgue y llame al 911")
+    assert spanish[0].voice == "Polly.Lupe-Neural" and "marque asterisco" in spanish[0].text
+    assert reply.gather.language == "en-US"  # the call goes on in English until the caller switches
+    assert "síndrome de liberación de citocinas" in call.press("*").text + call.press("3").text
+
+
 @pytest.mark.parametrize("how, what", [("press", "*"), ("say", "español"), ("say", "espanol"), ("say", "Spanish")])
 def test_spanish_by_star_or_by_name_is_remembered_for_the_next_call(bilingual, how, what):
     phone = Phone.for_app(bilingual)

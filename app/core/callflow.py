@@ -13,7 +13,17 @@ from app.core import listening, pace
 from app.core.caller_requests import Outcome, Request
 from app.core.content import MAIN_MENU, Line
 from app.core.events import Event
-from app.core.hearing import DIGIT_WORDS, Action, Meaning, is_action, normalize, spoken_digit, spoken_names, understood
+from app.core.hearing import (
+    DIGIT_WORDS,
+    Action,
+    Hearing,
+    Meaning,
+    is_action,
+    normalize,
+    spoken_digit,
+    spoken_names,
+    understood,
+)
 from app.core.limits import MAX_SPEECH_CHARS
 from app.core.node import Node
 from app.core.turns import PAUSE_LONG, Input, Pending, Segment, State, TargetKind, Turn
@@ -231,7 +241,32 @@ class CallFlow(Wording):
                 turn = replace(turn, segments=(self._say(self.line.phrases[phrase]), *turn.segments),
                                node=Node("speed", pace.STEP_NAMES[step]))  # a speed change, kept for the call
                 return replace(self._at_speed_step(turn, step), understood=understood(meaning))
+        if meaning.kind == "nothing":
+            elsewhere = self._emergency_elsewhere(heard.value[:MAX_SPEECH_CHARS], node in self.line.topics)
+            if elsewhere is not None:
+                return self._emergency_in(state, *elsewhere)
         return replace(self._meant(state, meaning, heard.unsure, misses), understood=understood(meaning))
+
+    def _emergency_elsewhere(self, said: str, in_topic: bool) -> tuple[Line, str] | None:
+        """Another language the line serves in which words this language did not understand tell of an
+        emergency ("no puedo respirar" on the English line), and its question."""
+        for other in self.others:
+            meaning = Hearing.of(other).hear(said, in_topic)
+            question = other.talk.questions.get(meaning.name) if meaning.kind == "question" else None
+            if question is not None and question.emergency:
+                return other, meaning.name
+        return None
+
+    def _emergency_in(self, state: State, other: Line, question_id: str) -> Turn:
+        """Another language's emergency words, in its own voice, and how to switch to it ("Para español, marque
+        asterisco"); then where the caller is, in this language."""
+        lead: tuple[Segment, ...] = (self._say(other.talk.questions[question_id].answer, PAUSE_LONG,
+                                               language=other.language),)
+        if "language_offer" in other.phrases:
+            lead += (self._say(other.phrases["language_offer"], PAUSE_LONG, language=other.language),)
+        turn = self._prompt_again(state, lead=lead)
+        return replace(turn, node=Node("question", question_id), events=(Event("emergency", question_id),),
+                       understood=f"question:{question_id}")
 
     def _speed_said(self, said: str) -> caller.SpeedAction | None:
         """A slower or faster speed asked for together with hearing the part again, if one clearly is."""
